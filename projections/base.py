@@ -1,0 +1,171 @@
+"""The shape every read model shares: a View (tables + tracking) and a Projection (handlers).
+
+A view is an `eventsourcing-sqlalchemy` tracking recorder that also owns its tables, so one
+implementation serves SQLite and PostgreSQL, and its rows and its tracking position are written in
+one transaction: an event is applied exactly once per view, and a replayed position is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Generic, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
+from sqlalchemy import MetaData, Table, select
+from sqlalchemy.exc import SAWarning
+from sqlalchemy.orm import Session
+
+
+class View(SQLAlchemyTrackingRecorder):
+    """Tables of one read model plus its tracking table (`<name>_tracking`)."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, datastore: SQLAlchemyDatastore) -> None:
+        with warnings.catch_warnings():
+            # every view defines a tracking record class of the same name on its own table
+            warnings.simplefilter("ignore", SAWarning)
+            super().__init__(datastore, tracking_table_name=f"{self.name}_tracking")
+        self.metadata = MetaData()
+        self.define_tables(self.metadata)
+
+    def define_tables(self, metadata: MetaData) -> None:
+        """Declare this view's tables on `metadata`."""
+        raise NotImplementedError
+
+    @property
+    def engine(self) -> Any:
+        return self.datastore.engine
+
+    def create_table(self) -> None:
+        super().create_table()
+        self.metadata.create_all(self.engine, checkfirst=True)
+
+    def drop_tables(self) -> None:
+        """Used by rebuild: the view's rows and its position go together."""
+        self.metadata.drop_all(self.engine, checkfirst=True)
+        self.tracking_table.drop(self.engine, checkfirst=True)
+
+    def record_position(self, session: Session, tracking: Tracking) -> None:
+        """Advance the position inside the caller's transaction; refuse going back or repeating."""
+        current = self.max_tracking_id(tracking.application_name)
+        if current is not None and current >= tracking.notification_id:
+            raise IntegrityError(
+                f"{self.name}: position {tracking.notification_id} already applied (at {current})"
+            )
+        record = (
+            session.query(self.tracking_record_cls)
+            .filter_by(application_name=tracking.application_name)
+            .first()
+        )
+        if record is None:
+            session.add(
+                self.tracking_record_cls(
+                    application_name=tracking.application_name,
+                    notification_id=tracking.notification_id,
+                )
+            )
+        else:
+            record.notification_id = tracking.notification_id
+
+    def tables(self) -> list[Table]:
+        return list(self.metadata.sorted_tables)
+
+    def checksum(self) -> str:
+        """SHA-256 over every row of every table in primary-key order: equal after a rebuild."""
+        digest = hashlib.sha256()
+        with self.engine.connect() as conn:
+            for table in self.tables():
+                digest.update(table.name.encode())
+                order = list(table.primary_key.columns) or list(table.columns)
+                for row in conn.execute(select(table).order_by(*order)):
+                    digest.update(json.dumps(list(row), default=_plain, sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(type(value))
+
+
+V = TypeVar("V", bound=View)
+
+
+def handles(*event_classes: type) -> Any:
+    """Mark a projection method as the handler of these event classes."""
+
+    def mark(method: Any) -> Any:
+        method.__handles__ = event_classes
+        return method
+
+    return mark
+
+
+class ViewProjection(Projection[V], Generic[V]):
+    """Handlers (methods marked `@handles(Event)`) write rows through the session they are given.
+
+    `process_event` is the library's one-event contract; the runner batches many events into one
+    transaction instead, which is what makes rebuilding a million events fast.
+    """
+
+    view_class: ClassVar[type[View]]
+    #: set to False for views that take every event (e.g. the timeline): `apply_any` gets them
+    filter_topics: ClassVar[bool] = True
+    _handlers: ClassVar[dict[type, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers = dict(cls._handlers)
+        for attr, value in vars(cls).items():
+            for event_class in getattr(value, "__handles__", ()):
+                handlers[event_class] = attr
+        cls._handlers = handlers
+
+    def apply(self, event: Any, session: Session) -> None:
+        """Dispatch on the event's class; events this view does not handle change nothing."""
+        attr = self._handlers.get(type(event))
+        if attr is not None:
+            getattr(self, attr)(event, session)
+        elif not self.filter_topics:
+            self.apply_any(event, session)
+
+    def apply_any(self, event: Any, session: Session) -> None:
+        """Views that take every event override this."""
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        with self.view.transaction(commit=True) as session:
+            self.apply(domain_event, session)
+            self.view.record_position(session, tracking)
+
+    @classmethod
+    def handled_topics(cls) -> tuple[str, ...]:
+        """Topics to read from the log: only the events this view handles (empty = all)."""
+        if not cls.filter_topics:
+            return ()
+        topics: Iterable[str] = (get_topic(t) for t in cls._handlers)
+        return tuple(sorted(topics))
+
+
+def event_meta(event: Any) -> dict[str, Any]:
+    """The provenance every event carries, flattened for a row."""
+    return {
+        "occurred_on": getattr(event, "occurred_on", None),
+        "recorded_at": event.timestamp,
+        "actor_user": getattr(getattr(event, "actor", None), "user", None),
+        "source": getattr(event, "source", None),
+    }

@@ -1,0 +1,164 @@
+"""Read model: the facility directory for list/filter/page and for the spot-check directory.
+
+One row per facility, current state only; history lives in the timeline view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, func, select, update
+from sqlalchemy.orm import Session
+
+from projections.base import View, ViewProjection, handles
+from supervision.domain.facility import Facility
+
+
+class FacilityListView(View):
+    name = "facility_list"
+
+    def define_tables(self, metadata: MetaData) -> None:
+        self.facilities = Table(
+            "facility_list",
+            metadata,
+            Column("uscc", String(18), primary_key=True),
+            Column("facility_id", String(36), nullable=False, unique=True),
+            Column("name", String(200), nullable=False),
+            Column("address", String(300), nullable=False),
+            Column("region_code", String(6), nullable=False, index=True),
+            Column("ownership", String(32), nullable=False, index=True),
+            Column("profit_status", String(16), nullable=False, index=True),
+            Column("total_beds", Integer, nullable=False),
+            Column("nursing_beds", Integer, nullable=False),
+            Column("legal_representative", String(50), nullable=False),
+            Column("person_in_charge", String(50), nullable=False),
+            Column("opened_on", Date),
+            Column("registered_on", Date, nullable=False),
+            Column("status", String(8), nullable=False, index=True),
+            Column("closed_on", Date),
+            Column("close_reason", String(500)),
+            Column("grade_level", Integer, index=True),
+            Column("grade_score", Integer),
+            Column("grade_assessed_on", Date),
+            Column("grade_valid_until", Date),
+            Column("grade_assessing_body", String(200)),
+            Column("version", Integer, nullable=False),
+            Column("updated_at", DateTime(timezone=True), nullable=False),
+        )
+
+    # -- queries ---------------------------------------------------------------------------
+    def get(self, uscc: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(self.facilities).where(self.facilities.c.uscc == uscc)).first()
+        return dict(row._mapping) if row else None
+
+    def search(self, query: FacilityQuery) -> tuple[list[dict[str, Any]], int]:
+        t = self.facilities
+        conditions = []
+        if query.region_code:
+            # a district code (e.g. 110105) or a prefix (city 1101, province 11)
+            conditions.append(t.c.region_code.startswith(query.region_code))
+        if query.ownership:
+            conditions.append(t.c.ownership == query.ownership)
+        if query.profit_status:
+            conditions.append(t.c.profit_status == query.profit_status)
+        if query.grade is not None:
+            conditions.append(t.c.grade_level == query.grade)
+        if query.status:
+            conditions.append(t.c.status == query.status)
+        if query.name:
+            conditions.append(t.c.name.contains(query.name))
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
+            rows = conn.execute(
+                select(t)
+                .where(*conditions)
+                .order_by(t.c.region_code, t.c.uscc)
+                .limit(query.page_size)
+                .offset((query.page - 1) * query.page_size)
+            ).all()
+        return [dict(r._mapping) for r in rows], total
+
+    def active_usccs(self, region_prefix: str = "") -> list[str]:
+        """The inspectable directory (检查对象名录库): registered and open, in USCC order."""
+        t = self.facilities
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.c.uscc)
+                .where(t.c.status == "open", t.c.region_code.startswith(region_prefix))
+                .order_by(t.c.uscc)
+            ).all()
+        return [r[0] for r in rows]
+
+
+@dataclass(frozen=True)
+class FacilityQuery:
+    region_code: str | None = None
+    ownership: str | None = None
+    profit_status: str | None = None
+    grade: int | None = None
+    status: str | None = None
+    name: str | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+class FacilityListProjection(ViewProjection[FacilityListView]):
+    name = "facility_list"
+    view_class = FacilityListView
+
+    @handles(Facility.Registered)
+    def _registered(self, event: Facility.Registered, session: Session) -> None:
+        p = event.profile
+        session.execute(
+            self.view.facilities.insert().values(
+                uscc=event.uscc,
+                facility_id=str(event.originator_id),
+                name=p["name"],
+                address=p["address"],
+                region_code=p["region_code"],
+                ownership=p["ownership"],
+                profit_status=p["profit_status"],
+                total_beds=p["total_beds"],
+                nursing_beds=p["nursing_beds"],
+                legal_representative=p.get("legal_representative") or "",
+                person_in_charge=p.get("person_in_charge") or "",
+                opened_on=p.get("opened_on"),
+                registered_on=event.occurred_on,
+                status="open",
+                version=event.originator_version,
+                updated_at=event.timestamp,
+            )
+        )
+
+    def _update(self, session: Session, event: Any, **values: Any) -> None:
+        t = self.view.facilities
+        session.execute(
+            update(t)
+            .where(t.c.uscc == event.uscc)
+            .values(version=event.originator_version, updated_at=event.timestamp, **values)
+        )
+
+    @handles(Facility.ProfileChanged)
+    def _profile_changed(self, event: Facility.ProfileChanged, session: Session) -> None:
+        columns = {k: v for k, v in event.changes.items() if k in self.view.facilities.c}
+        self._update(session, event, **columns)
+
+    @handles(Facility.GradeAssessed)
+    def _grade_assessed(self, event: Facility.GradeAssessed, session: Session) -> None:
+        self._update(
+            session,
+            event,
+            grade_level=event.level,
+            grade_score=event.score,
+            grade_assessed_on=event.occurred_on,
+            grade_valid_until=event.valid_until,
+            grade_assessing_body=event.assessing_body,
+        )
+
+    @handles(Facility.Closed)
+    def _closed(self, event: Facility.Closed, session: Session) -> None:
+        self._update(
+            session, event, status="closed", closed_on=event.occurred_on, close_reason=event.reason
+        )

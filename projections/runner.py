@@ -1,0 +1,134 @@
+"""Runs projections: catch up in batches, then follow the log; status and rebuild.
+
+Why not `eventsourcing.projection.ProjectionRunner`? It needs a recorder subscription, which
+`eventsourcing.sqlite` does not offer, and it commits once per event. This runner polls the
+notification log (works on both stores), applies a page of events per transaction with the
+position in the same transaction, and is woken at once by in-process saves.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking
+
+from projections.base import ViewProjection
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+class Runner:
+    def __init__(self, app: Application[Any], projection: ViewProjection[Any], batch_size: int = 1000):
+        self.app = app
+        self.projection = projection
+        self.view = projection.view
+        self.batch_size = batch_size
+        self.topics = projection.handled_topics()
+        self.wakeup = threading.Event()
+        self.error: BaseException | None = None
+
+    @property
+    def name(self) -> str:
+        return self.view.name
+
+    def position(self) -> int:
+        return self.view.max_tracking_id(self.app.name) or 0
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def status(self) -> Status:
+        return Status(self.name, self.position(), self.head())
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply every notification up to the current head; returns how many were read."""
+        head = self.head()
+        position = self.position()
+        read = 0
+        while position < head:
+            page = self.app.recorder.select_notifications(
+                start=position + 1, limit=self.batch_size, stop=head, topics=self.topics
+            )
+            # A filtered page shorter than the limit means nothing else of interest up to head.
+            last = page[-1].id if len(page) == self.batch_size else head
+            with self.view.transaction(commit=True) as session:
+                for notification in page:
+                    self.projection.apply(self.app.mapper.to_domain_event(notification), session)
+                self.view.record_position(session, Tracking(self.app.name, last))
+            read += last - position
+            if progress:
+                progress(last - position)
+            position = last
+        return read
+
+    def run_forever(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
+        """Follow the log until `stop` is set; errors stop this view and are kept for `status`."""
+        while not stop.is_set():
+            try:
+                self.catch_up()
+            except Exception as exc:  # a broken view must not take the API down
+                self.error = exc
+                log.exception("projection_failed", view=self.name)
+                stop.wait(5)
+                continue
+            self.wakeup.wait(poll_interval)
+            self.wakeup.clear()
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        self.view.drop_tables()
+        self.view.create_table()
+        return self.catch_up(progress)
+
+    def wait(self, notification_id: int, timeout: float = 2.0) -> None:
+        self.view.wait(self.app.name, notification_id, timeout=timeout)
+
+
+class ProjectionService:
+    """All runners of a process, each in its own thread (serve, `projections run`)."""
+
+    def __init__(self, runners: list[Runner]) -> None:
+        self.runners = runners
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for runner in self.runners:
+            thread = threading.Thread(
+                target=runner.run_forever, args=(self.stop_event,), name=f"projection-{runner.name}",
+                daemon=True,
+            )
+            thread.start()
+            self.threads.append(thread)
+
+    def wake(self, _notification_id: int | None = None) -> None:
+        for runner in self.runners:
+            runner.wakeup.set()
+
+    def wait(self, notification_id: int | None, timeout: float = 2.0) -> None:
+        """Read-your-writes: block until every running view has applied `notification_id`."""
+        if notification_id is None or not self.threads:
+            return
+        for runner in self.runners:
+            runner.wait(notification_id, timeout)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.wake()
+        for thread in self.threads:
+            thread.join(timeout=10)

@@ -1,0 +1,93 @@
+"""Read model: every event that names a facility (`uscc`), in order — its full history.
+
+Generic on purpose: any aggregate whose events carry `uscc` appears without code here. Sealed
+personal data (`*_sealed` fields) is never copied in.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text, select
+from sqlalchemy.orm import Session
+
+from projections.base import View, ViewProjection, _plain
+
+_NOT_PAYLOAD = {
+    "originator_id", "originator_version", "originator_topic", "timestamp", "occurred_on", "actor", "source"
+}
+
+
+def public_payload(event: Any) -> dict[str, Any]:
+    """The event's own fields without provenance and without any sealed personal data."""
+    return {
+        k: v
+        for k, v in vars(event).items()
+        if k not in _NOT_PAYLOAD and not k.endswith("_sealed") and not k.startswith("_")
+    }
+
+
+def event_type(event: Any) -> str:
+    return type(event).__qualname__
+
+
+class TimelineView(View):
+    name = "timeline"
+
+    def define_tables(self, metadata: MetaData) -> None:
+        self.entries = Table(
+            "facility_timeline",
+            metadata,
+            Column("aggregate_id", String(36), primary_key=True),
+            Column("version", Integer, primary_key=True),
+            Column("uscc", String(18), nullable=False, index=True),
+            Column("event_type", String(120), nullable=False),
+            Column("occurred_on", Date),
+            Column("recorded_at", DateTime(timezone=True), nullable=False),
+            Column("actor_user", String(100)),
+            Column("actor_agency", String(100)),
+            Column("actor_role", String(32)),
+            Column("source", String(100)),
+            Column("payload", Text, nullable=False),
+        )
+
+    def history(self, uscc: str, limit: int = 1000) -> list[dict[str, Any]]:
+        t = self.entries
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t).where(t.c.uscc == uscc).order_by(t.c.recorded_at, t.c.aggregate_id, t.c.version).limit(limit)
+            ).all()
+        out = []
+        for row in rows:
+            item = dict(row._mapping)
+            item["payload"] = json.loads(item["payload"])
+            out.append(item)
+        return out
+
+
+class TimelineProjection(ViewProjection[TimelineView]):
+    name = "timeline"
+    view_class = TimelineView
+    filter_topics = False
+
+    def apply_any(self, event: Any, session: Session) -> None:
+        uscc = getattr(event, "uscc", None)
+        if not uscc:
+            return
+        actor = getattr(event, "actor", None)
+        session.execute(
+            self.view.entries.insert().values(
+                aggregate_id=str(event.originator_id),
+                version=event.originator_version,
+                uscc=uscc,
+                event_type=event_type(event),
+                occurred_on=getattr(event, "occurred_on", None),
+                recorded_at=event.timestamp,
+                actor_user=getattr(actor, "user", None),
+                actor_agency=getattr(actor, "agency", None),
+                actor_role=getattr(actor, "role", None),
+                source=getattr(event, "source", None),
+                payload=json.dumps(public_payload(event), default=_plain, ensure_ascii=False, sort_keys=True),
+            )
+        )

@@ -1,0 +1,101 @@
+"""/api/v1/facilities: registry, profile, grade assessments, exit, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from supervision.api.commands import command_doc, run
+from supervision.api.schemas import (
+    AcceptedSchema,
+    FacilityPageSchema,
+    FacilityQueryArgs,
+    FacilitySchema,
+    TimelineEntrySchema,
+)
+from supervision.api.security import current_actor
+from supervision.commands import facilities as cmd
+from supervision.domain.errors import FacilityNotFound, InvalidValue
+from supervision.domain.uscc import validate_uscc
+
+blp = Blueprint("facilities", __name__, url_prefix="/api/v1/facilities", description="养老机构 registry")
+
+
+def _views() -> Any:
+    return current_app.extensions["eldercare"]
+
+
+def _uscc(value: str) -> str:
+    try:
+        return validate_uscc(value)
+    except InvalidValue:
+        raise FacilityNotFound(value) from None
+
+
+@blp.route("")
+@blp.arguments(FacilityQueryArgs, location="query", as_kwargs=True)
+@blp.response(200, FacilityPageSchema)
+def list_facilities(**query: Any) -> dict[str, Any]:
+    """List and filter facilities (public)."""
+    from projections.facility_list import FacilityQuery
+
+    q = FacilityQuery(**query)
+    items, total = _views().view("facility_list").search(q)
+    return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(**command_doc(cmd.RegisterFacility, "备案: register a facility"))
+@blp.response(201, AcceptedSchema)
+def register() -> dict[str, Any]:
+    return run("register_facility")
+
+
+@blp.route("/<string:uscc>")
+@blp.response(200, FacilitySchema)
+def show(uscc: str) -> dict[str, Any]:
+    """One facility's current registry entry (public)."""
+    code = _uscc(uscc)
+    row = _views().view("facility_list").get(code)
+    if row is None:
+        raise FacilityNotFound(code)
+    return row
+
+
+@blp.route("/<string:uscc>", methods=["PATCH"])
+@blp.doc(**command_doc(cmd.ChangeFacilityProfile, "change a facility's profile (If-Match: version)"))
+@blp.response(200, AcceptedSchema)
+def change_profile(uscc: str) -> dict[str, Any]:
+    extra: dict[str, Any] = {"uscc": uscc}
+    if_match = request.headers.get("If-Match", "").strip('"W/ ')
+    if if_match:
+        extra["expected_version"] = int(if_match) if if_match.isdigit() else if_match
+    return run("change_facility_profile", **extra)
+
+
+@blp.route("/<string:uscc>/grade-assessments", methods=["POST"])
+@blp.doc(**command_doc(cmd.AssessFacilityGrade, "等级评定: record an official grade assessment"))
+@blp.response(201, AcceptedSchema)
+def assess_grade(uscc: str) -> dict[str, Any]:
+    return run("assess_facility_grade", uscc=uscc)
+
+
+@blp.route("/<string:uscc>/exit", methods=["POST"])
+@blp.doc(**command_doc(cmd.CloseFacility, "退出: record the facility's exit/closure"))
+@blp.response(201, AcceptedSchema)
+def close(uscc: str) -> dict[str, Any]:
+    return run("close_facility", uscc=uscc)
+
+
+@blp.route("/<string:uscc>/events")
+@blp.doc(security=[{"bearerAuth": []}])
+@blp.response(200, TimelineEntrySchema(many=True))
+def history(uscc: str) -> list[dict[str, Any]]:
+    """The facility's full event history across all aggregates (regulators; no personal data)."""
+    current_actor()
+    code = _uscc(uscc)
+    if _views().view("facility_list").get(code) is None:
+        raise FacilityNotFound(code)
+    return _views().view("timeline").history(code)

@@ -1,0 +1,129 @@
+"""The base of the event-sourced application: persistence, transcodings, saving with conflicts.
+
+The capability mixins (facilities, spot checks, ...) hold one method per command; this base gives
+them `_save`, `_get`, the injected clock and the sealer. Nothing connects before `infra` builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.utils import EnvType
+
+from supervision.crypto import Sealer
+from supervision.domain.errors import ConcurrentModification, NotFound
+from supervision.domain.values import Actor, not_after
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ActorAsDict(Transcoding):
+    type = Actor
+    name = "actor"
+
+    def encode(self, obj: Actor) -> dict[str, str]:
+        return obj.as_dict()
+
+    def decode(self, data: dict[str, str]) -> Actor:
+        return Actor(**data)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who issues a command and through which entrypoint (`source` on every event)."""
+
+    actor: Actor
+    source: str
+
+
+@dataclass
+class Accepted:
+    """What a command returns: the id, the new version, and the last notification id so the
+    caller can wait for its own write to reach the read models (read-your-writes)."""
+
+    id: str
+    version: int | None
+    notification_id: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class SupervisionBase(Application[UUID]):
+    name = "eldercare"
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        sealer: Sealer,
+        clock: Callable[[], date],
+        on_saved: Callable[[int], None] | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.sealer = sealer
+        self.clock = clock
+        self.on_saved = on_saved
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(ActorAsDict())
+
+    def today(self) -> date:
+        return self.clock()
+
+    def check_occurred_on(self, occurred_on: date | None) -> date:
+        """Default a missing `occurred_on` to today; refuse dates after today."""
+        today = self.today()
+        return today if occurred_on is None else not_after(occurred_on, today)
+
+    def _get(self, aggregate_id: UUID, cls: type[A], not_found: Callable[[], NotFound]) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise not_found() from None
+        if not isinstance(aggregate, cls):
+            raise not_found()
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.events.get(aggregate_id, limit=1))
+
+    def _save(
+        self,
+        *aggregates: Aggregate,
+        conflict: Callable[[], Exception] | None = None,
+        what: str = "the record",
+    ) -> int | None:
+        """Append atomically; a version conflict means another command won the race."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise (conflict() if conflict else ConcurrentModification(what)) from None
+        last = recordings[-1].notification.id if recordings else None
+        if last is not None and self.on_saved is not None:
+            self.on_saved(last)
+        return last
+
+    def accepted(self, aggregate: Aggregate, notification_id: int | None, **data: Any) -> Accepted:
+        return Accepted(str(aggregate.id), aggregate.version, notification_id, data)
+
+    def events_of(self, aggregate_ids: Iterable[UUID]) -> list[Any]:
+        return [e for i in aggregate_ids for e in self.events.get(i)]

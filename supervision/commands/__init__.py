@@ -1,0 +1,1 @@
+"""Marshmallow schemas of every command (the boundary where outside input becomes a command)."""

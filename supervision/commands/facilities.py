@@ -1,0 +1,66 @@
+"""Schemas of the facility commands."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from supervision.commands.fields import CommandSchema, RegionCode, StrictInt, Uscc
+from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES
+
+
+class PersonalSchema(Schema):
+    """Personal data of the responsible persons: sealed at rest, never public."""
+
+    class Meta:
+        unknown = "raise"
+
+    legal_representative_id_number = fields.String(validate=validate.Length(max=18))
+    contact_phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
+
+
+class ProfileFields(CommandSchema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    address = fields.String(validate=validate.Length(max=300))
+    region_code = RegionCode()
+    ownership = fields.String(validate=validate.OneOf(OWNERSHIPS))
+    profit_status = fields.String(validate=validate.OneOf(PROFIT_STATUSES))
+    total_beds = StrictInt(validate=validate.Range(min=0))
+    nursing_beds = StrictInt(validate=validate.Range(min=0))
+    legal_representative = fields.String(validate=validate.Length(max=50))
+    person_in_charge = fields.String(validate=validate.Length(max=50))
+    opened_on = fields.Date(allow_none=True)
+    personal = fields.Nested(PersonalSchema)
+
+
+class RegisterFacility(ProfileFields):
+    uscc = Uscc(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    address = fields.String(required=True, validate=validate.Length(max=300))
+    region_code = RegionCode(required=True)
+    ownership = fields.String(required=True, validate=validate.OneOf(OWNERSHIPS))
+    profit_status = fields.String(required=True, validate=validate.OneOf(PROFIT_STATUSES))
+    total_beds = StrictInt(required=True, validate=validate.Range(min=0))
+    nursing_beds = StrictInt(required=True, validate=validate.Range(min=0))
+    legal_representative = fields.String(load_default="", validate=validate.Length(max=50))
+    person_in_charge = fields.String(load_default="", validate=validate.Length(max=50))
+    opened_on = fields.Date(load_default=None, allow_none=True)
+
+
+class ChangeFacilityProfile(ProfileFields):
+    uscc = Uscc(required=True)
+    expected_version = StrictInt(validate=validate.Range(min=1))
+
+
+class AssessFacilityGrade(CommandSchema):
+    uscc = Uscc(required=True)
+    level = StrictInt(required=True, validate=validate.Range(min=1, max=5))
+    score = StrictInt(required=True, validate=validate.Range(min=0, max=1000))
+    parts = fields.Dict(keys=fields.String(), values=StrictInt(), load_default=None)
+    assessing_body = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    valid_until = fields.Date(load_default=None)
+
+
+class CloseFacility(CommandSchema):
+    uscc = Uscc(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

@@ -1,0 +1,100 @@
+"""One dispatcher for every entrypoint: schema → role check → application method.
+
+HTTP, the CLI, importers and Kafka consumers all call `Dispatcher.dispatch`, so validation, roles
+and error categories are the same whichever way a command arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from supervision.application import Accepted, Context
+from supervision.commands import facilities as facility_schemas
+from supervision.domain.errors import InvalidCommand, PermissionDenied
+
+# Roles an actor can hold (one per token). `admin` may do everything.
+CIVIL_AFFAIRS = "civil_affairs"  # 民政局 staff
+FIRE = "fire"  # 消防救援机构
+MARKET = "market"  # 市场监管局
+INSPECTOR = "inspector"  # certified inspector drawn for spot checks
+ADMIN = "admin"
+SYSTEM = "system"  # clock and policy processes
+ROLES = (CIVIL_AFFAIRS, FIRE, MARKET, INSPECTOR, ADMIN, SYSTEM)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    schema: type[Schema]
+    method: str
+    roles: tuple[str, ...]
+    summary: str
+
+
+FACILITY_COMMANDS = (
+    CommandSpec("register_facility", facility_schemas.RegisterFacility, "register_facility",
+                (CIVIL_AFFAIRS,), "备案: register a facility"),
+    CommandSpec("change_facility_profile", facility_schemas.ChangeFacilityProfile,
+                "change_facility_profile", (CIVIL_AFFAIRS,), "change a facility's profile"),
+    CommandSpec("assess_facility_grade", facility_schemas.AssessFacilityGrade,
+                "assess_facility_grade", (CIVIL_AFFAIRS,), "等级评定: record an official grade"),
+    CommandSpec("close_facility", facility_schemas.CloseFacility, "close_facility",
+                (CIVIL_AFFAIRS,), "退出: record a facility's exit/closure"),
+)
+
+# Each capability appends its tuple of specs here.
+ALL_COMMANDS: tuple[CommandSpec, ...] = (*FACILITY_COMMANDS,)
+
+
+def validation_fields(error: ValidationError) -> dict[str, list[str]]:
+    """Flatten marshmallow's nested messages into `{"a.b": [..]}` for a field-level error body."""
+    out: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            out.setdefault(prefix or "_schema", []).extend(value)
+        elif isinstance(value, list):
+            for i, inner in enumerate(value):
+                walk(f"{prefix}[{i}]", inner)
+        else:
+            out.setdefault(prefix or "_schema", []).append(str(value))
+
+    walk("", error.messages)
+    return out
+
+
+class Dispatcher:
+    def __init__(self, app: Any, specs: tuple[CommandSpec, ...] = ALL_COMMANDS) -> None:
+        self.app = app
+        self.specs = {s.name: s for s in specs}
+
+    def spec(self, name: str) -> CommandSpec:
+        return self.specs[name]
+
+    def load(self, name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate a payload into command arguments, or raise `InvalidCommand` (422)."""
+        if not isinstance(payload, Mapping):
+            raise InvalidCommand("body must be a JSON object", {"_schema": ["must be an object"]})
+        try:
+            return self.specs[name].schema().load(payload)
+        except ValidationError as exc:
+            raise InvalidCommand("invalid command", validation_fields(exc)) from None
+
+    def authorize(self, name: str, ctx: Context) -> None:
+        spec = self.specs[name]
+        if ctx.actor.role != ADMIN and ctx.actor.role not in spec.roles:
+            raise PermissionDenied(
+                f"role {ctx.actor.role!r} may not {spec.name}; allowed: {', '.join(spec.roles)}"
+            )
+
+    def dispatch(self, name: str, payload: Mapping[str, Any], ctx: Context) -> Accepted:
+        self.authorize(name, ctx)
+        args = self.load(name, payload)
+        return getattr(self.app, self.specs[name].method)(ctx, **args)
