@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 
 from infra.settings import Settings
@@ -28,6 +29,7 @@ from supervision.dispatcher import Dispatcher
 from supervision.unavailable import StoreUnavailable, as_unavailable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+log = structlog.get_logger(__name__)
 
 
 def shanghai_today() -> date:
@@ -132,10 +134,27 @@ class Container:
         service.start()
         return service
 
-    def wait_for(self, notification_id: int | None, timeout: float = 3.0) -> None:
-        """Read-your-writes for an entrypoint: wait for the in-process views, if any run."""
+    def wait_for(self, notification_id: int | None, timeout: float = 3.0) -> bool:
+        """Read-your-writes: wait until the views applied `notification_id`.
+
+        In-process runners signal at once; otherwise (gunicorn workers, projections in the master)
+        the views' tracking positions are polled. A timeout is not an error: the write is durable,
+        only the read models lag, which the caller is told.
+        """
+        if notification_id is None:
+            return True
         if self.projection_service is not None:
-            self.projection_service.wait(notification_id, timeout)
+            done = self.projection_service.wait(notification_id, timeout)
+        else:
+            try:
+                for name in self.projections:
+                    self.view(name).wait(self.app.name, notification_id, timeout=timeout)
+                done = True
+            except TimeoutError:
+                done = False
+        if not done:
+            log.warning("read_models_lagging", notification_id=notification_id)
+        return done
 
     def close(self) -> None:
         if self.projection_service is not None:

@@ -41,6 +41,8 @@ class Runner:
         self.batch_size = batch_size
         self.topics = projection.handled_topics()
         self.wakeup = threading.Event()
+        self.applied = threading.Condition()
+        self.last_applied = 0
         self.error: BaseException | None = None
 
     @property
@@ -75,6 +77,9 @@ class Runner:
             if progress:
                 progress(last - position)
             position = last
+            with self.applied:
+                self.last_applied = position
+                self.applied.notify_all()
         return read
 
     def run_forever(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
@@ -95,8 +100,12 @@ class Runner:
         self.view.create_table()
         return self.catch_up(progress)
 
-    def wait(self, notification_id: int, timeout: float = 2.0) -> None:
-        self.view.wait(self.app.name, notification_id, timeout=timeout)
+    def wait(self, notification_id: int, timeout: float = 2.0) -> bool:
+        """Block until this view applied `notification_id` (woken by the runner's own commits)."""
+        with self.applied:
+            if self.last_applied < notification_id:
+                self.last_applied = max(self.last_applied, self.position())
+            return self.applied.wait_for(lambda: self.last_applied >= notification_id, timeout)
 
 
 class ProjectionService:
@@ -120,12 +129,11 @@ class ProjectionService:
         for runner in self.runners:
             runner.wakeup.set()
 
-    def wait(self, notification_id: int | None, timeout: float = 2.0) -> None:
+    def wait(self, notification_id: int | None, timeout: float = 2.0) -> bool:
         """Read-your-writes: block until every running view has applied `notification_id`."""
         if notification_id is None or not self.threads:
-            return
-        for runner in self.runners:
-            runner.wait(notification_id, timeout)
+            return True
+        return all(runner.wait(notification_id, timeout) for runner in self.runners)
 
     def stop(self) -> None:
         self.stop_event.set()

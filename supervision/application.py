@@ -104,15 +104,16 @@ class SupervisionBase(Application[UUID]):
         return aggregate
 
     def _exists(self, aggregate_id: UUID) -> bool:
-        return bool(self.events.get(aggregate_id, limit=1))
+        return next(iter(self.events.get(aggregate_id, limit=1)), None) is not None
 
     def _save(
         self,
-        *aggregates: Aggregate,
+        *aggregates: Any,
         conflict: Callable[[], Exception] | None = None,
         what: str = "the record",
     ) -> int | None:
-        """Append atomically; a version conflict means another command won the race."""
+        """Append aggregates (or their collected events) atomically; a version conflict means
+        another command won the race."""
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:

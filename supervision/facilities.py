@@ -7,6 +7,7 @@ from typing import Any
 
 from supervision.application import Accepted, Context, SupervisionBase
 from supervision.domain.errors import (
+    ConcurrentModification,
     FacilityAlreadyRegistered,
     FacilityNotFound,
     InvalidCommand,
@@ -25,7 +26,7 @@ class FacilityCommands(SupervisionBase):
         code = validate_uscc(uscc)
         return self._get(facility_id(code), Facility, lambda: FacilityNotFound(code))
 
-    def register_facility(
+    def new_facility(
         self,
         ctx: Context,
         *,
@@ -33,18 +34,44 @@ class FacilityCommands(SupervisionBase):
         occurred_on: date | None = None,
         personal: dict[str, Any] | None = None,
         **profile: Any,
-    ) -> Accepted:
-        when = self.check_occurred_on(occurred_on)
-        facility = Facility.register(
+    ) -> Facility:
+        """Build (not save) a registration: the bulk importer saves many in one transaction."""
+        return Facility.register(
             uscc=uscc,
             profile=profile,
             personal_sealed=self.sealer.seal_optional(personal),
-            occurred_on=when,
+            occurred_on=self.check_occurred_on(occurred_on),
             actor=ctx.actor,
             source=ctx.source,
         )
+
+    def register_facility(self, ctx: Context, **args: Any) -> Accepted:
+        facility = self.new_facility(ctx, **args)
         nid = self._save(facility, conflict=lambda: FacilityAlreadyRegistered(facility.uscc))
         return self.accepted(facility, nid, uscc=facility.uscc)
+
+    def register_facilities(self, facilities: list[Facility]) -> list[Exception | None]:
+        """Save a batch atomically; on a conflict, save one by one to find the duplicates.
+
+        Returns, per facility, None (stored) or the error that rejected it.
+        """
+        if not facilities:
+            return []
+        # Collect first: a failed save has already drained the aggregates' pending events.
+        pending = [f.collect_events() for f in facilities]
+        try:
+            self._save(*(e for events in pending for e in events))
+            return [None] * len(facilities)
+        except ConcurrentModification:
+            pass
+        results: list[Exception | None] = []
+        for facility, events in zip(facilities, pending, strict=True):
+            try:
+                self._save(*events, conflict=lambda f=facility: FacilityAlreadyRegistered(f.uscc))
+                results.append(None)
+            except FacilityAlreadyRegistered as exc:
+                results.append(exc)
+        return results
 
     def change_facility_profile(
         self,

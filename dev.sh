@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# ./dev.sh demo  — install, start on embedded defaults (SQLite + local broker), load a sample city, serve
+# ./dev.sh test  — install everything, start PostgreSQL if it is down, run ruff and the whole test suite
+# ./dev.sh bench — run the benchmarks at full size and print their figures
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PY=${PYTHON:-python3}
+
+setup() {
+  if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+  fi
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+}
+
+ensure_postgres() {
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    echo "PostgreSQL is down; starting it" >&2
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  demo)
+    setup
+    exec .venv/bin/eldercare demo "$@"
+    ;;
+  test)
+    setup
+    ensure_postgres
+    .venv/bin/ruff check .
+    set +e
+    .venv/bin/python -m pytest "$@"
+    rc=$?
+    set -e
+    if [ "$rc" -eq 5 ]; then
+      echo "pytest collected no tests: failing on purpose" >&2
+      exit 1
+    fi
+    exit "$rc"
+    ;;
+  bench)
+    setup
+    ensure_postgres
+    ELDERCARE_BENCH_FULL=1 exec .venv/bin/python -m pytest tests/benchmarks -s -p no:randomly "$@"
+    ;;
+  *)
+    echo "usage: ./dev.sh demo | test [pytest args] | bench" >&2
+    exit 2
+    ;;
+esac

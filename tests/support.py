@@ -1,0 +1,110 @@
+"""Test support: real stores (SQLite files, PostgreSQL databases), containers, an API client."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from infra.bootstrap import Container
+from infra.settings import Settings
+from supervision.api import create_app
+from supervision.domain.values import Actor
+
+PG_ADMIN_URL = os.environ.get("ELDERCARE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+#: helpers and parallel runs use distinct prefixes so their databases never collide
+PG_PREFIX = os.environ.get("ELDERCARE_TEST_DB_PREFIX", "eldercare_t")
+
+
+def pg_available() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test; dropped afterwards."""
+    name = f"{PG_PREFIX}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+ROLE_ACTORS = {
+    "civil_affairs": Actor("mz-officer", "MZJ-140500", "civil_affairs"),
+    "fire": Actor("xf-officer", "XFJY-140500", "fire"),
+    "market": Actor("sj-officer", "SCJG-140500", "market"),
+    "admin": Actor("admin", "MZJ-140500", "admin"),
+    "system": Actor("clock", "system", "system"),
+}
+
+
+def make_container(database_url: str, var_dir: Path, today: date | None = None, **extra: Any) -> Container:
+    settings = Settings(database_url=database_url, var_dir=var_dir, today=today, **extra)
+    return Container(settings)
+
+
+class Client:
+    """The Flask test client with one token per role (and any actor issued later)."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.flask = create_app(container)
+        self.http = self.flask.test_client()
+        self.tokens = {role: container.tokens.issue(actor) for role, actor in ROLE_ACTORS.items()}
+
+    def token_for(self, actor: Actor) -> str:
+        token = self.container.tokens.issue(actor)
+        self.tokens[actor.user] = token
+        return token
+
+    def _headers(self, as_: str | None, headers: dict[str, str] | None) -> dict[str, str]:
+        out = dict(headers or {})
+        if as_:
+            out["Authorization"] = f"Bearer {self.tokens[as_]}"
+        return out
+
+    def get(self, path: str, as_: str | None = None, **kw: Any) -> Any:
+        return self.http.get(path, headers=self._headers(as_, kw.pop("headers", None)), **kw)
+
+    def post(self, path: str, json: Any = None, as_: str | None = "civil_affairs", **kw: Any) -> Any:
+        return self.http.post(path, json=json, headers=self._headers(as_, kw.pop("headers", None)), **kw)
+
+    def patch(self, path: str, json: Any = None, as_: str | None = "civil_affairs", **kw: Any) -> Any:
+        return self.http.patch(path, json=json, headers=self._headers(as_, kw.pop("headers", None)), **kw)
+
+    def delete(self, path: str, as_: str | None = "civil_affairs", **kw: Any) -> Any:
+        return self.http.delete(path, headers=self._headers(as_, kw.pop("headers", None)), **kw)
+
+
+def facility_payload(uscc: str = "91350100M000100Y43", **overrides: Any) -> dict[str, Any]:
+    body = {
+        "uscc": uscc,
+        "name": "福州夕阳红养老院",
+        "address": "福州市鼓楼区示范路1号",
+        "region_code": "350102",
+        "ownership": "private",
+        "profit_status": "non_profit",
+        "total_beds": 100,
+        "nursing_beds": 60,
+        "legal_representative": "王建国",
+        "person_in_charge": "李芳",
+        "occurred_on": "2025-01-06",
+        "personal": {"legal_representative_id_number": "11010519491231002X", "contact_phone": "13800138000"},
+    }
+    body.update(overrides)
+    return body
