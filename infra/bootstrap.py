@@ -26,6 +26,7 @@ from supervision.app import SupervisionApp
 from supervision.auth import TokenStore
 from supervision.crypto import Sealer
 from supervision.dispatcher import Dispatcher
+from supervision.policy.calendar import HolidayFile, WorkingCalendar
 from supervision.unavailable import StoreUnavailable, as_unavailable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -36,11 +37,24 @@ def shanghai_today() -> date:
     return datetime.now(SHANGHAI).date()
 
 
+class Clock:
+    """Today's date in Asia/Shanghai, or a fixed date (demos, tests: `clock.set(date)`)."""
+
+    def __init__(self, fixed: date | None = None, source: Callable[[], date] = shanghai_today) -> None:
+        self.fixed = fixed
+        self.source = source
+
+    def set(self, today: date | None) -> None:
+        self.fixed = today
+
+    def __call__(self) -> date:
+        return self.fixed or self.source()
+
+
 class Container:
     def __init__(self, settings: Settings, clock: Callable[[], date] | None = None) -> None:
         self.settings = settings
-        fixed = settings.today
-        self.clock: Callable[[], date] = clock or ((lambda: fixed) if fixed else shanghai_today)
+        self.clock = Clock(settings.today, clock or shanghai_today)
         self._lock = threading.RLock()
         self.projection_service: ProjectionService | None = None
 
@@ -59,6 +73,12 @@ class Container:
         return Sealer(keys)
 
     @cached_property
+    def calendar(self) -> WorkingCalendar:
+        """Official working days; beyond the library's years, weekends plus the holidays file."""
+        path = self.settings.holidays_file
+        return WorkingCalendar(HolidayFile.load(path) if path else None)
+
+    @cached_property
     def tokens(self) -> TokenStore:
         return TokenStore(self.settings.tokens_path)
 
@@ -73,6 +93,7 @@ class Container:
                     env=self.settings.store_env(),
                     sealer=self.sealer,
                     clock=self.clock,
+                    calendar=self.calendar,
                     on_saved=self._on_saved,
                 )
             except Exception as exc:

@@ -146,7 +146,7 @@ def import_file(state: State, path: Path, fmt: str, batch_size: int, rejects: Pa
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", type=int, default=8000)
-@click.option("--workers", type=int, default=1, help="gunicorn workers (projections run in the master's first worker)")
+@click.option("--workers", type=int, default=1, help="gunicorn workers (projections run in the master)")
 @command
 def serve(state: State, host: str, port: int, workers: int) -> None:
     """Serve the HTTP API with gunicorn, running the projections (and clock) in the background."""
@@ -187,7 +187,22 @@ def token_issue(state: State, user: str, agency: str, role: str) -> None:
     click.echo(state.container.tokens.issue(Actor(user=user, agency=agency, role=role)))
 
 
-# -- projections -----------------------------------------------------------------------------
+# -- clock -----------------------------------------------------------------------------------
+@main.command()
+@click.option("--today", "today", type=click.DateTime(["%Y-%m-%d"]), help="pretend today is this date")
+@command
+def tick(state: State, today: Any) -> None:
+    """Append overdue/expiry events for every deadline that has passed (exactly once each)."""
+    from infra.clock import tick as run_tick
+
+    report = run_tick(state.container, today.date() if today else None)
+    echo_json({"today": report.today, "appended": report.appended,
+               "already_done": report.already_done, "failed": report.failed})
+    if report.failed:
+        raise SystemExit(1)
+
+
+# -- capability groups (one line each) ------------------------------------------------------
 from infra.cli_projections import projections  # noqa: E402
 
 main.add_command(projections)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -117,7 +118,7 @@ def load_json_option(value: str | None) -> dict[str, Any]:
     """`--data '{"a": 1}'` or `--data @file.json`."""
     if not value:
         return {}
-    text = open(value[1:], encoding="utf-8").read() if value.startswith("@") else value
+    text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -150,15 +150,12 @@ def run_import(state: State, path: Path, fmt: str, batch_size: int, rejects: Pat
         task = bar.add_task("import", total=path.stat().st_size)
         report = import_stream(state.container, ctx, stream, kind, batch_size,
                                advance=lambda n: bar.advance(task, n))
-    out: IO[str] | None = open(rejects, "w", encoding="utf-8") if rejects else None
-    try:
-        for number, reason in report.rejections:
-            click.echo(f"line {number}: rejected: {reason}", err=True)
-            if out:
+    for number, reason in report.rejections:
+        click.echo(f"line {number}: rejected: {reason}", err=True)
+    if rejects:
+        with open(rejects, "w", encoding="utf-8") as out:
+            for number, reason in report.rejections:
                 out.write(json.dumps({"line": number, "reason": reason}, ensure_ascii=False) + "\n")
-    finally:
-        if out:
-            out.close()
     click.echo(
         f"imported {report.imported}, rejected {report.rejected} in {report.seconds:.1f}s "
         f"({report.rate:.0f} rows/s)"

@@ -43,7 +43,8 @@ def facilities(count: int, seed: int = 2026, today: date | None = None) -> Itera
         region = regions[i % len(regions)]
         prefix, ownership, profit = KINDS[rng.randrange(len(KINDS))]
         total = rng.randrange(30, 400)
-        name = f"{DISTRICTS[region]}{NAMES[i % len(NAMES)]}{'养老院' if profit == 'non_profit' else '康养中心'}{i + 1}号"
+        suffix = "养老院" if profit == "non_profit" else "康养中心"
+        name = f"{DISTRICTS[region]}{NAMES[i % len(NAMES)]}{suffix}{i + 1}号"
         yield {
             "uscc": make_uscc(rng, prefix, region),
             "name": name,

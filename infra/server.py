@@ -18,8 +18,15 @@ from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-#: Background loops started in the master besides the projections (clock, relay, ...).
-BACKGROUND: list[Callable[[Container], Callable[[], None]]] = []
+def _clock(container: Container) -> Callable[[], None]:
+    from infra.clock import start_clock_loop
+
+    return start_clock_loop(container)
+
+
+#: Background loops started in the master besides the projections (clock, relay, ...): each
+#: takes the container and returns its stopper.
+BACKGROUND: list[Callable[[Container], Callable[[], None]]] = [_clock]
 
 
 class Server(BaseApplication):  # type: ignore[misc]

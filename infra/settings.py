@@ -52,9 +52,9 @@ class Settings:
             var_dir=var_dir,
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             topic_prefix=env.get("ELDERCARE_TOPIC_PREFIX", "eldercare"),
-            tokens_file=Path(env["ELDERCARE_TOKENS_FILE"]) if env.get("ELDERCARE_TOKENS_FILE") else None,
+            tokens_file=_path(env.get("ELDERCARE_TOKENS_FILE")),
             secret_keys=keys,
-            holidays_file=Path(env["ELDERCARE_HOLIDAYS_FILE"]) if env.get("ELDERCARE_HOLIDAYS_FILE") else None,
+            holidays_file=_path(env.get("ELDERCARE_HOLIDAYS_FILE")),
             log_format=env.get("ELDERCARE_LOG_FORMAT", "auto"),
             log_level=env.get("ELDERCARE_LOG_LEVEL", "INFO"),
             today=fixed_today,
@@ -119,3 +119,7 @@ class Settings:
             return f"sqlite:///{path.with_name(path.stem + '-views' + path.suffix)}"
         parts = urlsplit(self.database_url)
         return parts._replace(scheme="postgresql+psycopg").geturl()
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -34,7 +34,9 @@ class Status:
 
 
 class Runner:
-    def __init__(self, app: Application[Any], projection: ViewProjection[Any], batch_size: int = 1000):
+    def __init__(
+        self, app: Application[Any], projection: ViewProjection[Any], batch_size: int = 1000
+    ) -> None:
         self.app = app
         self.projection = projection
         self.view = projection.view

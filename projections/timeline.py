@@ -56,7 +56,10 @@ class TimelineView(View):
         t = self.entries
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t).where(t.c.uscc == uscc).order_by(t.c.recorded_at, t.c.aggregate_id, t.c.version).limit(limit)
+                select(t)
+                .where(t.c.uscc == uscc)
+                .order_by(t.c.recorded_at, t.c.aggregate_id, t.c.version)
+                .limit(limit)
             ).all()
         out = []
         for row in rows:

@@ -20,6 +20,7 @@ from eventsourcing.utils import EnvType
 from supervision.crypto import Sealer
 from supervision.domain.errors import ConcurrentModification, NotFound
 from supervision.domain.values import Actor, not_after
+from supervision.policy.calendar import WorkingCalendar
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -74,11 +75,13 @@ class SupervisionBase(Application[UUID]):
         *,
         sealer: Sealer,
         clock: Callable[[], date],
+        calendar: WorkingCalendar | None = None,
         on_saved: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__(env)
         self.sealer = sealer
         self.clock = clock
+        self.calendar = calendar or WorkingCalendar()
         self.on_saved = on_saved
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

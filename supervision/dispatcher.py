@@ -7,47 +7,18 @@ and error categories are the same whichever way a command arrives.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 
 from supervision.application import Accepted, Context
 from supervision.commands import facilities as facility_schemas
+from supervision.commands.fields import CommandSpec
 from supervision.domain.errors import InvalidCommand, PermissionDenied
+from supervision.roles import ADMIN
 
-# Roles an actor can hold (one per token). `admin` may do everything.
-CIVIL_AFFAIRS = "civil_affairs"  # 民政局 staff
-FIRE = "fire"  # 消防救援机构
-MARKET = "market"  # 市场监管局
-INSPECTOR = "inspector"  # certified inspector drawn for spot checks
-ADMIN = "admin"
-SYSTEM = "system"  # clock and policy processes
-ROLES = (CIVIL_AFFAIRS, FIRE, MARKET, INSPECTOR, ADMIN, SYSTEM)
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    schema: type[Schema]
-    method: str
-    roles: tuple[str, ...]
-    summary: str
-
-
-FACILITY_COMMANDS = (
-    CommandSpec("register_facility", facility_schemas.RegisterFacility, "register_facility",
-                (CIVIL_AFFAIRS,), "备案: register a facility"),
-    CommandSpec("change_facility_profile", facility_schemas.ChangeFacilityProfile,
-                "change_facility_profile", (CIVIL_AFFAIRS,), "change a facility's profile"),
-    CommandSpec("assess_facility_grade", facility_schemas.AssessFacilityGrade,
-                "assess_facility_grade", (CIVIL_AFFAIRS,), "等级评定: record an official grade"),
-    CommandSpec("close_facility", facility_schemas.CloseFacility, "close_facility",
-                (CIVIL_AFFAIRS,), "退出: record a facility's exit/closure"),
-)
-
-# Each capability appends its tuple of specs here.
-ALL_COMMANDS: tuple[CommandSpec, ...] = (*FACILITY_COMMANDS,)
+# Each capability appends its tuple of specs (defined beside its schemas) here.
+ALL_COMMANDS: tuple[CommandSpec, ...] = (*facility_schemas.COMMANDS,)
 
 
 def validation_fields(error: ValidationError) -> dict[str, list[str]]:

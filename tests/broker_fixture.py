@@ -8,8 +8,8 @@ not by restarting the broker.  Tests that kill or restart the broker must
 use ``fresh_broker`` instead, so they cannot poison the shared one.
 
 ``ELDERCARE_TEST_BROKER_PORT`` pins the port (e.g. to attach a debugging
-client); by default a free port is chosen.  The broker log lands in pytest's
-temp dir (``broker.log_path``).
+client; xdist worker N uses port+N); by default a free port is chosen.
+The broker log lands in pytest's temp dir (``broker.log_path``).
 """
 
 from __future__ import annotations
@@ -33,9 +33,12 @@ def _port_from_env() -> int | None:
     if not raw:
         return None
     try:
-        return int(raw)
+        port = int(raw)
     except ValueError as exc:
         raise pytest.UsageError(f"{PORT_ENV} must be an integer, got {raw!r}") from exc
+    # under pytest-xdist every worker owns a broker: pinned port + worker index
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return port + int(worker.removeprefix("gw")) if worker.startswith("gw") else port
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,16 @@ def run(name: str, **path: Any) -> dict[str, Any]:
     }
 
 
+ERROR_RESPONSES = {
+    "401": "missing or unknown token",
+    "403": "role not allowed",
+    "404": "unknown id",
+    "409": "conflict with current state",
+    "422": "invalid input, field by field",
+    "503": "database unavailable",
+}
+
+
 def command_doc(schema: Any, summary: str) -> dict[str, Any]:
     """OpenAPI documentation of a command endpoint (body schema, auth, error responses)."""
     return {
@@ -46,11 +56,7 @@ def command_doc(schema: Any, summary: str) -> dict[str, Any]:
         "security": [{"bearerAuth": []}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
         "responses": {
-            "401": {"description": "missing or unknown token", "content": {"application/json": {"schema": "ErrorSchema"}}},
-            "403": {"description": "role not allowed", "content": {"application/json": {"schema": "ErrorSchema"}}},
-            "404": {"description": "unknown id", "content": {"application/json": {"schema": "ErrorSchema"}}},
-            "409": {"description": "conflict with current state", "content": {"application/json": {"schema": "ErrorSchema"}}},
-            "422": {"description": "invalid input, field by field", "content": {"application/json": {"schema": "ErrorSchema"}}},
-            "503": {"description": "database unavailable", "content": {"application/json": {"schema": "ErrorSchema"}}},
+            code: {"description": text, "content": {"application/json": {"schema": "ErrorSchema"}}}
+            for code, text in ERROR_RESPONSES.items()
         },
     }

@@ -6,7 +6,6 @@ from marshmallow import Schema, fields, validate
 
 from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES
 
-
 # `fields` is a field name here, so the schema is built from a dict rather than a class body.
 ErrorSchema = Schema.from_dict(
     {

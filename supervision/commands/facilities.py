@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from supervision.commands.fields import CommandSchema, RegionCode, StrictInt, Uscc
+from supervision.commands.fields import CommandSchema, CommandSpec, RegionCode, StrictInt, Uscc
 from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES
+from supervision.roles import CIVIL_AFFAIRS
 
 
 class PersonalSchema(Schema):
@@ -64,3 +65,15 @@ class AssessFacilityGrade(CommandSchema):
 class CloseFacility(CommandSchema):
     uscc = Uscc(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+COMMANDS = (
+    CommandSpec("register_facility", RegisterFacility, "register_facility", (CIVIL_AFFAIRS,),
+                "备案: register a facility"),
+    CommandSpec("change_facility_profile", ChangeFacilityProfile, "change_facility_profile",
+                (CIVIL_AFFAIRS,), "change a facility's profile"),
+    CommandSpec("assess_facility_grade", AssessFacilityGrade, "assess_facility_grade",
+                (CIVIL_AFFAIRS,), "等级评定: record an official grade"),
+    CommandSpec("close_facility", CloseFacility, "close_facility", (CIVIL_AFFAIRS,),
+                "退出: record a facility's exit/closure"),
+)

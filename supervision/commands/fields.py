@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
@@ -38,7 +39,7 @@ class Fen(fields.Integer):
         super().__init__(strict=True, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, float) or isinstance(value, bool):
+        if isinstance(value, float | bool):
             raise ValidationError("must be an integer amount in fen (no floats)")
         out = super()._deserialize(value, attr, data, **kwargs)
         if out < 0:
@@ -58,3 +59,14 @@ class CommandSchema(Schema):
         unknown = "raise"
 
     occurred_on = fields.Date(load_default=None, metadata={"description": "when it happened (≤ today)"})
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command as every entrypoint sees it: name, schema, application method, allowed roles."""
+
+    name: str
+    schema: type[Schema]
+    method: str
+    roles: tuple[str, ...]
+    summary: str

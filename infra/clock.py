@@ -1,0 +1,87 @@
+"""The clock process: appends `...Overdue`/`...Expired` events when deadlines pass.
+
+Each capability registers a *deadline source*: a function that, for `today`, lists the commands
+that are due (read from its own view). The clock dispatches them as the system actor with source
+`clock`. Exactly once per deadline comes from the aggregates, not from the clock: marking an
+already-marked deadline is refused by the aggregate's guard (or loses a version race), and the
+clock counts that as "already done". So any number of clocks may run, as often as they like.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import structlog
+
+from supervision.application import Context
+from supervision.domain.errors import Conflict
+from supervision.domain.values import SYSTEM_ACTOR
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Due:
+    """A command that is due: e.g. ("mark_rectification_overdue", {"case_id": ..., ...})."""
+
+    command: str
+    payload: dict[str, Any]
+
+
+#: deadline sources, registered by each capability: f(container, today) -> iterable of Due
+DEADLINE_SOURCES: list[Callable[[Any, date], Iterable[Due]]] = []
+
+
+@dataclass
+class TickReport:
+    today: date
+    appended: int = 0
+    already_done: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def tick(container: Any, today: date | None = None) -> TickReport:
+    today = today or container.clock()
+    report = TickReport(today)
+    ctx = Context(SYSTEM_ACTOR, source="clock")
+    for runner in container.runners():
+        runner.catch_up()  # deadlines are read from views: make them current first
+    for source in DEADLINE_SOURCES:
+        for due in source(container, today):
+            try:
+                payload = {**due.payload, "today": today.isoformat()}
+                container.dispatcher.dispatch(due.command, payload, ctx)
+                report.appended += 1
+                log.info("deadline_passed", command=due.command, **{k: str(v) for k, v in due.payload.items()})
+            except Conflict:
+                report.already_done += 1
+            except Exception as exc:  # one bad deadline must not stop the others
+                report.failed.append(f"{due.command} {due.payload}: {exc}")
+                log.exception("deadline_failed", command=due.command)
+    return report
+
+
+def start_clock_loop(container: Any, interval: float = 60.0) -> Callable[[], None]:
+    """For `serve`: tick every `interval` seconds in a thread; returns the stopper."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                tick(container)
+            except Exception:
+                log.exception("tick_failed")
+            stop.wait(interval)
+
+    thread = threading.Thread(target=loop, name="clock", daemon=True)
+    thread.start()
+
+    def stopper() -> None:
+        stop.set()
+        thread.join(timeout=10)
+
+    return stopper
