@@ -9,6 +9,7 @@ clock counts that as "already done". So any number of clocks may run, as often a
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,8 +33,14 @@ class Due:
     payload: dict[str, Any]
 
 
-#: deadline sources, registered by each capability: f(container, today) -> iterable of Due
-DEADLINE_SOURCES: list[Callable[[Any, date], Iterable[Due]]] = []
+#: deadline sources, one "module:function" per capability: f(container, today) -> iterable of Due.
+#: Dotted paths, resolved when the clock runs, so capability modules may import this one.
+DEADLINE_SOURCES: list[str] = []
+
+
+def _resolve(path: str) -> Callable[..., Any]:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass
@@ -50,13 +57,13 @@ def tick(container: Any, today: date | None = None) -> TickReport:
     ctx = Context(SYSTEM_ACTOR, source="clock")
     for runner in container.runners():
         runner.catch_up()  # deadlines are read from views: make them current first
-    for source in DEADLINE_SOURCES:
-        for due in source(container, today):
+    for path in DEADLINE_SOURCES:
+        for due in _resolve(path)(container, today):
             try:
                 payload = {**due.payload, "today": today.isoformat()}
                 container.dispatcher.dispatch(due.command, payload, ctx)
                 report.appended += 1
-                log.info("deadline_passed", command=due.command, **{k: str(v) for k, v in due.payload.items()})
+                log.info("deadline_passed", command=due.command, payload=due.payload)
             except Conflict:
                 report.already_done += 1
             except Exception as exc:  # one bad deadline must not stop the others

@@ -5,8 +5,8 @@ Idempotent: a second run reuses the stored data and tokens.
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,8 +24,8 @@ DEMO_ACTORS = {
     "market": Actor("demo-sj", "SCJG-140500", "market"),
 }
 
-#: Further sample data, added by each capability: f(container, tokens) -> summary line.
-DEMO_STEPS: list[Callable[[Container, dict[str, str]], str]] = []
+#: Further sample data, one "module:function" per capability: f(container, tokens) -> summary line.
+DEMO_STEPS: list[str] = []
 
 
 def demo_tokens(container: Container) -> dict[str, str]:
@@ -66,8 +66,9 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
     tokens = demo_tokens(container)
     added = load_facilities(container, facilities)
     lines = [f"facilities: {added} new ({facilities} in the sample city)"]
-    for step in DEMO_STEPS:
-        lines.append(step(container, tokens))
+    for path in DEMO_STEPS:
+        module, _, name = path.partition(":")
+        lines.append(getattr(importlib.import_module(module), name)(container, tokens))
     for runner in container.runners():
         runner.catch_up()
     base = f"http://{host}:{port}"
