@@ -17,6 +17,15 @@ Facts about Tansu 0.6.0 that shaped this module (measured, not assumed):
 * Topics are auto-created (1 partition) on first produce; topic configs such
   as ``cleanup.policy=compact`` are accepted without error but are neither
   echoed by DescribeConfigs nor enforced (no compaction observed).
+* JoinGroup is answered after ~``session_timeout_ms / 2`` rounded up to whole
+  seconds (not after ``max_poll_interval_ms``): kafka-python's default 45 s
+  session means a ~23 s join; ``session_timeout_ms=2000`` gives ~1 s.
+* ListOffsets(LATEST) returns *last batch base offset + 1*, so
+  ``end_offsets()``, ``seek_to_end()`` and ``auto_offset_reset="latest"``
+  re-deliver the tail of the last batch.  Use committed offsets with
+  ``auto_offset_reset="earliest"``; the fetch high watermark is correct.
+* After a restart (empty memory) an existing idempotent producer fails
+  fatally (UnknownProducerId / InitProducerId error): create a new one.
 """
 
 from __future__ import annotations
@@ -213,9 +222,7 @@ class LocalBroker:
         self.host = _HOST
         self.port = port if port is not None else free_port(self.host)
         self._log_dir = (
-            Path(log_dir)
-            if log_dir is not None
-            else Path(tempfile.mkdtemp(prefix="eldercare-broker-"))
+            Path(log_dir) if log_dir is not None else Path(tempfile.mkdtemp(prefix="eldercare-broker-"))
         )
         self._binary = binary
         self.cluster_id = cluster_id
@@ -351,9 +358,7 @@ class LocalBroker:
             if self._proc.poll() is not None:
                 raise self._fail("exited right after answering (port clash?)")
             return
-        raise self._fail(
-            f"not ready after {self.startup_timeout:.1f}s (last error: {last_error!r})"
-        )
+        raise self._fail(f"not ready after {self.startup_timeout:.1f}s (last error: {last_error!r})")
 
     def stop(self, timeout: float | None = None) -> None:
         """SIGTERM, then SIGKILL after ``timeout`` seconds.  Idempotent."""
@@ -476,8 +481,7 @@ def ensure_topics(
                 existing.append(topic["name"])
             else:
                 raise BrokerError(
-                    f"creating topic {topic['name']!r} failed: "
-                    f"error {code} {topic.get('error_message')}"
+                    f"creating topic {topic['name']!r} failed: error {code} {topic.get('error_message')}"
                 )
         if existing:
             for desc in admin.describe_topics(existing):

@@ -45,6 +45,9 @@ class Dispatcher:
     def __init__(self, app: Any, specs: tuple[CommandSpec, ...] = ALL_COMMANDS) -> None:
         self.app = app
         self.specs = {s.name: s for s in specs}
+        # Schema instances are reusable and costly to build (nested fields are deep-copied):
+        # building one per command halved the bulk-import rate.
+        self.schemas = {s.name: s.schema() for s in specs}
 
     def spec(self, name: str) -> CommandSpec:
         return self.specs[name]
@@ -54,7 +57,7 @@ class Dispatcher:
         if not isinstance(payload, Mapping):
             raise InvalidCommand("body must be a JSON object", {"_schema": ["must be an object"]})
         try:
-            return self.specs[name].schema().load(payload)
+            return self.schemas[name].load(payload)
         except ValidationError as exc:
             raise InvalidCommand("invalid command", validation_fields(exc)) from None
 

@@ -1,0 +1,125 @@
+"""Bulk import of facilities into SQLite and PostgreSQL, against the raw `eventsourcing` append rate.
+
+Prints events/second for the importer (schema validation, USCC check, sealing personal data, batched
+saves) and, in the same run on the same kind of store, for appending pre-built aggregates with
+`app.save` alone. Memory: the peak traced allocation while importing a file 10× larger must stay
+about the same (the file is streamed, batches are bounded).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from infra.importer import import_stream
+from infra.sample_city import facilities
+from supervision.application import Context
+from supervision.domain.facility import Facility
+from tests.benchmarks.conftest import report, size
+from tests.support import ROLE_ACTORS, fresh_pg_database, make_container
+
+N = size(100_000, 2_000)
+CTX = Context(ROLE_ACTORS["civil_affairs"], source="import")
+
+
+def write_file(path: Path, count: int, seed: int) -> Path:
+    with open(path, "w", encoding="utf-8") as out:
+        for row in facilities(count, seed=seed):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+def run_import(container, path: Path) -> tuple[int, float]:
+    with open(path, "rb") as stream:
+        rep = import_stream(container, CTX, stream, "jsonl", batch_size=500)
+    assert rep.rejected == 0, rep.rejections[:3]
+    return rep.imported, rep.seconds
+
+
+def raw_append(container, count: int, seed: int) -> tuple[int, float]:
+    """Pre-built aggregates appended with `app.save` in batches of 500: the store's own rate."""
+    app = container.app
+    rows = [container.dispatcher.load("register_facility", r) for r in facilities(count, seed=seed)]
+    built = [
+        Facility.register(uscc=r.pop("uscc"), profile={k: v for k, v in r.items()
+                          if k not in ("occurred_on", "personal")},
+                          personal_sealed=None, occurred_on=r["occurred_on"],
+                          actor=CTX.actor, source="bench")
+        for r in rows
+    ]
+    started = time.perf_counter()
+    for i in range(0, len(built), 500):
+        app.save(*built[i : i + 500])
+    return len(built), time.perf_counter() - started
+
+
+def peak_memory(container_factory, path: Path) -> int:
+    container = container_factory()
+    try:
+        tracemalloc.start()
+        run_import(container, path)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return peak
+    finally:
+        container.close()
+
+
+@pytest.mark.benchmark
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_bulk_import_rate_against_raw_append(backend, tmp_path, request):
+    if backend == "postgres":
+        request.getfixturevalue("postgres")
+    big = write_file(tmp_path / "big.jsonl", N, seed=1)
+    small = write_file(tmp_path / "small.jsonl", max(N // 10, 200), seed=2)
+    raw_file_seed = 3
+
+    def store():
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path}/{time.monotonic_ns()}.sqlite"
+            return make_container(url, tmp_path / "var"), None
+        cm = fresh_pg_database()
+        return make_container(cm.__enter__(), tmp_path / "var"), cm
+
+    def measured(fn):
+        container, cm = store()
+        try:
+            return fn(container)
+        finally:
+            container.close()
+            if cm:
+                cm.__exit__(None, None, None)
+
+    imported, seconds = measured(lambda c: run_import(c, big))
+    raw_count, raw_seconds = measured(lambda c: raw_append(c, N, raw_file_seed))
+
+    def mem(path):
+        holder = {}
+
+        def factory():
+            c, cm = store()
+            holder["cm"] = cm
+            return c
+
+        try:
+            return peak_memory(factory, path)
+        finally:
+            if holder.get("cm"):
+                holder["cm"].__exit__(None, None, None)
+
+    peak_small, peak_big = mem(small), mem(big)
+    assert imported == N and raw_count == N
+    report(f"bulk import, {backend}", [
+        ("facilities imported", f"{imported:,}"),
+        ("import rate", f"{imported / seconds:,.0f} events/s ({seconds:.1f} s)"),
+        ("raw eventsourcing append", f"{raw_count / raw_seconds:,.0f} events/s ({raw_seconds:.1f} s)"),
+        ("importer / raw", f"{(imported / seconds) / (raw_count / raw_seconds):.2f}"),
+        (f"peak traced memory, {small.stat().st_size // 1024} KiB file", f"{peak_small / 2**20:.1f} MiB"),
+        (f"peak traced memory, {big.stat().st_size // 1024} KiB file", f"{peak_big / 2**20:.1f} MiB"),
+    ])
+    # streamed: a 10x larger file may not need anything like 10x the memory
+    assert peak_big < 3 * peak_small + 8 * 2**20
