@@ -69,7 +69,7 @@ def serve_forever(container: Container, host: str, port: int, workers: int = 1) 
         "threads": 8,
         "timeout": 60,
         "graceful_timeout": 10,
-        "accesslog": None,
-        "logconfig_dict": {"version": 1, "disable_existing_loggers": False, "root": {"level": "INFO"}},
+        "accesslog": None,  # the API logs one canonical line per request itself
+        "control_socket_disable": True,
     }
     Server(container.settings, options, container).run()
