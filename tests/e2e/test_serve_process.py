@@ -49,7 +49,7 @@ def server(store_url: str, tmp_path: Path):
     proc = subprocess.Popen([sys.executable, "-m", "infra", "serve", "--port", str(port), "--workers", "2"],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2])
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # generous: CI machines are small and busy
     while time.monotonic() < deadline:
         try:
             if call("GET", f"{base}/healthz")[0] == 200:
