@@ -55,7 +55,8 @@ def server(store_url: str, tmp_path: Path):
             if call("GET", f"{base}/healthz")[0] == 200:
                 break
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     else:
         proc.kill()
         pytest.fail((tmp_path / "serve.log").read_text())
