@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
+import sqlalchemy.exc
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
@@ -78,6 +79,26 @@ class View(SQLAlchemyTrackingRecorder):
         else:
             record.notification_id = tracking.notification_id
 
+    def claim_position(self, session: Session, application_name: str) -> Any:
+        """Lock this view's tracking row for the caller's transaction and return it.
+
+        Two runners of one view (the serve loop and `eldercare tick`, or two processes) then take
+        turns: the second waits for the first to commit and reads the position it left, so no event
+        is applied twice. The row is created at position 0 the first time.
+        """
+        query = session.query(self.tracking_record_cls).filter_by(application_name=application_name)
+        record = query.with_for_update().first()
+        if record is None:
+            try:
+                with session.begin_nested():
+                    session.add(
+                        self.tracking_record_cls(application_name=application_name, notification_id=0)
+                    )
+            except sqlalchemy.exc.IntegrityError:
+                pass  # another runner created it first
+            record = query.with_for_update().first()
+        return record
+
     def tables(self) -> list[Table]:
         return list(self.metadata.sorted_tables)
 
@@ -85,7 +106,7 @@ class View(SQLAlchemyTrackingRecorder):
         """SHA-256 over every row of every table in primary-key order: equal after a rebuild."""
         digest = hashlib.sha256()
         with self.engine.connect() as conn:
-            for table in self.tables():
+            for table in self.metadata.sorted_tables:  # `self.tables` is the recorder's list
                 digest.update(table.name.encode())
                 order = list(table.primary_key.columns) or list(table.columns)
                 for row in conn.execute(select(table).order_by(*order)):

@@ -15,7 +15,6 @@ from typing import Any
 
 import structlog
 from eventsourcing.application import Application
-from eventsourcing.persistence import Tracking
 
 from projections.base import ViewProjection
 
@@ -63,24 +62,28 @@ class Runner:
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every notification up to the current head; returns how many were read."""
         head = self.head()
-        position = self.position()
         read = 0
-        while position < head:
-            page = self.app.recorder.select_notifications(
-                start=position + 1, limit=self.batch_size, stop=head, topics=self.topics
-            )
-            # A filtered page shorter than the limit means nothing else of interest up to head.
-            last = page[-1].id if len(page) == self.batch_size else head
+        while self.position() < head:
             with self.view.transaction(commit=True) as session:
+                # The position is read under the row lock: another runner of this view may have
+                # advanced it since we looked.
+                claim = self.view.claim_position(session, self.app.name)
+                start = claim.notification_id
+                if start >= head:
+                    break
+                page = self.app.recorder.select_notifications(
+                    start=start + 1, limit=self.batch_size, stop=head, topics=self.topics
+                )
+                # A filtered page shorter than the limit means nothing else of interest up to head.
+                last = page[-1].id if len(page) == self.batch_size else head
                 for notification in page:
                     self.projection.apply(self.app.mapper.to_domain_event(notification), session)
-                self.view.record_position(session, Tracking(self.app.name, last))
-            read += last - position
+                claim.notification_id = last
+            read += last - start
             if progress:
-                progress(last - position)
-            position = last
+                progress(last - start)
             with self.applied:
-                self.last_applied = position
+                self.last_applied = last
                 self.applied.notify_all()
         return read
 

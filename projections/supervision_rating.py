@@ -1,0 +1,188 @@
+"""Read model: the supervision rating (A/B/C/D, or "key" for the draw), every point traced to its event.
+
+The view stores facts, never a rating: one row per event that costs points (with the rule, the policy
+version and the interval in which it counts) and one row per listing interval. A rating "as of" any
+date is computed from those rows, so it needs no clock, answers the past, and a rebuild is identical.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select
+from sqlalchemy.orm import Session
+
+from projections.base import View, ViewProjection, handles
+from projections.optional_events import (
+    COMPLAINT_CONCLUDED,
+    COMPLAINT_RECEIVED,
+    FIRE_HAZARD_FOUND,
+    FIRE_RECTIFICATION_OVERDUE,
+    PREPAID_CAP_EXCEEDED,
+    SPOT_CHECK_RESULT,
+)
+from supervision.domain.listing import Listing, event_ref
+from supervision.policy.rating import (
+    CURRENT_RATING,
+    FIRE_HAZARD,
+    KEY,
+    MAJOR_FIRE_HAZARD,
+    PREPAID_VIOLATION,
+    RECTIFICATION_OVERDUE,
+    RatingPolicy,
+)
+
+
+class SupervisionRatingView(View):
+    name = "supervision_rating"
+    policy: RatingPolicy = CURRENT_RATING
+
+    def define_tables(self, metadata: MetaData) -> None:
+        self.points = Table(
+            "rating_points",
+            metadata,
+            Column("event_ref", String(60), primary_key=True),
+            Column("uscc", String(18), nullable=False, index=True),
+            Column("event_type", String(80), nullable=False),
+            Column("fact", String(40), nullable=False),
+            Column("points", Integer, nullable=False),
+            Column("policy_version", String(30), nullable=False),
+            Column("detail", String(200), nullable=False),
+            Column("occurred_on", Date, nullable=False),
+            Column("valid_from", Date, nullable=False),
+            Column("valid_to", Date, nullable=False),
+        )
+        self.listings = Table(
+            "rating_listings",
+            metadata,
+            Column("listing_id", String(36), primary_key=True),
+            Column("uscc", String(18), nullable=False, index=True),
+            Column("list_kind", String(20), nullable=False),
+            Column("criterion", String(40), nullable=False),
+            Column("event_ref", String(60), nullable=False),
+            Column("valid_from", Date, nullable=False),
+            Column("valid_to", Date, nullable=False),
+        )
+        self.complaints = Table(
+            "rating_complaints",
+            metadata,
+            Column("complaint_id", String(36), primary_key=True),
+            Column("uscc", String(18), nullable=False),
+            Column("category", String(40), nullable=False),
+        )
+
+    # -- queries ---------------------------------------------------------------------------
+    def _in_force(self, table: Table, usccs: list[str], as_of: date) -> list[dict[str, Any]]:
+        if not usccs:
+            return []
+        query = (
+            select(table)
+            .where(table.c.uscc.in_(usccs), table.c.valid_from <= as_of, table.c.valid_to > as_of)
+            .order_by(table.c.uscc, table.c.valid_from, table.c.event_ref)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query).all()]
+
+    def rating(self, uscc: str, as_of: date) -> dict[str, Any]:
+        """The rating on `as_of` with each deduction and listing that made it, and the policy used."""
+        points = self._in_force(self.points, [uscc], as_of)
+        listings = self._in_force(self.listings, [uscc], as_of)
+        score, level = self.policy.rate((p["points"] for p in points), listed=bool(listings))
+        return {
+            "uscc": uscc,
+            "as_of": as_of,
+            "level": level,
+            "draw_level": KEY if listings else level,
+            "score": score,
+            "start_score": self.policy.start_score,
+            "policy": {"id": self.policy.id, "version": self.policy.version,
+                       "window_months": self.policy.window_months, "legal_basis": self.policy.legal_basis,
+                       "bands": [{"min": m, "level": lv} for m, lv in self.policy.bands]},
+            "points": [{k: p[k] for k in ("event_ref", "event_type", "fact", "points", "policy_version",
+                                          "detail", "occurred_on", "valid_to")} for p in points],
+            "listings_in_force": [{k: r[k] for k in ("listing_id", "list_kind", "criterion", "event_ref",
+                                                     "valid_from", "valid_to")} for r in listings],
+        }
+
+    def levels(self, usccs: list[str], as_of: date) -> dict[str, str]:
+        """For the spot-check draw: "key" when a listing is in force, else A–D; unrated is "A"."""
+        deductions: dict[str, int] = {}
+        for p in self._in_force(self.points, usccs, as_of):
+            deductions[p["uscc"]] = deductions.get(p["uscc"], 0) + p["points"]
+        listed = {r["uscc"] for r in self._in_force(self.listings, usccs, as_of)}
+        out: dict[str, str] = {}
+        for uscc in usccs:
+            if uscc in listed:
+                out[uscc] = KEY
+            else:
+                out[uscc] = self.policy.rate([deductions.get(uscc, 0)], listed=False)[1]
+        return out
+
+
+class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
+    name = "supervision_rating"
+    view_class = SupervisionRatingView
+
+    def _point(self, event: Any, session: Session, fact: str, detail: str, on: date | None = None,
+               uscc: str | None = None) -> None:
+        policy = self.view.policy
+        fact_on = on or event.occurred_on
+        valid_from, valid_to = policy.counting_period(fact_on)
+        session.execute(self.view.points.insert().values(
+            event_ref=event_ref(event.originator_id, event.originator_version), uscc=uscc or event.uscc,
+            event_type=type(event).__qualname__, fact=fact, points=policy.points[fact],
+            policy_version=policy.version, detail=detail[:200], occurred_on=fact_on,
+            valid_from=valid_from, valid_to=valid_to,
+        ))
+
+    @handles(*SPOT_CHECK_RESULT)
+    def _spot_check_result(self, event: Any, session: Session) -> None:
+        fact = self.view.policy.fact_for_spot_check(event.conclusion)
+        if fact:
+            on = getattr(event, "completed_on", None) or event.occurred_on
+            self._point(event, session, fact, f"spot-check conclusion {event.conclusion}", on)
+
+    @handles(*FIRE_HAZARD_FOUND)
+    def _hazard_found(self, event: Any, session: Session) -> None:
+        fact = MAJOR_FIRE_HAZARD if event.major else FIRE_HAZARD
+        self._point(event, session, fact, f"fire hazard {getattr(event, 'category', '')}".strip())
+
+    @handles(*FIRE_RECTIFICATION_OVERDUE)
+    def _rectification_overdue(self, event: Any, session: Session) -> None:
+        self._point(event, session, RECTIFICATION_OVERDUE, "rectification not verified by its deadline")
+
+    @handles(*PREPAID_CAP_EXCEEDED)
+    def _cap_exceeded(self, event: Any, session: Session) -> None:
+        rule = getattr(event, "rule_id", None) or getattr(event, "rule", "")
+        self._point(event, session, PREPAID_VIOLATION, f"prepaid-fee cap exceeded {rule}".strip())
+
+    @handles(*COMPLAINT_RECEIVED)
+    def _complaint_received(self, event: Any, session: Session) -> None:
+        session.execute(self.view.complaints.insert().values(
+            complaint_id=str(event.originator_id), uscc=event.uscc, category=event.category))
+
+    @handles(*COMPLAINT_CONCLUDED)
+    def _complaint_concluded(self, event: Any, session: Session) -> None:
+        t = self.view.complaints
+        row = session.execute(
+            select(t.c.uscc, t.c.category).where(t.c.complaint_id == str(event.originator_id))).first()
+        category = row.category if row else None
+        fact = self.view.policy.fact_for_complaint(event.outcome, category)
+        if fact:
+            uscc = getattr(event, "uscc", None) or (row.uscc if row else None)
+            self._point(event, session, fact, f"complaint {category} {event.outcome}", uscc=uscc)
+
+    @handles(Listing.Listed)
+    def _listed(self, event: Listing.Listed, session: Session) -> None:
+        session.execute(self.view.listings.insert().values(
+            listing_id=str(event.originator_id), uscc=event.uscc, list_kind=event.list_kind,
+            criterion=event.criterion, event_ref=event_ref(event.originator_id, event.originator_version),
+            valid_from=event.effective_on, valid_to=event.expires_on + timedelta(days=1),
+        ))
+
+    @handles(Listing.Removed)
+    def _removed(self, event: Listing.Removed, session: Session) -> None:
+        t = self.view.listings
+        session.execute(t.update().where(t.c.listing_id == str(event.originator_id)).values(
+            valid_to=event.ended_on))
