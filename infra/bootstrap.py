@@ -19,6 +19,7 @@ import structlog
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 
 from infra.settings import Settings
+from infra.spot_check_directory import SpotCheckDirectory
 from projections.base import View, ViewProjection
 from projections.registry import PROJECTIONS
 from projections.runner import ProjectionService, Runner
@@ -89,7 +90,7 @@ class Container:
             if self.settings.is_sqlite:
                 self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
             try:
-                return SupervisionApp(
+                app = SupervisionApp(
                     env=self.settings.store_env(),
                     sealer=self.sealer,
                     clock=self.clock,
@@ -101,6 +102,8 @@ class Container:
                 if unavailable:
                     raise unavailable from exc
                 raise
+            app.spot_check_directory = SpotCheckDirectory(self)  # the draw's snapshot, read from views
+            return app
 
     def _on_saved(self, notification_id: int) -> None:
         if self.projection_service is not None:
@@ -130,7 +133,10 @@ class Container:
                 for cls in PROJECTIONS:
                     view: View = cls.view_class(self.datastore)
                     view.create_table()
-                    out[cls.name] = cls(view)
+                    projection = cls(view)
+                    if hasattr(projection, "bind"):  # policy processes issue commands
+                        projection.bind(self)
+                    out[cls.name] = projection
             except StoreUnavailable:
                 raise
             except Exception as exc:

@@ -206,3 +206,26 @@ def tick(state: State, today: Any) -> None:
 from infra.cli_projections import projections  # noqa: E402
 
 main.add_command(projections)
+from infra.cli_complaints import complaint  # noqa: E402
+
+main.add_command(complaint)
+from infra.cli_spot_checks import inspector, spot_check  # noqa: E402
+
+main.add_command(spot_check)
+main.add_command(inspector)
+from infra.cli_kafka import consume, mirror, relay  # noqa: E402
+
+main.add_command(relay)
+main.add_command(consume)
+main.add_command(mirror)
+from infra.cli_fire import fire  # noqa: E402
+from infra.cli_prepaid import prepaid  # noqa: E402
+
+main.add_command(fire)
+main.add_command(prepaid)
+from infra.cli_credit import facility_explain, listing, lists, penalty  # noqa: E402
+
+main.add_command(lists)
+main.add_command(listing)
+main.add_command(penalty)
+facility.add_command(facility_explain)

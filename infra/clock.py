@@ -35,7 +35,9 @@ class Due:
 
 #: deadline sources, one "module:function" per capability: f(container, today) -> iterable of Due.
 #: Dotted paths, resolved when the clock runs, so capability modules may import this one.
-DEADLINE_SOURCES: list[str] = []
+DEADLINE_SOURCES: list[str] = ["infra.deadlines_complaints:due", "infra.deadlines_spot_checks:due",
+                               "infra.deadlines_fire:due", "infra.deadlines_prepaid:due",
+                               "infra.deadlines_credit:due"]
 
 
 def _resolve(path: str) -> Callable[..., Any]:
@@ -55,8 +57,13 @@ def tick(container: Any, today: date | None = None) -> TickReport:
     today = today or container.clock()
     report = TickReport(today)
     ctx = Context(SYSTEM_ACTOR, source="clock")
-    for runner in container.runners():
-        runner.catch_up()  # deadlines are read from views: make them current first
+    # deadlines are read from views: make them current first (when the views run in background
+    # threads, as under `serve`, wait for them: a second catch-up of the same view would collide)
+    if getattr(container, "projection_service", None) is not None:
+        container.wait_for(container.app.recorder.max_notification_id())
+    else:
+        for runner in container.runners():
+            runner.catch_up()
     for path in DEADLINE_SOURCES:
         for due in _resolve(path)(container, today):
             try:

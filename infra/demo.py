@@ -25,7 +25,8 @@ DEMO_ACTORS = {
 }
 
 #: Further sample data, one "module:function" per capability: f(container, tokens) -> summary line.
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = ["infra.demo_complaints:load", "infra.demo_spot_checks:load",
+                         "infra.demo_fire_prepaid:load"]
 
 
 def demo_tokens(container: Container) -> dict[str, str]:
@@ -69,6 +70,7 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
     for path in DEMO_STEPS:
         module, _, name = path.partition(":")
         lines.append(getattr(importlib.import_module(module), name)(container, tokens))
+    lines.append(importlib.import_module("infra.demo_kafka").start(container))  # broker + relay
     for runner in container.runners():
         runner.catch_up()
     base = f"http://{host}:{port}"

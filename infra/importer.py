@@ -21,7 +21,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from infra.cli_support import EXIT_INVALID, State
 from supervision.application import Context
-from supervision.domain.errors import DomainError
+from supervision.domain.errors import DomainError, InvalidCommand
 
 INT_COLUMNS = {"total_beds", "nursing_beds", "level", "score", "expected_version"}
 
@@ -88,6 +88,26 @@ def describe(exc: DomainError) -> str:
     return f"{exc.message} ({detail})" if detail and detail not in exc.message else exc.message
 
 
+def historical_command(dispatcher: Any, row: dict[str, Any]) -> tuple[str, Any]:
+    """Check a `{"command": NAME, "data": {...}}` line; the dispatcher validates the data itself.
+
+    A historical record must say when it happened: without `occurred_on` it would be dated today.
+    """
+    extra = sorted(set(row) - {"command", "data"})
+    if extra:
+        raise InvalidCommand(f"unexpected key(s) {', '.join(map(repr, extra))}: a command line is "
+                             '{"command": NAME, "data": {...}}')
+    name = row["command"]
+    if not isinstance(name, str) or name not in dispatcher.specs:
+        raise InvalidCommand(f"unknown command {name!r}")
+    data = row.get("data", {})
+    dated = "occurred_on" in dispatcher.spec(name).schema().fields
+    if dated and isinstance(data, dict) and data.get("occurred_on") is None:
+        raise InvalidCommand("a historical record needs its date", {
+            "occurred_on": ["required in an import (it would otherwise be dated today)"]})
+    return name, data
+
+
 def import_stream(
     container: Any, ctx: Context, stream: IO[bytes], fmt: str, batch_size: int = 500,
     advance: Any = None,
@@ -118,12 +138,9 @@ def import_stream(
             continue
         try:
             if "command" in row:
-                name = row.get("command")
-                if name not in dispatcher.specs:
-                    reject(number, f"unknown command {name!r}")
-                    continue
+                name, data = historical_command(dispatcher, row)
                 flush()  # keep file order between facility rows and commands
-                dispatcher.dispatch(name, row.get("data") or {}, ctx)
+                dispatcher.dispatch(name, data, ctx)
                 report.imported += 1
                 continue
             dispatcher.authorize("register_facility", ctx)
@@ -150,6 +167,7 @@ def run_import(state: State, path: Path, fmt: str, batch_size: int, rejects: Pat
         task = bar.add_task("import", total=path.stat().st_size)
         report = import_stream(state.container, ctx, stream, kind, batch_size,
                                advance=lambda n: bar.advance(task, n))
+    report.rejections.sort()  # duplicates in a batch are found at its flush, after later lines
     for number, reason in report.rejections:
         click.echo(f"line {number}: rejected: {reason}", err=True)
     if rejects:

@@ -27,6 +27,7 @@ def _clock(container: Container) -> Callable[[], None]:
 #: Background loops started in the master besides the projections (clock, relay, ...): each
 #: takes the container and returns its stopper.
 BACKGROUND: list[Callable[[Container], Callable[[], None]]] = [_clock]
+BACKGROUND.append(lambda c: __import__("infra.kafka_relay", fromlist=["start"]).start(c))  # relay
 
 
 class Server(BaseApplication):  # type: ignore[misc]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from supervision.complaints import ComplaintCommands
+from supervision.credit import CreditCommands
 from supervision.facilities import FacilityCommands
+from supervision.fire_safety import FireSafetyCommands
+from supervision.prepaid import PrepaidCommands
+from supervision.spot_checks import SpotCheckCommands
 
 
-class SupervisionApp(FacilityCommands):
+class SupervisionApp(FacilityCommands, ComplaintCommands, CreditCommands, SpotCheckCommands,
+                     FireSafetyCommands, PrepaidCommands):
     """One `eventsourcing` Application; each capability adds its mixin to the bases."""

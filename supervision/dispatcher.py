@@ -12,13 +12,25 @@ from typing import Any
 from marshmallow import ValidationError
 
 from supervision.application import Accepted, Context
+from supervision.commands import complaints as complaint_schemas
+from supervision.commands import credit as credit_schemas
 from supervision.commands import facilities as facility_schemas
+from supervision.commands import fire_safety as fire_schemas
+from supervision.commands import prepaid as prepaid_schemas
+from supervision.commands import spot_checks as spot_check_schemas
 from supervision.commands.fields import CommandSpec
 from supervision.domain.errors import InvalidCommand, PermissionDenied
 from supervision.roles import ADMIN
 
 # Each capability appends its tuple of specs (defined beside its schemas) here.
-ALL_COMMANDS: tuple[CommandSpec, ...] = (*facility_schemas.COMMANDS,)
+ALL_COMMANDS: tuple[CommandSpec, ...] = (
+    *facility_schemas.COMMANDS,
+    *spot_check_schemas.COMMANDS,
+    *complaint_schemas.COMMANDS,
+    *credit_schemas.COMMANDS,
+    *fire_schemas.COMMANDS,
+    *prepaid_schemas.COMMANDS,
+)
 
 
 def validation_fields(error: ValidationError) -> dict[str, list[str]]:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from supervision.application import Accepted, Context, SupervisionBase
+from supervision.credit import refuse_grading_if_jointly_punished
 from supervision.domain.errors import (
     ConcurrentModification,
     FacilityAlreadyRegistered,
@@ -115,6 +116,7 @@ class FacilityCommands(SupervisionBase):
         if problems:
             raise InvalidCommand("grade not supported by its scores", {"level": problems})
         facility = self.get_facility(uscc)
+        refuse_grading_if_jointly_punished(self, facility.uscc, when)
         facility.assess_grade(
             level=level,
             score=score,

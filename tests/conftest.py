@@ -10,6 +10,8 @@ import pytest
 
 from tests.support import Client, fresh_pg_database, make_container, pg_available
 
+pytest_plugins = ["tests.broker_fixture"]
+
 TODAY = date(2026, 11, 26)
 
 

@@ -15,13 +15,29 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 
 from supervision.api import errors
+from supervision.api.asyncapi import blp as asyncapi_blp
+from supervision.api.complaints import blp as complaints_blp
+from supervision.api.credit import blp as credit_blp
+from supervision.api.credit import public_blp as public_credit_blp
 from supervision.api.facilities import blp as facilities_blp
+from supervision.api.fire_safety import blp as fire_safety_blp
+from supervision.api.prepaid import blp as prepaid_blp
 from supervision.api.schemas import ErrorSchema
+from supervision.api.spot_checks import blp as spot_checks_blp
 
 log = structlog.get_logger("eldercare.api")
 
 # Each capability appends its blueprint here.
-BLUEPRINTS = [facilities_blp]
+BLUEPRINTS = [
+    facilities_blp,
+    complaints_blp,
+    spot_checks_blp,
+    fire_safety_blp,
+    prepaid_blp,
+    asyncapi_blp,
+    credit_blp,
+    public_credit_blp,
+]
 
 
 class JSONProvider(DefaultJSONProvider):

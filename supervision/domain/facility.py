@@ -99,6 +99,7 @@ class Facility(Aggregate):
         self.registered_on = occurred_on
         self.closed_on: date | None = None
         self.grade: dict[str, Any] | None = None
+        self.certificate_nos: set[str] = set()  # a re-imported assessment is a duplicate, not a new grade
 
     # -- guards -----------------------------------------------------------------------------
     @property
@@ -167,6 +168,9 @@ class Facility(Aggregate):
         source: str,
     ) -> None:
         self.check_open()
+        if certificate_no in self.certificate_nos:
+            raise Conflict(f"grade certificate {certificate_no} is already recorded",
+                           {"certificate_no": ["already recorded"]})
         if valid_until <= occurred_on:
             raise InvalidValue("valid_until", "must be after the assessment date")
         if occurred_on < self.registered_on:
@@ -200,6 +204,7 @@ class Facility(Aggregate):
         actor: Actor,
         source: str,
     ) -> None:
+        self.certificate_nos.add(certificate_no)
         self.grade = {
             "level": level,
             "score": score,

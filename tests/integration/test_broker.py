@@ -22,8 +22,6 @@ from kafka.partitioner.default import murmur2
 import infra.broker as broker_mod
 from infra.broker import BrokerStartError, LocalBroker, ensure_topics
 
-pytest_plugins = ["tests.broker_fixture"]
-
 pytestmark = pytest.mark.integration
 
 # Settings that work well against Tansu; see the module docstring of

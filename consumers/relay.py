@@ -1,0 +1,510 @@
+"""The relay: a tracked projection whose "view" is the broker.
+
+It reads the notification log in order, turns each event into CloudEvents records (its domain topic
+and, when the event changes a list, the facility's current list entry), publishes them with the
+idempotent producer (acks=all), waits until the broker acknowledged every record of the batch, and
+only then records its position — together with the list state it published, in one transaction.
+
+So a crash (even `kill -9`) between publishing and recording re-publishes the same records with the
+same `ce_id` on restart: at-least-once, and consumers de-duplicate. A broker that is down, paused or
+restarted (empty) costs retries with backoff, never an event: the position does not move until the
+broker has the records. After any send error the producer is replaced, because an idempotent
+producer's sequence state cannot be trusted afterwards (and is fatal after a broker restart).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification, Tracking
+from sqlalchemy import Column, MetaData, String, Table, Text, delete, select
+from sqlalchemy.orm import Session
+
+from consumers.envelope import (
+    SCHEMA_VERSION,
+    Message,
+    ce_type,
+    event_id,
+    message,
+    plain,
+    rfc3339,
+    scrub,
+    snake,
+)
+from consumers.topics import LIST_KINDS, Catalogue, Topic
+from projections.base import View
+from supervision.crypto import mask_name
+
+log = structlog.get_logger(__name__)
+
+#: provenance fields, lifted out of `data` into the body's own fields
+_META = {"originator_id", "originator_version", "originator_topic", "timestamp", "occurred_on", "actor",
+         "source", "uscc"}
+LISTED = {"Listing.Listed"}
+UNLISTED = {"Listing.Removed", "Listing.Expired", "Listing.Dropped"}
+GRADE_SET = {"Facility.GradeAssessed"}
+GRADE_ENDED = {"Facility.Closed", "Facility.GradeLapsed", "Facility.GradeExpired", "Facility.GradeRevoked"}
+LIST_EVENTS = LISTED | UNLISTED | GRADE_SET | GRADE_ENDED
+#: what a list entry shows of a listing (objection texts and evidence stay internal)
+LISTING_FIELDS = ("criterion", "criterion_title", "legal_basis", "authority", "penalty_decision_no",
+                  "responsible_persons", "effective_on", "expires_on", "term_years", "measures")
+
+#: producer settings measured against the dev broker (see infra/broker.py); production raises timeouts
+PRODUCER_DEFAULTS: dict[str, Any] = {
+    "acks": "all",
+    "enable_idempotence": True,
+    "linger_ms": 5,
+    "batch_size": 131072,
+    "request_timeout_ms": 30000,
+    "delivery_timeout_ms": 120000,
+    "retry_backoff_ms": 100,
+    "max_in_flight_requests_per_connection": 5,
+    # fail a connection attempt in bounded time, so an absent broker is logged and retried by us
+    "bootstrap_timeout_ms": 10000,
+    "reconnect_backoff_max_ms": 2000,
+}
+
+
+class RelayView(View):
+    """No read model: the relay's tracking position plus the list state it last published."""
+
+    name = "relay"
+
+    def define_tables(self, metadata: MetaData) -> None:
+        self.list_state = Table(
+            "relay_list_state",
+            metadata,
+            Column("topic", String(40), primary_key=True),
+            Column("uscc", String(18), primary_key=True),
+            Column("item", String(80), primary_key=True),
+            Column("data", Text, nullable=False),
+        )
+
+    def items(self, topic: str, uscc: str) -> dict[str, dict[str, Any]]:
+        t = self.list_state
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.c.item, t.c.data).where(t.c.topic == topic, t.c.uscc == uscc)).all()
+        return {r.item: json.loads(r.data) for r in rows}
+
+    def current(self, topic: str) -> dict[str, list[dict[str, Any]]]:
+        """What the list topic holds per USCC (the reference consumer's mirror must equal this)."""
+        t = self.list_state
+        out: dict[str, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(t).where(t.c.topic == topic).order_by(t.c.uscc, t.c.item)):
+                out.setdefault(row.uscc, []).append(json.loads(row.data))
+        return out
+
+    def replace(self, session: Session, topic: str, uscc: str, items: dict[str, dict[str, Any]]) -> None:
+        t = self.list_state
+        session.execute(delete(t).where(t.c.topic == topic, t.c.uscc == uscc))
+        for item, data in items.items():
+            session.execute(t.insert().values(topic=topic, uscc=uscc, item=item,
+                                              data=json.dumps(data, ensure_ascii=False, sort_keys=True)))
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker did not acknowledge a batch in time (down, paused, restarted)."""
+
+
+@dataclass
+class Batch:
+    """Records of a page of notifications plus the list state to commit with its position."""
+
+    last: int
+    messages: list[Message] = field(default_factory=list)
+    lists: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(default_factory=dict)
+    skipped: int = 0
+
+
+class EventTranslator:
+    """Events → records. Reads the store for context an event lacks (a complaint's category on its
+    conclusion, the result a publication makes public, a listing's facility)."""
+
+    def __init__(self, app: Application[Any], catalogue: Catalogue, view: RelayView, source: str) -> None:
+        self.app = app
+        self.catalogue = catalogue
+        self.view = view
+        self.source = source
+        self._first_events: OrderedDict[UUID, Any] = OrderedDict()
+        self._unrouted: set[str] = set()
+
+    # -- routing ---------------------------------------------------------------------------
+    @staticmethod
+    def event_type(notification: Notification) -> str:
+        return notification.topic.rpartition(":")[2]
+
+    def wanted(self, etype: str) -> bool:
+        if self.catalogue.for_event(etype) is not None or etype in LIST_EVENTS:
+            return True
+        if etype not in self._unrouted:
+            self._unrouted.add(etype)
+            log.info("event_not_relayed", event_type=etype)
+        return False
+
+    def translate(self, notifications: Iterable[Notification], batch: Batch) -> None:
+        for notification in notifications:
+            etype = self.event_type(notification)
+            if not self.wanted(etype):
+                batch.skipped += 1
+                continue
+            event = self.app.mapper.to_domain_event(notification)
+            topic = self.catalogue.for_event(etype)
+            if topic is not None:
+                batch.messages.append(self.domain_message(topic, etype, event))
+            if etype in LIST_EVENTS:
+                batch.messages.extend(self.list_messages(etype, event, batch))
+
+    # -- domain topics ---------------------------------------------------------------------
+    def payload(self, event: Any) -> dict[str, Any]:
+        return {k: plain(v) for k, v in vars(event).items() if k not in _META and not k.startswith("_")}
+
+    def domain_message(self, topic: Topic, etype: str, event: Any) -> Message:
+        eid = event_id(event.originator_id, event.originator_version)
+        uscc = getattr(event, "uscc", None)
+        if topic.name == "complaints-summary":
+            body = self.complaint_summary(etype, event, eid)
+        else:
+            data = self.payload(event)
+            if etype == "Inspection.ResultPublished":
+                data["result"] = self.published_result(event)
+            actor = getattr(event, "actor", None)
+            body = {
+                "schema_version": SCHEMA_VERSION,
+                "event_id": eid,
+                "event_type": etype,
+                "aggregate_id": str(event.originator_id),
+                "aggregate_version": event.originator_version,
+                "uscc": uscc,
+                "occurred_on": plain(getattr(event, "occurred_on", None)),
+                "recorded_at": rfc3339(event.timestamp),
+                "actor": {"agency": actor.agency, "role": actor.role} if actor is not None else None,
+                "source": getattr(event, "source", None),
+                "data": scrub(data),
+            }
+        return message(
+            topic=self.catalogue.full(topic.name), ce_id=eid, type_=ce_type(etype), source=self.source,
+            time=event.timestamp, subject=uscc, key=uscc or str(event.originator_id), body=body,
+            schema=_schema(topic),
+        )
+
+    def first_event(self, aggregate_id: UUID) -> Any:
+        cached = self._first_events.get(aggregate_id)
+        if cached is None:
+            cached = next(iter(self.app.events.get(aggregate_id, lte=1)))
+            self._first_events[aggregate_id] = cached
+            if len(self._first_events) > 10_000:
+                self._first_events.popitem(last=False)
+        return cached
+
+    def complaint_summary(self, etype: str, event: Any, eid: str) -> dict[str, Any]:
+        received = event if event.originator_version == 1 else self.first_event(event.originator_id)
+        measures = getattr(event, "measures", None)
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "event_id": eid,
+            "event_type": etype,
+            "complaint_id": str(event.originator_id),
+            "uscc": received.uscc,
+            "occurred_on": plain(getattr(event, "occurred_on", None)),
+            "recorded_at": rfc3339(event.timestamp),
+            "category": getattr(received, "category", None),
+            "channel": getattr(received, "channel", None),
+            "received_on": plain(received.occurred_on),
+            "ack_due_on": plain(getattr(received, "ack_due_on", None)),
+            "conclude_due_on": plain(getattr(received, "conclude_due_on", None)),
+            "outcome": getattr(event, "outcome", None),
+            "measures_count": len(measures) if isinstance(measures, list) else None,
+            "penalty_decision_no": getattr(event, "penalty_decision_no", None),
+        }
+
+    def published_result(self, event: Any) -> dict[str, Any] | None:
+        """Results are public only once published: the publication carries the recorded result."""
+        recorded = None
+        for earlier in self.app.events.get(event.originator_id, lte=event.originator_version):
+            if type(earlier).__qualname__ == "Inspection.ResultRecorded":
+                recorded = earlier
+        return scrub(self.payload(recorded)) if recorded is not None else None
+
+    # -- list topics -----------------------------------------------------------------------
+    def _items(self, batch: Batch, topic: str, uscc: str) -> dict[str, dict[str, Any]]:
+        key = (topic, uscc)
+        if key not in batch.lists:
+            batch.lists[key] = self.view.items(topic, uscc)
+        return batch.lists[key]
+
+    def list_messages(self, etype: str, event: Any, batch: Batch) -> list[Message]:
+        changes: list[tuple[str, str]] = []
+        if etype in GRADE_SET or etype in GRADE_ENDED:
+            uscc = event.uscc
+            items = self._items(batch, "grades", uscc)
+            before = dict(items)
+            if etype in GRADE_SET:
+                items["official"] = {
+                    "kind": "official", "level": event.level, "score": event.score,
+                    "assessed_on": plain(event.occurred_on), "valid_until": plain(event.valid_until),
+                    "assessing_body": event.assessing_body, "certificate_no": event.certificate_no,
+                }
+            else:
+                items.clear()
+            if items != before:
+                changes.append(("grades", uscc))
+        else:
+            history = list(self.app.events.get(event.originator_id, lte=event.originator_version))
+            merged: dict[str, Any] = {}
+            for earlier in history:
+                merged.update(self.payload(earlier))
+                if getattr(earlier, "uscc", None):
+                    merged["uscc"] = earlier.uscc
+            uscc = merged.get("uscc")
+            if not uscc:
+                log.warning("listing_without_uscc", listing_id=str(event.originator_id))
+                return []
+            kind = merged.get("list") or merged.get("list_kind") or merged.get("kind") or "joint_punishment"
+            item_key = str(event.originator_id)
+            for list_topic, kinds in LIST_KINDS.items():
+                if kinds is not None and kind not in kinds:
+                    continue
+                items = self._items(batch, list_topic, uscc)
+                if etype in LISTED:
+                    entry = {k: merged[k] for k in LISTING_FIELDS if k in merged}
+                    persons = entry.get("responsible_persons")
+                    if isinstance(persons, dict):  # masked in public (民发〔2019〕103号)
+                        entry["responsible_persons"] = {k: mask_name(str(v)) for k, v in persons.items()}
+                    items[item_key] = {**scrub(entry), "listing_id": item_key, "list_kind": kind}
+                    changes.append((list_topic, uscc))
+                elif item_key in items:
+                    del items[item_key]
+                    changes.append((list_topic, uscc))
+        return [self.list_message(t, u, event, batch.lists[(t, u)]) for t, u in changes]
+
+    def list_message(self, topic_name: str, uscc: str, event: Any, items: dict[str, Any]) -> Message:
+        eid = event_id(event.originator_id, event.originator_version)
+        list_name = snake(topic_name.replace("-", "_"))
+        body = None
+        if items:
+            body = {
+                "schema_version": SCHEMA_VERSION,
+                "uscc": uscc,
+                "list": list_name,
+                "entries": [items[k] for k in sorted(items)],
+                "caused_by": eid,
+                "updated_at": rfc3339(event.timestamp),
+            }
+        topic = self.catalogue.get(topic_name)
+        return message(
+            topic=self.catalogue.full(topic_name), ce_id=f"{eid}:{topic_name}",
+            type_=f"cn.eldercare.list.{list_name}.{'changed' if body else 'removed'}.v1",
+            source=self.source, time=event.timestamp, subject=uscc, key=uscc, body=body,
+            schema=_schema(topic),
+        )
+
+
+
+_SCHEMAS: dict[type, Any] = {}
+
+
+def _schema(topic: Topic) -> Any:
+    """Schema instances are reused: building one per record would dominate the relay's cost."""
+    if topic.schema not in _SCHEMAS:
+        _SCHEMAS[topic.schema] = topic.schema()
+    return _SCHEMAS[topic.schema]
+@dataclass(frozen=True)
+class RelayStatus:
+    position: int
+    head: int
+    last_error: str | None
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+ProducerFactory = Callable[[], Any]
+
+
+def producer_factory(bootstrap_servers: str, **overrides: Any) -> ProducerFactory:
+    """kafka-python producer with the relay's settings; built lazily, so nothing connects early."""
+
+    def make() -> Any:
+        from kafka import KafkaProducer
+
+        return KafkaProducer(bootstrap_servers=bootstrap_servers, client_id="eldercare-relay",
+                             **{**PRODUCER_DEFAULTS, **overrides})
+
+    return make
+
+
+class Relay:
+    """Publishes the event log to the catalogue's topics; run by `eldercare relay run` and `serve`."""
+
+    def __init__(
+        self,
+        app: Application[Any],
+        view: RelayView,
+        catalogue: Catalogue,
+        new_producer: ProducerFactory,
+        *,
+        page_size: int = 500,
+        ack_timeout: float = 30.0,
+        prepare: Callable[[], None] | None = None,
+        backoff: tuple[float, float] = (0.5, 30.0),
+        bootstrap_servers: str = "",
+    ) -> None:
+        self.app = app
+        self.view = view
+        self.catalogue = catalogue
+        self.new_producer = new_producer
+        self.page_size = page_size
+        self.ack_timeout = ack_timeout
+        self.prepare = prepare
+        self.backoff = backoff
+        self.bootstrap_servers = bootstrap_servers
+        self.translator = EventTranslator(app, catalogue, view, source=f"/eldercare/{app.name}")
+        self.producer: Any = None
+        self.wakeup = threading.Event()
+        self.last_error: str | None = None
+        self.published = 0
+
+    # -- position --------------------------------------------------------------------------
+    def position(self) -> int:
+        return self.view.max_tracking_id(self.app.name) or 0
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def status(self) -> RelayStatus:
+        return RelayStatus(self.position(), self.head(), self.last_error)
+
+    # -- publishing ------------------------------------------------------------------------
+    def _producer(self) -> Any:
+        if self.producer is None:
+            producer = self.new_producer()
+            try:
+                if self.prepare is not None:
+                    self.prepare()
+            except BaseException:
+                producer.close(timeout=0)
+                raise
+            self.producer = producer
+            log.info("relay_connected", bootstrap=self.bootstrap_servers, position=self.position())
+        return self.producer
+
+    def reset_producer(self) -> None:
+        """Drop the producer after an error: its idempotence state may be stale or fatal."""
+        if self.producer is not None:
+            try:
+                self.producer.close(timeout=0)
+            except Exception:  # closing a broken client must not hide the original error
+                log.debug("relay_producer_close_failed", exc_info=True)
+            self.producer = None
+
+    def send(self, messages: list[Message]) -> None:
+        """Send and wait until the broker acknowledged every record (acks=all), or raise."""
+        from kafka.errors import KafkaError, KafkaTimeoutError
+
+        if not messages:
+            return
+        producer = self._producer()
+        futures = [
+            producer.send(m.topic, value=m.value, key=m.key.encode() if m.key else None,
+                          headers=m.kafka_headers())
+            for m in messages
+        ]
+        try:
+            producer.flush(timeout=self.ack_timeout)
+            for future in futures:
+                future.get(timeout=self.ack_timeout)
+        except KafkaTimeoutError as exc:
+            raise BrokerUnavailable(f"broker did not acknowledge within {self.ack_timeout}s") from exc
+        except KafkaError:
+            raise
+
+    def publish_batch(self) -> int:
+        """Publish the next page of the log; returns how many notifications the position moved."""
+        position = self.position()
+        head = self.head()
+        if position >= head:
+            return 0
+        page = self.app.recorder.select_notifications(start=position + 1, limit=self.page_size, stop=head)
+        batch = Batch(last=page[-1].id if len(page) == self.page_size else head)
+        self.translator.translate(page, batch)
+        self.send(batch.messages)
+        with self.view.transaction(commit=True) as session:
+            for (topic, uscc), items in batch.lists.items():
+                self.view.replace(session, topic, uscc, items)
+            self.view.record_position(session, Tracking(self.app.name, batch.last))
+        self.published += len(batch.messages)
+        log.debug("relay_batch_published", position=batch.last, records=len(batch.messages),
+                  skipped=batch.skipped)
+        return batch.last - position
+
+    def catch_up(self, stop: threading.Event | None = None) -> int:
+        moved = 0
+        while stop is None or not stop.is_set():
+            step = self.publish_batch()
+            if not step:
+                break
+            moved += step
+        return moved
+
+    def run_forever(self, stop: threading.Event, poll_interval: float = 0.1) -> None:
+        """Follow the log until `stop` is set, retrying with exponential backoff on broker errors."""
+        from kafka.errors import KafkaError
+
+        attempt = 0
+        while not stop.is_set():
+            try:
+                self.catch_up(stop)
+            except (KafkaError, BrokerUnavailable, OSError) as exc:
+                attempt += 1
+                delay = min(self.backoff[0] * 2 ** (attempt - 1), self.backoff[1])
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("relay_broker_unavailable", bootstrap=self.bootstrap_servers,
+                            position=self.position(), attempt=attempt, retry_in_s=delay,
+                            error=self.last_error)
+                self.reset_producer()
+                stop.wait(delay)
+                continue
+            except Exception as exc:  # a bug or a store outage: keep the process, keep retrying
+                attempt += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("relay_failed", position=self.position(), attempt=attempt)
+                self.reset_producer()
+                stop.wait(min(self.backoff[0] * 2 ** (attempt - 1), self.backoff[1]))
+                continue
+            if attempt:
+                log.info("relay_recovered", position=self.position(), attempts=attempt)
+            attempt, self.last_error = 0, None
+            self.wakeup.wait(poll_interval)
+            self.wakeup.clear()
+
+    def close(self) -> None:
+        if self.producer is not None:
+            self.producer.close(timeout=self.ack_timeout)
+            self.producer = None
+
+
+def start_relay_thread(relay: Relay, poll_interval: float = 0.1) -> Callable[[], None]:
+    """For `serve` and the demo: the relay in a daemon thread; returns the stopper."""
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run_forever, args=(stop, poll_interval), name="relay",
+                              daemon=True)
+    thread.start()
+
+    def stopper() -> None:
+        stop.set()
+        relay.wakeup.set()
+        thread.join(timeout=30)
+        relay.close()
+
+    return stopper
+

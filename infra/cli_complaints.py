@@ -1,0 +1,159 @@
+"""`eldercare complaint ...`: thin wrappers over the dispatcher and the complaints view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from infra.cli_support import State, command, echo_json, load_json_option
+from supervision.domain.complaint import CATEGORIES, CHANNELS, STATUSES
+
+
+def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
+    result = state.container.dispatcher.dispatch(name, payload, state.context())
+    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
+               **result.data})
+
+
+def _regulator(state: State) -> None:
+    from supervision.commands.complaints import READ_ROLES
+    from supervision.domain.errors import PermissionDenied
+
+    role = state.context().actor.role
+    if role not in READ_ROLES:
+        raise PermissionDenied(f"role {role!r} may not read complaints; allowed: {', '.join(READ_ROLES)}")
+
+
+def _view(state: State) -> Any:
+    state.container.runner("complaints").catch_up()
+    return state.container.view("complaints")
+
+
+def _with_date(payload: dict[str, Any], occurred_on: str | None) -> dict[str, Any]:
+    if occurred_on:
+        payload["occurred_on"] = occurred_on
+    return payload
+
+
+@click.group()
+def complaint() -> None:
+    """投诉举报: register, acknowledge, assign, conclude, close, reveal identity, list, deadlines."""
+
+
+@complaint.command("register")
+@click.option("--data", "data", required=True,
+              help="JSON object or @file.json: uscc, channel, category, summary, reference?, complainant?")
+@command
+def register(state: State, data: str) -> None:
+    """Register a complaint (the complainant's identity is sealed, never printed back)."""
+    _dispatch(state, "register_complaint", load_json_option(data))
+
+
+@complaint.command("acknowledge")
+@click.argument("complaint_id")
+@click.option("--note", default="")
+@click.option("--on", "occurred_on", help="date (YYYY-MM-DD), default today")
+@command
+def acknowledge(state: State, complaint_id: str, note: str, occurred_on: str | None) -> None:
+    """Acknowledge a complaint (受理)."""
+    _dispatch(state, "acknowledge_complaint",
+              _with_date({"complaint_id": complaint_id, "note": note}, occurred_on))
+
+
+@complaint.command("assign")
+@click.argument("complaint_id")
+@click.option("--agency", required=True, help="agency code, e.g. SCJG-140500")
+@click.option("--officer", default="")
+@click.option("--note", default="")
+@click.option("--on", "occurred_on", help="date (YYYY-MM-DD), default today")
+@command
+def assign(state: State, complaint_id: str, agency: str, officer: str, note: str,
+           occurred_on: str | None) -> None:
+    """Assign a complaint to an agency / officer."""
+    _dispatch(state, "assign_complaint", _with_date(
+        {"complaint_id": complaint_id, "agency": agency, "officer": officer, "note": note}, occurred_on))
+
+
+@complaint.command("conclude")
+@click.argument("complaint_id")
+@click.option("--data", "data", required=True,
+              help="JSON: outcome, measures [..], penalty_decision_no?, findings?, occurred_on?")
+@command
+def conclude(state: State, complaint_id: str, data: str) -> None:
+    """Conclude a complaint with its outcome and measures (办结)."""
+    _dispatch(state, "conclude_complaint", {**load_json_option(data), "complaint_id": complaint_id})
+
+
+@complaint.command("close")
+@click.argument("complaint_id")
+@click.option("--note", default="")
+@click.option("--on", "occurred_on", help="date (YYYY-MM-DD), default today")
+@command
+def close(state: State, complaint_id: str, note: str, occurred_on: str | None) -> None:
+    """Close a concluded complaint."""
+    _dispatch(state, "close_complaint", _with_date({"complaint_id": complaint_id, "note": note}, occurred_on))
+
+
+@complaint.command("reveal")
+@click.argument("complaint_id")
+@click.option("--reason", required=True, help="why the identity is needed (recorded)")
+@command
+def reveal(state: State, complaint_id: str, reason: str) -> None:
+    """Reveal the complainant's identity (civil affairs / admin); the reading is recorded."""
+    _dispatch(state, "reveal_complainant_identity", {"complaint_id": complaint_id, "reason": reason})
+
+
+@complaint.command("list")
+@click.option("--uscc")
+@click.option("--status", type=click.Choice(STATUSES))
+@click.option("--category", type=click.Choice(CATEGORIES))
+@click.option("--channel", type=click.Choice(CHANNELS))
+@click.option("--overdue/--not-overdue", default=None)
+@click.option("--page", type=click.IntRange(min=1), default=1)
+@click.option("--page-size", type=click.IntRange(1, 500), default=50)
+@command
+def list_(state: State, **filters: Any) -> None:
+    """List complaints (no complainant identities)."""
+    from projections.complaints import ComplaintQuery
+
+    _regulator(state)
+    query = ComplaintQuery(**filters)
+    items, total = _view(state).search(query)
+    echo_json({"items": items, "total": total, "page": query.page})
+
+
+@complaint.command("show")
+@click.argument("complaint_id")
+@command
+def show(state: State, complaint_id: str) -> None:
+    """Show one complaint (no complainant identity)."""
+    from supervision.domain.complaint import ComplaintNotFound
+
+    _regulator(state)
+    row = _view(state).get(complaint_id)
+    if row is None:
+        raise ComplaintNotFound(complaint_id)
+    echo_json(row)
+
+
+@complaint.command("deadlines")
+@click.option("--uscc")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="default today")
+@command
+def deadlines(state: State, uscc: str | None, as_of: datetime | None) -> None:
+    """Acknowledgement and conclusion deadlines still waiting, soonest first."""
+    _regulator(state)
+    today = as_of.date() if as_of else state.container.clock()
+    echo_json(_view(state).deadlines(today, uscc))
+
+
+@complaint.command("summary")
+@click.argument("uscc")
+@command
+def summary(state: State, uscc: str) -> None:
+    """The public summary of a facility: concluded complaints by category and outcome."""
+    from supervision.domain.uscc import validate_uscc
+
+    echo_json(_view(state).public_summary(validate_uscc(uscc)))

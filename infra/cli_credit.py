@@ -1,0 +1,232 @@
+"""`eldercare lists show`, `eldercare listing ...`, `eldercare penalty ...`, `eldercare facility explain`.
+
+Thin: commands go through the dispatcher, reads come from the credit views (caught up first).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from infra.cli_support import State, command, echo_json, load_json_option
+
+_DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def _day(state: State, value: datetime | None) -> date:
+    return value.date() if value else state.container.clock()
+
+
+def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
+    result = state.container.dispatcher.dispatch(name, payload, state.context())
+    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
+               **result.data})
+
+
+def _with(payload: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """Options given on the command line win over --data; unset options are left out."""
+    out = dict(payload)
+    for key, value in options.items():
+        if isinstance(value, datetime):
+            value = value.date().isoformat()
+        if value not in (None, ""):
+            out[key] = value
+    return out
+
+
+def _caught_up(state: State, *names: str) -> None:
+    for name in names:
+        state.container.runner(name).catch_up()
+
+
+# -- lists -------------------------------------------------------------------------------------
+@click.group("lists")
+def lists() -> None:
+    """Credit lists in force on a date."""
+
+
+@lists.command("show")
+@click.argument("name", type=click.Choice(["blacklist", "joint-punishment", "key-attention"]))
+@click.option("--as-of", "as_of", type=_DATE, help="answer as of this date (default today)")
+@click.option("--region", default="", help="region code or prefix")
+@click.option("--public", is_flag=True, help="published form: responsible persons masked")
+@command
+def lists_show(state: State, name: str, as_of: datetime | None, region: str, public: bool) -> None:
+    """Show a list: blacklist | joint-punishment | key-attention."""
+    from projections.credit_lists import KINDS, CreditListsView
+
+    _caught_up(state, "credit_lists")
+    view = state.container.view("credit_lists")
+    day = _day(state, as_of)
+    if name == "blacklist":
+        items = view.blacklist(day, region)
+    else:
+        items = view.in_force(KINDS[name], day, region)
+        if public:
+            items = [CreditListsView.public_entry(r) for r in items]
+    echo_json({"list": name, "as_of": day, "total": len(items), "items": items})
+
+
+# -- listing -----------------------------------------------------------------------------------
+@click.group("listing")
+def listing() -> None:
+    """The listing procedure: propose, serve notice, objection, decision, repair, removal."""
+
+
+@listing.command("propose")
+@click.argument("uscc")
+@click.option("--criterion", required=True, help="criterion code (supervision/policy/listing_criteria.py)")
+@click.option("--kind", "list_kind", type=click.Choice(["joint_punishment", "key_attention"]))
+@click.option("--decision", "penalty_decision_no", help="penalty decision number it rests on")
+@click.option("--evidence", multiple=True, help="event reference <aggregate id>:<version> (repeatable)")
+@click.option("--reason", default="")
+@click.option("--on", "occurred_on", type=_DATE)
+@click.option("--data", "data", help="further fields as JSON or @file.json")
+@command
+def listing_propose(state: State, uscc: str, evidence: tuple[str, ...], data: str | None,
+                    **options: Any) -> None:
+    """Propose a facility for a credit list."""
+    payload = _with(load_json_option(data), uscc=uscc, **options)
+    if evidence:
+        payload["evidence"] = list(evidence)
+    _dispatch(state, "propose_listing", payload)
+
+
+@listing.command("serve-notice")
+@click.argument("listing_id")
+@click.option("--notice-no", required=True)
+@click.option("--on", "occurred_on", type=_DATE)
+@command
+def listing_serve_notice(state: State, listing_id: str, notice_no: str, occurred_on: datetime | None) -> None:
+    """Serve written notice; the objection window starts."""
+    _dispatch(state, "serve_listing_notice",
+              _with({}, listing_id=listing_id, notice_no=notice_no, occurred_on=occurred_on))
+
+
+@listing.command("object")
+@click.argument("listing_id")
+@click.option("--summary", required=True)
+@click.option("--on", "occurred_on", type=_DATE)
+@command
+def listing_object(state: State, listing_id: str, summary: str, occurred_on: datetime | None) -> None:
+    """Record the facility's objection (within the window)."""
+    _dispatch(state, "file_listing_objection",
+              _with({}, listing_id=listing_id, summary=summary, occurred_on=occurred_on))
+
+
+@listing.command("decide")
+@click.argument("listing_id")
+@click.option("--objection", "decision", type=click.Choice(["upheld", "rejected"]),
+              help="decide a filed objection (rejected lists the facility)")
+@click.option("--reasons", default="")
+@click.option("--effective", "effective_on", type=_DATE)
+@click.option("--on", "occurred_on", type=_DATE)
+@command
+def listing_decide(state: State, listing_id: str, decision: str | None, reasons: str,
+                   effective_on: datetime | None, occurred_on: datetime | None) -> None:
+    """Decide: the objection (--objection upheld|rejected), or list after an unused window."""
+    if decision:
+        _dispatch(state, "decide_listing_objection", _with(
+            {}, listing_id=listing_id, decision=decision, reasons=reasons, effective_on=effective_on,
+            occurred_on=occurred_on))
+    else:
+        _dispatch(state, "confirm_listing", _with(
+            {}, listing_id=listing_id, effective_on=effective_on, occurred_on=occurred_on))
+
+
+@listing.command("repair")
+@click.argument("listing_id")
+@click.option("--no-further-violation", is_flag=True)
+@click.option("--obligations-fulfilled", is_flag=True)
+@click.option("--rectification-completed", is_flag=True)
+@click.option("--basis", default="")
+@click.option("--on", "occurred_on", type=_DATE)
+@command
+def listing_repair(state: State, listing_id: str, **options: Any) -> None:
+    """信用修复: early removal on application (at least 2 full years after listing)."""
+    flags = {k: options.pop(k) for k in ("no_further_violation", "obligations_fulfilled",
+                                         "rectification_completed")}
+    _dispatch(state, "repair_listing_credit", {**_with({}, listing_id=listing_id, **options), **flags})
+
+
+@listing.command("remove")
+@click.argument("listing_id")
+@click.option("--reason", required=True, type=click.Choice(["decision_revoked", "annulled", "withdrawn"]))
+@click.option("--basis", required=True)
+@click.option("--on", "occurred_on", type=_DATE)
+@command
+def listing_remove(state: State, listing_id: str, reason: str, basis: str,
+                   occurred_on: datetime | None) -> None:
+    """Withdraw a proposal, or remove a listing whose basis was set aside."""
+    _dispatch(state, "remove_listing",
+              _with({}, listing_id=listing_id, reason=reason, basis=basis, occurred_on=occurred_on))
+
+
+@listing.command("show")
+@click.argument("listing_id")
+@command
+def listing_show(state: State, listing_id: str) -> None:
+    """A listing with its explanation (rule, legal basis, chain of events)."""
+    from supervision.domain.listing import ListingNotFound
+
+    _caught_up(state, "credit_lists")
+    out = state.container.view("credit_lists").explain(listing_id)
+    if out is None:
+        raise ListingNotFound(listing_id)
+    echo_json(out)
+
+
+# -- penalty -----------------------------------------------------------------------------------
+@click.group("penalty")
+def penalty() -> None:
+    """行政处罚决定: record and revoke penalty decisions."""
+
+
+@penalty.command("decide")
+@click.argument("uscc")
+@click.option("--decision-no", required=True)
+@click.option("--authority", required=True)
+@click.option("--authority-kind", required=True,
+              type=click.Choice(["civil_affairs", "fire", "market", "court", "other"]))
+@click.option("--conduct", required=True, help="criterion code of the punished conduct")
+@click.option("--legal-basis", required=True)
+@click.option("--summary", default="")
+@click.option("--on", "occurred_on", type=_DATE)
+@click.option("--data", "data", help="further fields (fine_fen, evidence) as JSON or @file.json")
+@command
+def penalty_decide(state: State, uscc: str, data: str | None, **options: Any) -> None:
+    """Record a penalty decision (or a court's 失信被执行人 finding: --authority-kind court)."""
+    _dispatch(state, "record_penalty_decision", _with(load_json_option(data), uscc=uscc, **options))
+
+
+@penalty.command("revoke")
+@click.argument("decision_no")
+@click.option("--reason", required=True)
+@click.option("--revoked-by", default="")
+@click.option("--on", "occurred_on", type=_DATE)
+@command
+def penalty_revoke(state: State, decision_no: str, reason: str, revoked_by: str,
+                   occurred_on: datetime | None) -> None:
+    """Revoke a decision: every listing resting on it is removed at once."""
+    _dispatch(state, "revoke_penalty_decision", _with(
+        {}, decision_no=decision_no, reason=reason, revoked_by=revoked_by, occurred_on=occurred_on))
+
+
+# -- facility explain --------------------------------------------------------------------------
+@click.command("explain")
+@click.argument("uscc")
+@click.option("--as-of", "as_of", type=_DATE, help="answer as of this date (default today)")
+@command
+def facility_explain(state: State, uscc: str, as_of: datetime | None) -> None:
+    """Why a facility stands where it does: grade, rating points, listings, decisions."""
+    from supervision.api.credit import explain_facility
+    from supervision.domain.errors import FacilityNotFound
+    from supervision.domain.uscc import validate_uscc
+
+    code = validate_uscc(uscc)
+    _caught_up(state, "facility_list", "grades", "supervision_rating", "credit_lists")
+    if state.container.view("facility_list").get(code) is None:
+        raise FacilityNotFound(code)
+    echo_json(explain_facility(state.container, code, _day(state, as_of)))

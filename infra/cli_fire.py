@@ -1,0 +1,85 @@
+"""`eldercare fire`: fire-safety findings, rectification, re-inspection, sealing; case lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from infra.cli_support import State, command, echo_json, load_json_option
+
+DATA_HELP = "JSON object or @file.json (see the OpenAPI schema of the command)"
+
+
+def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
+    result = state.container.dispatcher.dispatch(name, payload, state.context())
+    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
+               **result.data})
+
+
+@click.group()
+def fire() -> None:
+    """消防安全: record findings, order/report/verify/reject rectification, seal/unseal, list cases."""
+
+
+@fire.command("record")
+@click.option("--data", "data", required=True, help=DATA_HELP)
+@command
+def fire_record(state: State, data: str) -> None:
+    """Record a finding: uscc, finding_no, category, location, major, major_criterion, order_no, due_on."""
+    _dispatch(state, "record_fire_finding", load_json_option(data))
+
+
+def _case_command(cli_name: str, command_name: str, summary: str) -> None:
+    @fire.command(cli_name, help=summary)
+    @click.argument("case_id")
+    @click.option("--data", "data", default="{}", help=DATA_HELP)
+    @command
+    def run(state: State, case_id: str, data: str) -> None:
+        _dispatch(state, command_name, {**load_json_option(data), "case_id": case_id})
+
+
+_case_command("order", "order_rectification", "Order rectification by a deadline: order_no, due_on.")
+_case_command("report", "report_rectification", "Record a rectification report: reported_by, summary.")
+_case_command("verify", "verify_rectification", "Re-inspection verifies the rectification: inspection_no.")
+_case_command("reject", "reject_rectification",
+              "Re-inspection rejects it: inspection_no, reasons, optional new_order_no + new_due_on.")
+_case_command("seal", "seal_premises", "临时查封: decision_no, scope.")
+_case_command("unseal", "unseal_premises", "Lift the sealing: decision_no, reason.")
+
+
+@fire.command("show")
+@click.argument("case_id")
+@command
+def fire_show(state: State, case_id: str) -> None:
+    """Show one case from the read model."""
+    from supervision.domain.fire_safety import FireCaseNotFound
+
+    state.container.runner("fire_safety").catch_up()
+    row = state.container.view("fire_safety").get(case_id)
+    if row is None:
+        raise FireCaseNotFound(case_id)
+    echo_json(row)
+
+
+@fire.command("list")
+@click.option("--uscc")
+@click.option("--status", type=click.Choice(["found", "ordered", "reported", "verified"]))
+@click.option("--open/--closed", "open_", default=None, help="not yet verified / verified")
+@click.option("--major", is_flag=True, default=None, help="major hazards only")
+@click.option("--overdue", is_flag=True, default=None, help="overdue only")
+@click.option("--sealed", is_flag=True, default=None, help="sealed premises only")
+@click.option("--page", type=click.IntRange(min=1), default=1)
+@click.option("--page-size", type=click.IntRange(1, 500), default=50)
+@command
+def fire_list(state: State, uscc: str | None, status: str | None, open_: bool | None, major: bool | None,
+              overdue: bool | None, sealed: bool | None, page: int, page_size: int) -> None:
+    """List cases (JSON)."""
+    from projections.fire_safety import FireCaseQuery
+    from supervision.domain.uscc import validate_uscc
+
+    state.container.runner("fire_safety").catch_up()
+    query = FireCaseQuery(uscc=validate_uscc(uscc) if uscc else None, status=status, open=open_,
+                          major=major, overdue=overdue, sealed=sealed, page=page, page_size=page_size)
+    items, total = state.container.view("fire_safety").search(query)
+    echo_json({"items": items, "total": total, "page": page})

@@ -1,0 +1,144 @@
+"""`eldercare spot-check plan|draw|verify|result|publish|list` and `eldercare inspector
+certify|conflict|list`: thin wrappers over the dispatcher and the spot-check view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from infra.cli_support import State, command, echo_json, load_json_option
+
+
+def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
+    result = state.container.dispatcher.dispatch(name, payload, state.context())
+    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
+               **result.data})
+
+
+def _view(state: State) -> Any:
+    state.container.runner("spot_checks").catch_up()
+    return state.container.view("spot_checks")
+
+
+# -- spot-check ----------------------------------------------------------------------------
+@click.group("spot-check")
+def spot_check() -> None:
+    """双随机、一公开: plan and draw campaigns, verify draws, record and publish results."""
+
+
+@spot_check.command("plan")
+@click.option("--data", "data", required=True,
+              help="JSON or @file.json: name, kind, agencies, region_prefix, checklist, ...")
+@command
+def plan(state: State, data: str) -> None:
+    """Plan a campaign (agencies, scope, checklist; sampling ratios from policy)."""
+    _dispatch(state, "plan_spot_check_campaign", load_json_option(data))
+
+
+@spot_check.command("draw")
+@click.argument("campaign_id")
+@click.option("--seed", help="seed of the draw (default: 128 random bits)")
+@click.option("--on", "occurred_on", help="date of the draw (YYYY-MM-DD), default today")
+@command
+def draw(state: State, campaign_id: str, seed: str | None, occurred_on: str | None) -> None:
+    """Draw facilities and inspectors; the event records everything needed to verify it."""
+    payload: dict[str, Any] = {"campaign_id": campaign_id}
+    if seed:
+        payload["seed"] = seed
+    if occurred_on:
+        payload["occurred_on"] = occurred_on
+    _dispatch(state, "draw_spot_check", payload)
+
+
+@spot_check.command("verify")
+@click.argument("campaign_id")
+@command
+def verify(state: State, campaign_id: str) -> None:
+    """Re-run the recorded draw and compare; exit code 1 when it does not verify."""
+    outcome = state.container.app.verify_spot_check_draw(campaign_id)
+    echo_json(outcome)
+    if not outcome["verified"]:
+        raise SystemExit(1)
+
+
+@spot_check.command("result")
+@click.argument("campaign_id")
+@click.argument("uscc")
+@click.option("--data", "data", required=True,
+              help="JSON or @file.json: conclusion, items, evidence, completed_on")
+@command
+def result(state: State, campaign_id: str, uscc: str, data: str) -> None:
+    """Record the inspection result of a drawn facility (drawn inspectors or civil affairs)."""
+    _dispatch(state, "record_spot_check_result",
+              {**load_json_option(data), "campaign_id": campaign_id, "uscc": uscc})
+
+
+@spot_check.command("publish")
+@click.argument("campaign_id")
+@click.argument("uscc")
+@click.option("--channel", help="where it is published (default 国家企业信用信息公示系统)")
+@click.option("--on", "occurred_on", help="publication date (YYYY-MM-DD), default today")
+@command
+def publish(state: State, campaign_id: str, uscc: str, channel: str | None, occurred_on: str | None) -> None:
+    """Publish a result (once)."""
+    payload: dict[str, Any] = {"campaign_id": campaign_id, "uscc": uscc}
+    if channel:
+        payload["channel"] = channel
+    if occurred_on:
+        payload["occurred_on"] = occurred_on
+    _dispatch(state, "publish_spot_check_result", payload)
+
+
+@spot_check.command("list")
+@click.argument("campaign_id", required=False)
+@command
+def list_(state: State, campaign_id: str | None) -> None:
+    """Campaigns, or one campaign with its draw and inspections."""
+    from supervision.domain.spot_check import CampaignNotFound
+    from supervision.spot_checks import campaign_key
+
+    view = _view(state)
+    if campaign_id is None:
+        echo_json(view.campaign_list())
+        return
+    key = campaign_key(campaign_id)
+    row = view.campaign(key)
+    if row is None:
+        raise CampaignNotFound(key)
+    echo_json(row)
+
+
+# -- inspector -----------------------------------------------------------------------------
+@click.group()
+def inspector() -> None:
+    """执法检查人员名录库: certify inspectors, declare conflicts of interest, list the pool."""
+
+
+@inspector.command("certify")
+@click.option("--data", "data", required=True,
+              help="JSON or @file.json: inspector_id, name, agency, region_code, certificate_no")
+@command
+def certify(state: State, data: str) -> None:
+    """Certify an inspector into the pool."""
+    _dispatch(state, "certify_inspector", load_json_option(data))
+
+
+@inspector.command("conflict")
+@click.argument("inspector_id")
+@click.argument("uscc")
+@click.option("--reason", required=True)
+@command
+def conflict(state: State, inspector_id: str, uscc: str, reason: str) -> None:
+    """Declare a conflict of interest (回避) with a facility."""
+    _dispatch(state, "declare_inspector_conflict", {"inspector_id": inspector_id, "uscc": uscc,
+                                                    "reason": reason})
+
+
+@inspector.command("list")
+@click.option("--agency", help="agency code, e.g. MZJ-140500")
+@click.option("--status", type=click.Choice(["certified", "decertified"]))
+@command
+def list_inspectors(state: State, agency: str | None, status: str | None) -> None:
+    """The pool with declared conflicts (no personal data)."""
+    echo_json(_view(state).inspector_list(agency=agency, status=status))

@@ -1,0 +1,82 @@
+"""Demo data for “双随机、一公开”: an inspector pool across three agencies, one joint campaign
+drawn with a fixed seed, a few results recorded by the drawn inspectors, some published.
+
+Idempotent: every step checks the store first, so a second `eldercare demo` adds nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.demo import DEMO_ACTORS
+from supervision.application import Context
+from supervision.domain.inspector import inspector_id
+from supervision.domain.values import Actor, deterministic_id
+
+REFERENCE = "JC-2026-SSJ-01"
+SEED = "jincheng-demo-2026"
+CITY = "140500"
+AGENCIES = {"MZJ": f"MZJ-{CITY}", "XFJY": f"XFJY-{CITY}", "SCJG": f"SCJG-{CITY}"}
+OFFICERS = {"MZJ": "civil_affairs", "XFJY": "fire", "SCJG": "market"}
+INSPECTORS = [
+    ("MZJ-001", "赵明", "MZJ"), ("MZJ-002", "钱丽", "MZJ"), ("MZJ-003", "孙伟", "MZJ"),
+    ("XF-001", "李强", "XFJY"), ("XF-002", "周敏", "XFJY"), ("XF-003", "吴磊", "XFJY"),
+    ("SJ-001", "郑华", "SCJG"), ("SJ-002", "王芳", "SCJG"),
+]
+CHECKLIST = [
+    {"code": "FS-01", "title": "消防设施器材完好有效"},
+    {"code": "FS-02", "title": "疏散通道、安全出口畅通"},
+    {"code": "SV-01", "title": "服务合同与收费公示"},
+    {"code": "FD-01", "title": "食品安全管理制度落实"},
+]
+
+
+def load(container: Any, tokens: dict[str, str]) -> str:
+    app, dispatcher = container.app, container.dispatcher
+    certified = 0
+    for number, (iid, name, kind) in enumerate(INSPECTORS, start=1):
+        if app._exists(inspector_id(iid)):
+            continue
+        ctx = Context(DEMO_ACTORS[OFFICERS[kind]], source="demo")
+        dispatcher.dispatch("certify_inspector", {
+            "inspector_id": iid, "name": name, "agency": AGENCIES[kind], "region_code": CITY,
+            "certificate_no": f"晋执{kind}{number:04d}"}, ctx)
+        certified += 1
+
+    lead = Context(DEMO_ACTORS["civil_affairs"], source="demo")
+    campaign_id = str(deterministic_id("spot_check_campaign", REFERENCE))
+    if not app._exists(deterministic_id("spot_check_campaign", REFERENCE)):
+        dispatcher.dispatch("plan_spot_check_campaign", {
+            "reference": REFERENCE, "name": "2026年晋城市养老机构“双随机、一公开”联合抽查",
+            "kind": "annual", "agencies": list(AGENCIES.values()), "region_prefix": "1405",
+            "checklist": CHECKLIST}, lead)
+    campaign = app.get_campaign(campaign_id)
+    if not campaign.is_drawn:
+        dispatcher.dispatch("draw_spot_check", {"campaign_id": campaign_id, "seed": SEED}, lead)
+        campaign = app.get_campaign(campaign_id)
+
+    drawn = (campaign.draw_result or {}).get("facilities", [])
+    recorded = published = 0
+    for n, entry in enumerate(drawn[:3]):
+        inspection = app.get_inspection(campaign_id, entry["uscc"])
+        first = entry["inspectors"][0]
+        agency = app.get_inspector(first).agency
+        if inspection.result is None:
+            ctx = Context(Actor(first, agency, "inspector"), source="demo")
+            failed = n == 1
+            items = [{"code": c["code"], "result": "pass"} for c in CHECKLIST]
+            if failed:
+                items[1] = {"code": "FS-02", "result": "fail", "severity": "major",
+                            "note": "二层疏散通道堆放杂物"}
+            dispatcher.dispatch("record_spot_check_result", {
+                "campaign_id": campaign_id, "uscc": entry["uscc"],
+                "conclusion": "problems_rectification_ordered" if failed else "no_problem",
+                "items": items, "evidence": [f"现场检查记录 {REFERENCE}-{n + 1:03d}"]}, ctx)
+            recorded += 1
+            inspection = app.get_inspection(campaign_id, entry["uscc"])
+        if n < 2 and inspection.published_on is None:
+            dispatcher.dispatch("publish_spot_check_result",
+                                {"campaign_id": campaign_id, "uscc": entry["uscc"]}, lead)
+            published += 1
+    return (f"spot checks: {certified} inspectors certified, campaign {REFERENCE} drew {len(drawn)} "
+            f"facilities, {recorded} results recorded, {published} published")

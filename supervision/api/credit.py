@@ -1,0 +1,300 @@
+"""/api/v1/credit/... (regulators, full detail), /api/v1/facilities/{uscc}/rating|grade|explain, and
+/api/v1/public/... (published data only: no personal data, responsible persons masked).
+
+Every read takes `?as_of=YYYY-MM-DD` (default: today) and answers from views that keep history.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from supervision.api.commands import command_doc, run
+from supervision.api.schemas import AcceptedSchema
+from supervision.api.security import current_actor
+from supervision.commands import credit as cmd
+from supervision.domain.errors import FacilityNotFound, InvalidValue
+from supervision.domain.listing import ListingNotFound
+from supervision.domain.penalty import PenaltyDecisionNotFound
+from supervision.domain.uscc import validate_uscc
+
+blp = Blueprint("credit", __name__, url_prefix="/api/v1",
+                description="信用监管: grades, rating, credit lists")
+public_blp = Blueprint("public_credit", __name__, url_prefix="/api/v1/public",
+                       description="公示: published credit lists and grades (no personal data)")
+
+LIST_NAMES = ("blacklist", "joint-punishment", "key-attention")
+PUBLIC_LISTS = ("blacklist", "joint-punishment")
+AUTH = {"security": [{"bearerAuth": []}]}
+
+
+class AsOfArgs(Schema):
+    class Meta:
+        unknown = "raise"
+
+    as_of = fields.Date(load_default=None, metadata={"description": "answer as of this date (default today)"})
+    region_code = fields.String(load_default="", validate=validate.Regexp(r"^\d{2,6}$|^$"))
+
+
+class GradeArgs(AsOfArgs):
+    status = fields.String(load_default=None, validate=validate.OneOf(("valid", "expired")))
+
+
+class HistoryArgs(Schema):
+    class Meta:
+        unknown = "raise"
+
+    uscc = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ("proposed", "notice_served", "objection_filed", "listed", "dropped", "removed")))
+
+
+class LevelsArgs(Schema):
+    class Meta:
+        unknown = "raise"
+
+    uscc = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=1000))
+    as_of = fields.Date(load_default=None)
+
+
+def _services() -> Any:
+    return current_app.extensions["eldercare"]
+
+
+def _view(name: str) -> Any:
+    return _services().view(name)
+
+
+def _as_of(value: date | None) -> date:
+    return value or _services().clock()
+
+
+def _facility(uscc: str) -> dict[str, Any]:
+    try:
+        code = validate_uscc(uscc)
+    except InvalidValue:
+        raise FacilityNotFound(uscc) from None
+    row = _view("facility_list").get(code)
+    if row is None:
+        raise FacilityNotFound(code)
+    return row
+
+
+def _list(name: str, as_of: date, region: str) -> list[dict[str, Any]]:
+    from projections.credit_lists import KINDS
+
+    view = _view("credit_lists")
+    if name == "blacklist":
+        return view.blacklist(as_of, region)
+    return view.in_force(KINDS[name], as_of, region)
+
+
+# -- regulator reads ---------------------------------------------------------------------------
+@blp.route("/credit/lists/<string:name>")
+@blp.doc(**AUTH)
+@blp.arguments(AsOfArgs, location="query", as_kwargs=True)
+@blp.response(200)
+def credit_list(name: str, as_of: date | None, region_code: str) -> dict[str, Any]:
+    """A credit list in force on a date: blacklist, joint-punishment (measures, persons), key-attention."""
+    current_actor()
+    if name not in LIST_NAMES:
+        raise InvalidValue("name", f"must be one of {', '.join(LIST_NAMES)}")
+    day = _as_of(as_of)
+    items = _list(name, day, region_code)
+    return {"list": name, "as_of": day, "total": len(items), "items": items}
+
+
+@blp.route("/credit/listings")
+@blp.doc(**AUTH)
+@blp.arguments(HistoryArgs, location="query", as_kwargs=True)
+@blp.response(200)
+def listing_history(uscc: str | None, status: str | None) -> dict[str, Any]:
+    """The full history of every listing (all statuses, nothing deleted)."""
+    current_actor()
+    items = _view("credit_lists").history(uscc=uscc, status=status)
+    return {"total": len(items), "items": items}
+
+
+@blp.route("/credit/listings/<string:listing_id>")
+@blp.doc(**AUTH)
+@blp.response(200)
+def listing_show(listing_id: str) -> dict[str, Any]:
+    current_actor()
+    row = _view("credit_lists").get(listing_id)
+    if row is None:
+        raise ListingNotFound(listing_id)
+    return row
+
+
+@blp.route("/credit/listings/<string:listing_id>/explain")
+@blp.doc(**AUTH)
+@blp.response(200)
+def listing_explain(listing_id: str) -> dict[str, Any]:
+    """Why this listing: criterion, legal basis, the decision it rests on, the chain of events."""
+    current_actor()
+    out = _view("credit_lists").explain(listing_id)
+    if out is None:
+        raise ListingNotFound(listing_id)
+    return out
+
+
+@blp.route("/credit/penalty-decisions/<string:decision_no>")
+@blp.doc(**AUTH)
+@blp.response(200)
+def penalty_show(decision_no: str) -> dict[str, Any]:
+    current_actor()
+    row = _view("credit_lists").decision(decision_no)
+    if row is None:
+        raise PenaltyDecisionNotFound(decision_no)
+    return row
+
+
+@blp.route("/credit/grades")
+@blp.doc(**AUTH)
+@blp.arguments(GradeArgs, location="query", as_kwargs=True)
+@blp.response(200)
+def grades(as_of: date | None, region_code: str, status: str | None) -> dict[str, Any]:
+    """Official grades as of a date, expired ones marked as such."""
+    current_actor()
+    day = _as_of(as_of)
+    items = _view("grades").graded(day, region_code, status)
+    return {"as_of": day, "total": len(items), "items": items}
+
+
+@blp.route("/credit/rating-levels")
+@blp.doc(**AUTH)
+@blp.arguments(LevelsArgs, location="query", as_kwargs=True)
+@blp.response(200)
+def rating_levels(uscc: list[str], as_of: date | None) -> dict[str, Any]:
+    """Supervision level per facility for the spot-check draw: key | A | B | C | D."""
+    current_actor()
+    day = _as_of(as_of)
+    return {"as_of": day, "levels": _view("supervision_rating").levels(uscc, day)}
+
+
+@blp.route("/facilities/<string:uscc>/rating")
+@blp.doc(**AUTH)
+@blp.arguments(AsOfArgs, location="query", as_kwargs=True)
+@blp.response(200)
+def facility_rating(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
+    """Supervision rating with every point traced to its event and the policy version."""
+    current_actor()
+    code = _facility(uscc)["uscc"]
+    return _view("supervision_rating").rating(code, _as_of(as_of))
+
+
+@blp.route("/facilities/<string:uscc>/grade")
+@blp.arguments(AsOfArgs, location="query", as_kwargs=True)
+@blp.response(200)
+def facility_grade(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
+    """Official grade as of a date, with earlier assessments (public: grades are published)."""
+    code = _facility(uscc)["uscc"]
+    return _view("grades").grade(code, _as_of(as_of))
+
+
+def explain_facility(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
+    """Why a facility stands where it does on a date: grade, rating points, listings and decisions."""
+    lists = services.view("credit_lists")
+    listings = lists.history(uscc=uscc)
+    return {
+        "uscc": uscc,
+        "as_of": as_of,
+        "grade": services.view("grades").grade(uscc, as_of),
+        "rating": services.view("supervision_rating").rating(uscc, as_of),
+        "listings": [lists.explain(row["listing_id"]) for row in listings if row["proposed_on"] <= as_of],
+        "penalty_decisions": [d for d in lists.decisions_of(uscc) if d["decided_on"] <= as_of],
+    }
+
+
+@blp.route("/facilities/<string:uscc>/explain")
+@blp.doc(**AUTH)
+@blp.arguments(AsOfArgs, location="query", as_kwargs=True)
+@blp.response(200)
+def facility_explain(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
+    current_actor()
+    code = _facility(uscc)["uscc"]
+    return explain_facility(_services(), code, _as_of(as_of))
+
+
+# -- commands ----------------------------------------------------------------------------------
+@blp.route("/credit/penalty-decisions", methods=["POST"])
+@blp.doc(**command_doc(cmd.RecordPenaltyDecision, "行政处罚决定 (or a court's 失信被执行人 finding)"))
+@blp.response(201, AcceptedSchema)
+def penalty_decide() -> dict[str, Any]:
+    return run("record_penalty_decision")
+
+
+@blp.route("/credit/penalty-decisions/<string:decision_no>/revocation", methods=["POST"])
+@blp.doc(**command_doc(cmd.RevokePenaltyDecision, "撤销处罚决定: listings resting on it end at once"))
+@blp.response(201, AcceptedSchema)
+def penalty_revoke(decision_no: str) -> dict[str, Any]:
+    return run("revoke_penalty_decision", decision_no=decision_no)
+
+
+@blp.route("/credit/listings", methods=["POST"])
+@blp.doc(**command_doc(cmd.ProposeListing, "propose a facility for a credit list"))
+@blp.response(201, AcceptedSchema)
+def listing_propose() -> dict[str, Any]:
+    return run("propose_listing")
+
+
+_STEPS = {
+    "notice": ("serve_listing_notice", cmd.ServeListingNotice, "书面告知: serve the notice"),
+    "objection": ("file_listing_objection", cmd.FileListingObjection, "record the facility's objection"),
+    "objection-decision": ("decide_listing_objection", cmd.DecideListingObjection,
+                           "decide the objection (upheld → dropped; rejected → listed)"),
+    "confirmation": ("confirm_listing", cmd.ConfirmListing, "list after an unused objection window"),
+    "credit-repair": ("repair_listing_credit", cmd.RepairListingCredit, "信用修复: early removal"),
+    "removal": ("remove_listing", cmd.RemoveListing, "withdraw or remove (basis set aside)"),
+}
+
+
+def _step_endpoint(step: str) -> None:
+    command, schema, summary = _STEPS[step]
+
+    def endpoint(listing_id: str) -> dict[str, Any]:
+        return run(command, listing_id=listing_id)
+
+    endpoint.__name__ = f"listing_{command}"
+    endpoint.__doc__ = summary
+    blp.route(f"/credit/listings/<string:listing_id>/{step}", methods=["POST"])(
+        blp.doc(**command_doc(schema, summary))(blp.response(201, AcceptedSchema)(endpoint)))
+
+
+for _step in _STEPS:
+    _step_endpoint(_step)
+
+
+# -- public ------------------------------------------------------------------------------------
+@public_blp.route("/credit/<string:name>")
+@public_blp.arguments(AsOfArgs, location="query", as_kwargs=True)
+@public_blp.response(200)
+def public_list(name: str, as_of: date | None, region_code: str) -> dict[str, Any]:
+    """信用公示: the blacklist / joint-punishment list in force (responsible persons masked)."""
+    from projections.credit_lists import JOINT_PUNISHMENT, CreditListsView
+
+    if name not in PUBLIC_LISTS:
+        raise InvalidValue("name", f"must be one of {', '.join(PUBLIC_LISTS)}")
+    day = _as_of(as_of)
+    view = _view("credit_lists")
+    if name == "blacklist":
+        items = [{k: v for k, v in row.items() if k != "listing_ids"}
+                 for row in view.blacklist(day, region_code)]
+    else:
+        items = [CreditListsView.public_entry(r) for r in view.in_force(JOINT_PUNISHMENT, day, region_code)]
+    return {"list": name, "as_of": day, "total": len(items), "items": items}
+
+
+@public_blp.route("/grades")
+@public_blp.arguments(GradeArgs, location="query", as_kwargs=True)
+@public_blp.response(200)
+def public_grades(as_of: date | None, region_code: str, status: str | None) -> dict[str, Any]:
+    """Published official grades as of a date."""
+    day = _as_of(as_of)
+    items = [{k: v for k, v in r.items() if k != "event_ref"}
+             for r in _view("grades").graded(day, region_code, status)]
+    return {"as_of": day, "total": len(items), "items": items}

@@ -1,0 +1,140 @@
+"""/api/v1/fire-safety: findings, rectification, re-inspection, sealing; case lists for regulators."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from supervision.api.commands import command_doc, run
+from supervision.api.schemas import AcceptedSchema
+from supervision.api.security import current_actor
+from supervision.commands import fire_safety as cmd
+from supervision.domain.fire_safety import CATEGORIES, FireCaseNotFound
+from supervision.domain.uscc import validate_uscc
+
+blp = Blueprint("fire_safety", __name__, url_prefix="/api/v1/fire-safety",
+                description="消防安全: hazards, rectification, sealing")
+
+
+class FireCaseSchema(Schema):
+    case_id = fields.String()
+    uscc = fields.String()
+    finding_no = fields.String()
+    category = fields.String(metadata={"enum": list(CATEGORIES)})
+    location = fields.String()
+    description = fields.String()
+    major = fields.Boolean()
+    major_criterion = fields.String(allow_none=True)
+    origin = fields.String()
+    spot_check_inspection_id = fields.String(allow_none=True)
+    found_on = fields.Date()
+    status = fields.String(metadata={"enum": ["found", "ordered", "reported", "verified"]})
+    order_no = fields.String(allow_none=True)
+    due_on = fields.Date(allow_none=True)
+    reported_on = fields.Date(allow_none=True)
+    verified_on = fields.Date(allow_none=True)
+    rejections = fields.Integer()
+    overdue = fields.Boolean(metadata={"description": "the current deadline passed unverified"})
+    overdue_due_on = fields.Date(allow_none=True)
+    overdue_count = fields.Integer()
+    sealed = fields.Boolean()
+    sealed_on = fields.Date(allow_none=True)
+    seal_decision_no = fields.String(allow_none=True)
+    unsealed_on = fields.Date(allow_none=True)
+    version = fields.Integer()
+    updated_at = fields.DateTime()
+
+
+class FireCasePageSchema(Schema):
+    items = fields.List(fields.Nested(FireCaseSchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class FireCaseQueryArgs(Schema):
+    class Meta:
+        unknown = "raise"
+
+    uscc = fields.String(validate=validate.Length(equal=18))
+    status = fields.String(validate=validate.OneOf(("found", "ordered", "reported", "verified")))
+    open = fields.Boolean(metadata={"description": "true: not yet verified"})
+    major = fields.Boolean()
+    overdue = fields.Boolean()
+    sealed = fields.Boolean()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+def _views() -> Any:
+    return current_app.extensions["eldercare"]
+
+
+@blp.route("/cases")
+@blp.doc(security=[{"bearerAuth": []}])
+@blp.arguments(FireCaseQueryArgs, location="query", as_kwargs=True)
+@blp.response(200, FireCasePageSchema)
+def list_cases(**query: Any) -> dict[str, Any]:
+    """Fire-safety cases (regulators): filter by facility, status, open, major, overdue, sealed."""
+    from projections.fire_safety import FireCaseQuery
+
+    current_actor()
+    if query.get("uscc"):
+        query["uscc"] = validate_uscc(query["uscc"])
+    q = FireCaseQuery(**query)
+    items, total = _views().view("fire_safety").search(q)
+    return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
+
+
+@blp.route("/cases", methods=["POST"])
+@blp.doc(**command_doc(cmd.RecordFireFinding, "record a fire-safety finding (and its rectification order)"))
+@blp.response(201, AcceptedSchema)
+def record_finding() -> dict[str, Any]:
+    return run("record_fire_finding")
+
+
+@blp.route("/cases/<string:case_id>")
+@blp.doc(security=[{"bearerAuth": []}])
+@blp.response(200, FireCaseSchema)
+def show_case(case_id: str) -> dict[str, Any]:
+    """One case's current state (regulators); its history is in the facility's events."""
+    current_actor()
+    try:
+        key = str(UUID(case_id))
+    except ValueError:
+        raise FireCaseNotFound(case_id) from None
+    row = _views().view("fire_safety").get(key)
+    if row is None:
+        raise FireCaseNotFound(case_id)
+    return row
+
+
+def _case_command(name: str, path: str, schema: type[Schema], summary: str) -> None:
+    """POST /cases/<case_id>/<path> runs command `name` on that case."""
+
+    def endpoint(case_id: str) -> dict[str, Any]:
+        return run(name, case_id=case_id)
+
+    endpoint.__name__ = name
+    endpoint.__doc__ = summary
+    blp.route(f"/cases/<string:case_id>/{path}", methods=["POST"])(
+        blp.doc(**command_doc(schema, summary))(blp.response(201, AcceptedSchema)(endpoint))
+    )
+
+
+_case_command("order_rectification", "rectification-orders", cmd.OrderRectification,
+              "责令限期整改: order rectification by a deadline (a new order replaces the deadline)")
+_case_command("report_rectification", "rectification-reports", cmd.ReportRectification,
+              "the facility reports the hazard rectified")
+_case_command("verify_rectification", "verifications", cmd.VerifyRectification,
+              "复查合格: re-inspection verifies the rectification")
+_case_command("reject_rectification", "rejections", cmd.RejectRectification,
+              "复查不合格: re-inspection rejects it (new_order_no + new_due_on set a new deadline)")
+_case_command("seal_premises", "sealing", cmd.SealPremises, "临时查封: seal the premises")
+_case_command("unseal_premises", "unsealing", cmd.UnsealPremises, "lift the temporary sealing")
+_case_command("mark_rectification_overdue", "overdue", cmd.MarkRectificationOverdue,
+              "the clock (role system): the deadline passed without verified rectification")

@@ -1,0 +1,125 @@
+"""Schemas of the complaint commands.
+
+Error messages never quote the value they reject: a 422 about an ID number must not echo it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+from supervision.commands.fields import CommandSchema, CommandSpec, Uscc
+from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES
+from supervision.roles import ADMIN, CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
+
+#: agencies' staff who handle complaints and may read them (summaries, never identities)
+READ_ROLES = (CIVIL_AFFAIRS, FIRE, MARKET, ADMIN)
+
+
+class ResidentIdNumber(fields.String):
+    """居民身份证号码 (GB 11643): 18 characters, valid birth date and check character."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return str(ric.validate(raw))
+        except StdnumError:
+            raise ValidationError("is not a valid resident identity card number (GB 11643)") from None
+
+
+class ComplainantSchema(Schema):
+    """The complainant's identity: sealed before it enters an event, never shown or logged."""
+
+    class Meta:
+        unknown = "raise"
+
+    name = fields.String(validate=validate.Length(min=1, max=50))
+    id_number = ResidentIdNumber()
+    phone = fields.String(
+        validate=validate.Regexp(r"^[0-9+\- ]{5,20}$", error="must be 5–20 digits, spaces, + or -")
+    )
+
+
+class RegisterComplaint(CommandSchema):
+    uscc = Uscc(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reference = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "external ticket number (e.g. 12345 work order); unique per channel"},
+    )
+    complainant = fields.Nested(ComplainantSchema, load_default=None)
+
+
+class ComplaintStep(CommandSchema):
+    complaint_id = fields.UUID(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class AcknowledgeComplaint(ComplaintStep):
+    pass
+
+
+class AssignComplaint(ComplaintStep):
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                           metadata={"description": "agency code, e.g. MZJ-140502 or SCJG-140500"})
+    officer = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class ConcludeComplaint(CommandSchema):
+    complaint_id = fields.UUID(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    measures = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list,
+                           validate=validate.Length(max=50))
+    penalty_decision_no = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    findings = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class CloseComplaint(ComplaintStep):
+    pass
+
+
+class MarkComplaintOverdue(CommandSchema):
+    """Issued by the clock: `today` is the day it runs for; the event dates itself from the due date."""
+
+    class Meta(CommandSchema.Meta):
+        exclude = ("occurred_on",)
+
+    complaint_id = fields.UUID(required=True)
+    today = fields.Date(required=True)
+
+
+class RevealComplainantIdentity(CommandSchema):
+    class Meta(CommandSchema.Meta):
+        exclude = ("occurred_on",)
+
+    complaint_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "why the identity is needed (kept in the audit event)"})
+
+
+COMMANDS = (
+    # system: the 12345 hotline consumer registers tickets as they arrive
+    CommandSpec("register_complaint", RegisterComplaint, "register_complaint", (CIVIL_AFFAIRS, SYSTEM),
+                "投诉举报: register a complaint"),
+    CommandSpec("acknowledge_complaint", AcknowledgeComplaint, "acknowledge_complaint", (CIVIL_AFFAIRS,),
+                "acknowledge a complaint (受理)"),
+    CommandSpec("assign_complaint", AssignComplaint, "assign_complaint", (CIVIL_AFFAIRS,),
+                "assign a complaint to an agency / officer"),
+    CommandSpec("conclude_complaint", ConcludeComplaint, "conclude_complaint", (CIVIL_AFFAIRS,),
+                "conclude a complaint: outcome and measures (办结)"),
+    CommandSpec("close_complaint", CloseComplaint, "close_complaint", (CIVIL_AFFAIRS,),
+                "close a concluded complaint"),
+    CommandSpec("mark_complaint_acknowledgement_overdue", MarkComplaintOverdue,
+                "mark_complaint_acknowledgement_overdue", (SYSTEM,),
+                "clock: acknowledgement deadline passed"),
+    CommandSpec("mark_complaint_conclusion_overdue", MarkComplaintOverdue,
+                "mark_complaint_conclusion_overdue", (SYSTEM,), "clock: conclusion deadline passed"),
+    CommandSpec("reveal_complainant_identity", RevealComplainantIdentity, "reveal_complainant_identity",
+                (CIVIL_AFFAIRS,), "reveal a complainant's identity (audited)"),
+)

@@ -1,0 +1,152 @@
+"""Schemas of the credit commands: penalty decisions and the listing procedure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from supervision.commands.fields import CommandSchema, CommandSpec, Fen, Uscc
+from supervision.domain.errors import InvalidValue
+from supervision.domain.listing import ANNULLED, DECISION_REVOKED, WITHDRAWN, parse_event_ref
+from supervision.domain.penalty import AUTHORITY_KINDS
+from supervision.policy.listing_criteria import CRITERION_CODES, LIST_KINDS, MEASURE_TITLES
+from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
+
+
+class EventRef(fields.String):
+    """An event cited as evidence: `<aggregate id>:<version>` (as the timeline lists them)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parse_event_ref(raw)
+        except InvalidValue as exc:
+            raise ValidationError(exc.fields[exc.field][0]) from None
+        return raw
+
+
+class ListingId(fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if not validate.Regexp(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")(raw):
+            raise ValidationError("must be a listing id (UUID)")
+        return raw
+
+
+_DECISION_NO = validate.Length(min=1, max=100)
+_TEXT = validate.Length(min=1, max=2000)
+_MEASURES = fields.List(fields.String(validate=validate.OneOf(tuple(MEASURE_TITLES))), load_default=None,
+                        validate=validate.Length(min=1))
+
+
+class RecordPenaltyDecision(CommandSchema):
+    uscc = Uscc(required=True)
+    decision_no = fields.String(required=True, validate=_DECISION_NO,
+                                metadata={"description": "文书号, e.g. 晋城民罚决字〔2026〕12号"})
+    authority = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    authority_kind = fields.String(required=True, validate=validate.OneOf(AUTHORITY_KINDS))
+    conduct = fields.String(required=True, validate=validate.OneOf(CRITERION_CODES),
+                            metadata={"description": "the listing criterion the punished conduct meets"})
+    legal_basis = fields.String(required=True, validate=_TEXT)
+    summary = fields.String(load_default="", validate=validate.Length(max=2000))
+    fine_fen = Fen(load_default=None, allow_none=True)
+    evidence = fields.List(EventRef(), load_default=list)
+
+
+class RevokePenaltyDecision(CommandSchema):
+    decision_no = fields.String(required=True, validate=_DECISION_NO)
+    reason = fields.String(required=True, validate=_TEXT)
+    revoked_by = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class ResponsiblePersons(Schema):
+    class Meta:
+        unknown = "raise"
+
+    legal_representative = fields.String(validate=validate.Length(max=50))
+    person_in_charge = fields.String(validate=validate.Length(max=50))
+
+
+class ProposeListing(CommandSchema):
+    uscc = Uscc(required=True)
+    criterion = fields.String(required=True, validate=validate.OneOf(CRITERION_CODES))
+    list_kind = fields.String(load_default=None, validate=validate.OneOf(LIST_KINDS))
+    evidence = fields.List(EventRef(), load_default=list)
+    penalty_decision_no = fields.String(load_default=None, validate=_DECISION_NO)
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    dedupe_key = fields.String(load_default=None, validate=validate.Length(min=1, max=300), metadata={
+        "description": "natural key of the proposal (policy processes); default: the decision or evidence"})
+    responsible_persons = fields.Nested(ResponsiblePersons, load_default=None)
+
+
+class ServeListingNotice(CommandSchema):
+    listing_id = ListingId(required=True)
+    notice_no = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class FileListingObjection(CommandSchema):
+    listing_id = ListingId(required=True)
+    summary = fields.String(required=True, validate=_TEXT)
+
+
+class DecideListingObjection(CommandSchema):
+    listing_id = ListingId(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(("upheld", "rejected")))
+    reasons = fields.String(required=True, validate=_TEXT)
+    effective_on = fields.Date(load_default=None)
+    measures = _MEASURES
+
+
+class ConfirmListing(CommandSchema):
+    listing_id = ListingId(required=True)
+    effective_on = fields.Date(load_default=None)
+    measures = _MEASURES
+    today = fields.Date(load_default=None, metadata={"description": "set by the clock"})
+
+
+class ExpireListing(Schema):
+    class Meta:
+        unknown = "raise"
+
+    listing_id = ListingId(required=True)
+    today = fields.Date(required=True)
+
+
+class RepairListingCredit(CommandSchema):
+    listing_id = ListingId(required=True)
+    no_further_violation = fields.Boolean(load_default=False)
+    obligations_fulfilled = fields.Boolean(load_default=False)
+    rectification_completed = fields.Boolean(load_default=False)
+    basis = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RemoveListing(CommandSchema):
+    listing_id = ListingId(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf((DECISION_REVOKED, ANNULLED, WITHDRAWN)))
+    basis = fields.String(required=True, validate=_TEXT)
+
+
+_LISTING = (CIVIL_AFFAIRS,)
+COMMANDS = (
+    CommandSpec("record_penalty_decision", RecordPenaltyDecision, "record_penalty_decision",
+                (CIVIL_AFFAIRS, FIRE, MARKET), "行政处罚决定 (or a court's 失信被执行人 finding)"),
+    CommandSpec("revoke_penalty_decision", RevokePenaltyDecision, "revoke_penalty_decision",
+                (CIVIL_AFFAIRS, FIRE, MARKET), "撤销处罚决定: listings resting on it are removed at once"),
+    CommandSpec("propose_listing", ProposeListing, "propose_listing", (CIVIL_AFFAIRS, SYSTEM),
+                "propose a facility for a credit list"),
+    CommandSpec("serve_listing_notice", ServeListingNotice, "serve_listing_notice", _LISTING,
+                "书面告知: serve notice; the objection window starts"),
+    CommandSpec("file_listing_objection", FileListingObjection, "file_listing_objection", _LISTING,
+                "record the facility's objection (within the window)"),
+    CommandSpec("decide_listing_objection", DecideListingObjection, "decide_listing_objection", _LISTING,
+                "decide the objection: upheld → dropped, rejected → listed"),
+    CommandSpec("confirm_listing", ConfirmListing, "confirm_listing", (CIVIL_AFFAIRS, SYSTEM),
+                "list after the objection window passed without objection"),
+    CommandSpec("expire_listing", ExpireListing, "expire_listing", (SYSTEM,),
+                "移出 on expiry (the clock)"),
+    CommandSpec("repair_listing_credit", RepairListingCredit, "repair_listing_credit", _LISTING,
+                "信用修复: early removal on application (≥ 2 full years)"),
+    CommandSpec("remove_listing", RemoveListing, "remove_listing", _LISTING,
+                "withdraw a proposal or remove a listing whose basis was set aside"),
+)

@@ -1,0 +1,503 @@
+"""“双随机、一公开” spot checks: the campaign (plan, draw) and one Inspection per drawn facility.
+
+The draw's randomness is computed by the pure `supervision.policy.draw` in the application; the
+campaign only records its inputs and result, so the event alone is enough to re-run and verify it.
+An Inspection exists only for a drawn facility, with the inspectors drawn for it: results for any
+other facility have nothing to attach to, and recusal violations cannot be recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from supervision.domain.errors import Conflict, InvalidValue, NotFound
+from supervision.domain.facility import OWNERSHIPS
+from supervision.domain.inspector import agency_code
+from supervision.domain.uscc import validate_uscc
+from supervision.domain.values import Actor, deterministic_id
+
+CAMPAIGN_KINDS = ("annual", "special")
+#: conclusions as the national disclosure system (国家企业信用信息公示系统) words them
+CONCLUSIONS = {
+    "no_problem": "未发现问题",
+    "problems_rectification_ordered": "发现问题已责令改正",
+    "problems_follow_up": "发现问题待后续处理",
+    "refused": "不配合检查",
+    "not_operating": "未发现开展本次抽查涉及的经营活动",
+    "closed": "已关闭停业",
+    "not_found": "检查对象不存在/无法联系",
+}
+#: conclusions reached by actually inspecting: every checklist item needs a result
+INSPECTED_CONCLUSIONS = ("no_problem", "problems_rectification_ordered", "problems_follow_up")
+PROBLEM_CONCLUSIONS = ("problems_rectification_ordered", "problems_follow_up")
+ITEM_RESULTS = ("pass", "fail")
+SEVERITIES = ("minor", "major", "serious")
+_REGION_PREFIX = re.compile(r"^[1-8]\d{1,5}$")
+_ITEM_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+
+
+def inspection_id(campaign_id: str, uscc: str) -> UUID:
+    return deterministic_id("inspection", f"{campaign_id}:{uscc}")
+
+
+class CampaignNotFound(NotFound):
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(f"spot-check campaign {campaign_id} does not exist", {"campaign_id": ["unknown"]})
+
+
+class InspectionNotFound(NotFound):
+    """Raised for a facility that was not drawn in the campaign (nothing to record against)."""
+
+    def __init__(self, campaign_id: str, uscc: str) -> None:
+        super().__init__(
+            f"facility {uscc} was not drawn in spot-check campaign {campaign_id}",
+            {"uscc": ["not drawn in this campaign"]},
+        )
+
+
+class CampaignAlreadyPlanned(Conflict):
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"campaign {reference} is already planned", {"reference": ["already planned"]})
+
+
+class NotEnoughEligibleInspectors(Conflict):
+    """The pool cannot staff every drawn facility with enough inspectors free of recusal."""
+
+    def __init__(self, shortages: list[tuple[str, int, int]]) -> None:
+        lines = [f"{uscc}: {eligible} eligible, {needed} needed" for uscc, eligible, needed in shortages]
+        super().__init__(
+            f"not enough eligible inspectors for {len(shortages)} drawn facilit"
+            f"{'y' if len(shortages) == 1 else 'ies'} (after recusal); certify more inspectors",
+            {"inspectors": lines},
+        )
+        self.shortages = shortages
+
+
+class EmptyDirectory(Conflict):
+    def __init__(self, region_prefix: str) -> None:
+        super().__init__(
+            f"no active facility in the campaign's scope (region {region_prefix})",
+            {"scope": ["no active facility in scope"]},
+        )
+
+
+def check_campaign_plan(
+    *,
+    name: str,
+    kind: str,
+    agencies: list[str],
+    region_prefix: str,
+    ownerships: list[str],
+    checklist: list[dict[str, str]],
+) -> None:
+    """Invariants of a campaign plan; schemas check shapes, this checks the rules."""
+    if not name.strip():
+        raise InvalidValue("name", "must not be blank")
+    if kind not in CAMPAIGN_KINDS:
+        raise InvalidValue("kind", f"must be one of {', '.join(CAMPAIGN_KINDS)}")
+    if not agencies:
+        raise InvalidValue("agencies", "at least one agency takes part")
+    for agency in agencies:
+        agency_code(agency, "agencies")
+    if len(set(agencies)) != len(agencies):
+        raise InvalidValue("agencies", "each agency once")
+    if not isinstance(region_prefix, str) or not _REGION_PREFIX.match(region_prefix):
+        raise InvalidValue("region_prefix", "must be a region code or prefix (2–6 digits, GB/T 2260)")
+    if not ownerships or any(o not in OWNERSHIPS for o in ownerships) or len(set(ownerships)) != len(
+        ownerships
+    ):
+        raise InvalidValue("ownerships", f"a non-empty set of {', '.join(OWNERSHIPS)}")
+    if not checklist:
+        raise InvalidValue("checklist", "at least one checklist item")
+    codes = [item["code"] for item in checklist]
+    if len(set(codes)) != len(codes):
+        raise InvalidValue("checklist", "item codes must be unique")
+    for item in checklist:
+        if not _ITEM_CODE.match(item["code"]):
+            raise InvalidValue("checklist", f"item code {item['code']!r}: letters, digits, '.', '_', '-'")
+        if not item["title"].strip():
+            raise InvalidValue("checklist", f"item {item['code']} needs a title")
+
+
+class SpotCheckCampaign(Aggregate):
+    """A 双随机 campaign: planned with its scope and sampling, then drawn exactly once."""
+
+    @staticmethod
+    def create_id(campaign_id: str, **_: Any) -> UUID:
+        return UUID(campaign_id)
+
+    @classmethod
+    def plan(
+        cls,
+        *,
+        campaign_id: str,
+        reference: str | None,
+        name: str,
+        kind: str,
+        agencies: list[str],
+        region_prefix: str,
+        ownerships: list[str],
+        checklist: list[dict[str, str]],
+        sampling: dict[str, Any],
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> SpotCheckCampaign:
+        check_campaign_plan(
+            name=name, kind=kind, agencies=agencies, region_prefix=region_prefix,
+            ownerships=ownerships, checklist=checklist,
+        )
+        if sampling["inspectors_per_facility"] < 2:
+            raise InvalidValue("inspectors_per_facility", "at least 2 inspectors per facility")
+        return cls(
+            campaign_id=campaign_id,
+            reference=reference,
+            name=name.strip(),
+            kind=kind,
+            agencies=list(agencies),
+            region_prefix=region_prefix,
+            ownerships=list(ownerships),
+            checklist=[{"code": i["code"], "title": i["title"].strip()} for i in checklist],
+            sampling=dict(sampling),
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
+
+    @event("Planned")
+    def __init__(
+        self,
+        *,
+        campaign_id: str,
+        reference: str | None,
+        name: str,
+        kind: str,
+        agencies: list[str],
+        region_prefix: str,
+        ownerships: list[str],
+        checklist: list[dict[str, str]],
+        sampling: dict[str, Any],
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        self.campaign_id = campaign_id
+        self.reference = reference
+        self.name = name
+        self.kind = kind
+        self.agencies = agencies
+        self.region_prefix = region_prefix
+        self.ownerships = ownerships
+        self.checklist = checklist
+        self.sampling = sampling
+        self.planned_on = occurred_on
+        self.drawn_on: date | None = None
+        self.draw_inputs: dict[str, Any] | None = None
+        self.draw_result: dict[str, Any] | None = None
+
+    @property
+    def is_drawn(self) -> bool:
+        return self.drawn_on is not None
+
+    def check_drawable(self, occurred_on: date) -> None:
+        """Guards of the draw, run before the application spends effort on the snapshot."""
+        if self.is_drawn:
+            raise Conflict(f"campaign {self.campaign_id} was already drawn on {self.drawn_on}",
+                           {"campaign_id": ["already drawn"]})
+        if occurred_on < self.planned_on:
+            raise InvalidValue("occurred_on", f"the draw cannot precede the plan ({self.planned_on})")
+
+    def record_draw(
+        self,
+        *,
+        inputs: dict[str, Any],
+        result: dict[str, Any],
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        self.check_drawable(occurred_on)
+        self._drawn(
+            campaign_id=self.campaign_id,
+            algorithm=inputs["algorithm"],
+            seed=inputs["seed"],
+            inputs=inputs,
+            result=result,
+            facility_count=len(result["facilities"]),
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
+
+    @event("Drawn")
+    def _drawn(
+        self,
+        campaign_id: str,
+        algorithm: str,
+        seed: str,
+        inputs: dict[str, Any],
+        result: dict[str, Any],
+        facility_count: int,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        self.drawn_on = occurred_on
+        self.draw_inputs = inputs
+        self.draw_result = result
+
+
+class Inspection(Aggregate):
+    """The spot check of one drawn facility: its team, its result, and the result's publication."""
+
+    @staticmethod
+    def create_id(campaign_id: str, uscc: str, **_: Any) -> UUID:
+        return inspection_id(campaign_id, uscc)
+
+    @classmethod
+    def schedule(
+        cls,
+        *,
+        campaign_id: str,
+        uscc: str,
+        level: str,
+        inspectors: list[str],
+        checklist: list[dict[str, str]],
+        agencies: list[str],
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> Inspection:
+        if len(inspectors) < 2 or len(set(inspectors)) != len(inspectors):
+            raise InvalidValue("inspectors", "at least 2 distinct inspectors per facility")
+        return cls(
+            campaign_id=campaign_id, uscc=validate_uscc(uscc), level=level, inspectors=list(inspectors),
+            checklist=list(checklist), agencies=list(agencies), occurred_on=occurred_on, actor=actor,
+            source=source,
+        )
+
+    @event("Scheduled")
+    def __init__(
+        self,
+        *,
+        campaign_id: str,
+        uscc: str,
+        level: str,
+        inspectors: list[str],
+        checklist: list[dict[str, str]],
+        agencies: list[str],
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        self.campaign_id = campaign_id
+        self.uscc = uscc
+        self.level = level
+        self.inspectors = inspectors
+        self.checklist = checklist
+        self.agencies = agencies
+        self.drawn_on = occurred_on
+        self.result: dict[str, Any] | None = None
+        self.publish_due_on: date | None = None
+        self.published_on: date | None = None
+        self.overdue_marked_on: date | None = None
+
+    # -- guards -----------------------------------------------------------------------------
+    def is_drawn_inspector(self, inspector_id: str) -> bool:
+        return inspector_id in self.inspectors
+
+    def check_result_recorded(self) -> None:
+        if self.result is None:
+            raise Conflict(f"no result is recorded yet for {self.uscc}", {"uscc": ["no result recorded"]})
+
+    def check_not_published(self) -> None:
+        if self.published_on is not None:
+            raise Conflict(
+                f"the result for {self.uscc} was already published on {self.published_on}",
+                {"uscc": ["already published"]},
+            )
+
+    def checked_items(self, items: list[dict[str, Any]], conclusion: str) -> list[dict[str, Any]]:
+        """Items in checklist order with their titles; the conclusion must agree with them."""
+        if conclusion not in CONCLUSIONS:
+            raise InvalidValue("conclusion", f"must be one of {', '.join(CONCLUSIONS)}")
+        titles = {c["code"]: c["title"] for c in self.checklist}
+        by_code: dict[str, dict[str, Any]] = {}
+        for item in items:
+            code = item["code"]
+            if code not in titles:
+                raise InvalidValue("items", f"{code} is not on this campaign's checklist")
+            if code in by_code:
+                raise InvalidValue("items", f"{code} is given twice")
+            if item["result"] not in ITEM_RESULTS:
+                raise InvalidValue("items", f"{code}: result must be pass or fail")
+            severity = item.get("severity")
+            if item["result"] == "fail" and severity not in SEVERITIES:
+                raise InvalidValue("items", f"{code}: a failed item needs a severity "
+                                            f"({', '.join(SEVERITIES)})")
+            if item["result"] == "pass" and severity is not None:
+                raise InvalidValue("items", f"{code}: a passed item has no severity")
+            by_code[code] = {"code": code, "title": titles[code], "result": item["result"],
+                             "severity": severity, "note": (item.get("note") or "").strip()}
+        failed = [i for i in by_code.values() if i["result"] == "fail"]
+        if conclusion in INSPECTED_CONCLUSIONS:
+            missing = [c for c in titles if c not in by_code]
+            if missing:
+                raise InvalidValue("items", f"{conclusion} needs a result for {', '.join(missing)}")
+        if conclusion == "no_problem" and failed:
+            raise InvalidValue("conclusion", "no_problem contradicts failed items")
+        if conclusion in PROBLEM_CONCLUSIONS and not failed:
+            raise InvalidValue("conclusion", f"{conclusion} needs at least one failed item")
+        return [by_code[c] for c in titles if c in by_code]
+
+    # -- commands ---------------------------------------------------------------------------
+    def record_result(
+        self,
+        *,
+        items: list[dict[str, Any]],
+        conclusion: str,
+        evidence: list[str],
+        completed_on: date,
+        publish_due_on: date,
+        due_basis: str,
+        due_note: str,
+        publication_policy: str,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        if self.result is not None:
+            raise Conflict(
+                f"a result for {self.uscc} was already recorded (completed {self.result['completed_on']})",
+                {"uscc": ["result already recorded"]},
+            )
+        if completed_on < self.drawn_on:
+            raise InvalidValue("completed_on", f"precedes the draw on {self.drawn_on}")
+        if occurred_on < completed_on:
+            raise InvalidValue("occurred_on", "a result cannot be recorded before the inspection ended")
+        if publish_due_on <= completed_on:
+            raise InvalidValue("publish_due_on", "must be after completion")
+        checked = self.checked_items(items, conclusion)
+        if any(not e.strip() for e in evidence):
+            raise InvalidValue("evidence", "references must not be blank")
+        failed = [i for i in checked if i["result"] == "fail"]
+        worst = max((SEVERITIES.index(i["severity"]) for i in failed), default=None)
+        self._result_recorded(
+            uscc=self.uscc,
+            campaign_id=self.campaign_id,
+            conclusion=conclusion,
+            items=checked,
+            evidence=[e.strip() for e in evidence],
+            inspectors=list(self.inspectors),
+            completed_on=completed_on,
+            publish_due_on=publish_due_on,
+            due_basis=due_basis,
+            due_note=due_note,
+            publication_policy=publication_policy,
+            problems_found=bool(failed) or conclusion in PROBLEM_CONCLUSIONS,
+            max_severity=None if worst is None else SEVERITIES[worst],
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
+
+    @event("ResultRecorded")
+    def _result_recorded(
+        self,
+        uscc: str,
+        campaign_id: str,
+        conclusion: str,
+        items: list[dict[str, Any]],
+        evidence: list[str],
+        inspectors: list[str],
+        completed_on: date,
+        publish_due_on: date,
+        due_basis: str,
+        due_note: str,
+        publication_policy: str,
+        problems_found: bool,
+        max_severity: str | None,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        self.result = {"conclusion": conclusion, "items": items, "evidence": evidence,
+                       "completed_on": completed_on}
+        self.publish_due_on = publish_due_on
+
+    def publish(self, *, channel: str, occurred_on: date, actor: Actor, source: str) -> None:
+        """一公开: once; a late publication is still recorded, and says it was late."""
+        self.check_result_recorded()
+        self.check_not_published()
+        assert self.result is not None and self.publish_due_on is not None
+        if occurred_on < self.result["completed_on"]:
+            raise InvalidValue("occurred_on", "publication cannot precede the inspection's completion")
+        if not channel.strip():
+            raise InvalidValue("channel", "must not be blank")
+        self._result_published(
+            uscc=self.uscc,
+            campaign_id=self.campaign_id,
+            conclusion=self.result["conclusion"],
+            channel=channel.strip(),
+            publish_due_on=self.publish_due_on,
+            late=occurred_on > self.publish_due_on,
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
+
+    @event("ResultPublished")
+    def _result_published(
+        self,
+        uscc: str,
+        campaign_id: str,
+        conclusion: str,
+        channel: str,
+        publish_due_on: date,
+        late: bool,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        self.published_on = occurred_on
+
+    def mark_publication_overdue(self, *, today: date, actor: Actor, source: str) -> None:
+        """Refused (Conflict) when already marked or published: that makes the clock exactly-once."""
+        self.check_result_recorded()
+        self.check_not_published()
+        assert self.publish_due_on is not None
+        if self.overdue_marked_on is not None:
+            raise Conflict(
+                f"publication for {self.uscc} was already marked overdue on {self.overdue_marked_on}",
+                {"uscc": ["already marked overdue"]},
+            )
+        if today <= self.publish_due_on:
+            raise Conflict(f"publication for {self.uscc} is due by {self.publish_due_on}; not overdue yet",
+                           {"today": ["not overdue yet"]})
+        self._publication_overdue(
+            uscc=self.uscc,
+            campaign_id=self.campaign_id,
+            publish_due_on=self.publish_due_on,
+            marked_on=today,
+            occurred_on=self.publish_due_on + timedelta(days=1),
+            actor=actor,
+            source=source,
+        )
+
+    @event("PublicationOverdue")
+    def _publication_overdue(
+        self,
+        uscc: str,
+        campaign_id: str,
+        publish_due_on: date,
+        marked_on: date,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        self.overdue_marked_on = marked_on
