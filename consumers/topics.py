@@ -76,7 +76,7 @@ class FireFindingIn(BodySchema):
         unknown = "include"  # the command schema checks the rest, field by field
 
     uscc = fields.String(required=True)
-    finding_no = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    finding_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
 class HotlineComplaintIn(BodySchema):
@@ -155,8 +155,9 @@ _EXAMPLES: dict[str, dict[str, Any] | None] = {
         "finding_no": "XF-2026-0012", "category": "evacuation", "location": "2号楼疏散通道", "major": True,
         "major_criterion": "GB 35181-2017 6.3", "origin": "fire_authority"}, "XFJY-350102", "fire"),
     "prepaid-fees": _fact("PrepaidLedger.CapExceeded", {
-        "rule_id": "prepaid.deposit_cap", "rule_version": "2024-1", "kind": "deposit",
-        "amount_fen": 3_900_000, "cap_fen": 3_600_000}, "MZJ-350102", "civil_affairs"),
+        "receipt_no": "R-2026-031", "kind": "deposit", "rule_id": "CN-deposit-12x-bed-fee",
+        "rule_version": "prepaid-caps-2024.1", "measure": "bed_fee_multiple", "unit": "fen", "limit": 3_600_000,
+        "actual": 3_900_000}, "MZJ-350102", "civil_affairs"),
     "complaints-summary": {
         "schema_version": SCHEMA_VERSION, "event_id": f"{_ID}:4", "event_type": "Complaint.Concluded",
         "complaint_id": _ID, "uscc": _USCC, "occurred_on": "2026-02-10",

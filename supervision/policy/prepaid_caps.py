@@ -110,7 +110,7 @@ def _limit_and_actual(cap: Cap, receipt: CapInput) -> tuple[int, int]:
     return cap.limit * base, receipt.balance_after_fen
 
 
-NATIONAL = "民发〔2024〕19号 (民政部等 关于加强养老机构预收费监管的指导意见)"
+NATIONAL = "民发〔2024〕19号 (养老机构预收费监管; title to be confirmed against the published text)"
 
 PREPAID_CAPS = CapPolicy(
     id="prepaid-caps",
