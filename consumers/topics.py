@@ -156,8 +156,8 @@ _EXAMPLES: dict[str, dict[str, Any] | None] = {
         "major_criterion": "GB 35181-2017 6.3", "origin": "fire_authority"}, "XFJY-350102", "fire"),
     "prepaid-fees": _fact("PrepaidLedger.CapExceeded", {
         "receipt_no": "R-2026-031", "kind": "deposit", "rule_id": "CN-deposit-12x-bed-fee",
-        "rule_version": "prepaid-caps-2024.1", "measure": "bed_fee_multiple", "unit": "fen", "limit": 3_600_000,
-        "actual": 3_900_000}, "MZJ-350102", "civil_affairs"),
+        "rule_version": "prepaid-caps-2024.1", "measure": "bed_fee_multiple", "unit": "fen",
+        "limit": 3_600_000, "actual": 3_900_000}, "MZJ-350102", "civil_affairs"),
     "complaints-summary": {
         "schema_version": SCHEMA_VERSION, "event_id": f"{_ID}:4", "event_type": "Complaint.Concluded",
         "complaint_id": _ID, "uscc": _USCC, "occurred_on": "2026-02-10",

@@ -45,7 +45,7 @@ def server(store_url: str, tmp_path: Path):
     token = TokenStore(var / "tokens.json").issue(Actor("mz", "MZJ-350102", "civil_affairs"))
     env = {**os.environ, "DATABASE_URL": store_url, "ELDERCARE_VAR_DIR": str(var),
            "ELDERCARE_LOG_FORMAT": "json", "ELDERCARE_TODAY": "2026-11-26"}
-    log = open(tmp_path / "serve.log", "wb")
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - held open for the process's lifetime
     proc = subprocess.Popen([sys.executable, "-m", "infra", "serve", "--port", str(port), "--workers", "2"],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2])
     base = f"http://127.0.0.1:{port}"
