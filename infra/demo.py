@@ -26,7 +26,7 @@ DEMO_ACTORS = {
 
 #: Further sample data, one "module:function" per capability: f(container, tokens) -> summary line.
 DEMO_STEPS: list[str] = ["infra.demo_complaints:load", "infra.demo_spot_checks:load",
-                         "infra.demo_fire_prepaid:load"]
+                         "infra.demo_fire_prepaid:load", "infra.demo_credit:load"]
 
 
 def demo_tokens(container: Container) -> dict[str, str]:
@@ -80,13 +80,15 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
         "API": f"{base}/api/v1/facilities",
         "OpenAPI": f"{base}/api/openapi.json",
         "docs": f"{base}/api/docs",
+        "public lists": f"{base}/api/v1/public/credit/joint-punishment",
+        "topics (AsyncAPI)": f"{base}/api/asyncapi.json",
         "health": f"{base}/healthz",
     }
     click.echo("eldercare-supervision demo")
     for line in lines:
         click.echo(f"  {line}")
     for key, value in info.items():
-        click.echo(f"  {key:12} {value}")
+        click.echo(f"  {key:18} {value}")
     click.echo("  tokens (Authorization: Bearer <token>):")
     for role, token in tokens.items():
         click.echo(f"    {role:14} {token}")
