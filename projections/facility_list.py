@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, func, select, update
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, func, select
 from sqlalchemy.orm import Session
 
 from projections.base import View, ViewProjection, handles
@@ -111,8 +111,8 @@ class FacilityListProjection(ViewProjection[FacilityListView]):
     @handles(Facility.Registered)
     def _registered(self, event: Facility.Registered, session: Session) -> None:
         p = event.profile
-        session.execute(
-            self.view.facilities.insert().values(
+        self.buffer(session, self.view.facilities).insert(
+            dict(
                 uscc=event.uscc,
                 facility_id=str(event.originator_id),
                 name=p["name"],
@@ -133,11 +133,8 @@ class FacilityListProjection(ViewProjection[FacilityListView]):
         )
 
     def _update(self, session: Session, event: Any, **values: Any) -> None:
-        t = self.view.facilities
-        session.execute(
-            update(t)
-            .where(t.c.uscc == event.uscc)
-            .values(version=event.originator_version, updated_at=event.timestamp, **values)
+        self.buffer(session, self.view.facilities).update(
+            (event.uscc,), dict(version=event.originator_version, updated_at=event.timestamp, **values)
         )
 
     @handles(Facility.ProfileChanged)

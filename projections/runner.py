@@ -78,6 +78,7 @@ class Runner:
                 last = page[-1].id if len(page) == self.batch_size else head
                 for notification in page:
                     self.projection.apply(self.app.mapper.to_domain_event(notification), session)
+                self.projection.flush(session)
                 claim.notification_id = last
             read += last - start
             if progress:

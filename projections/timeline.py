@@ -79,18 +79,16 @@ class TimelineProjection(ViewProjection[TimelineView]):
         if not uscc:
             return
         actor = getattr(event, "actor", None)
-        session.execute(
-            self.view.entries.insert().values(
-                aggregate_id=str(event.originator_id),
-                version=event.originator_version,
-                uscc=uscc,
-                event_type=event_type(event),
-                occurred_on=getattr(event, "occurred_on", None),
-                recorded_at=event.timestamp,
-                actor_user=getattr(actor, "user", None),
-                actor_agency=getattr(actor, "agency", None),
-                actor_role=getattr(actor, "role", None),
-                source=getattr(event, "source", None),
-                payload=json.dumps(public_payload(event), default=_plain, ensure_ascii=False, sort_keys=True),
-            )
-        )
+        self.buffer(session, self.view.entries).insert({
+            "aggregate_id": str(event.originator_id),
+            "version": event.originator_version,
+            "uscc": uscc,
+            "event_type": event_type(event),
+            "occurred_on": getattr(event, "occurred_on", None),
+            "recorded_at": event.timestamp,
+            "actor_user": getattr(actor, "user", None),
+            "actor_agency": getattr(actor, "agency", None),
+            "actor_role": getattr(actor, "role", None),
+            "source": getattr(event, "source", None),
+            "payload": json.dumps(public_payload(event), default=_plain, ensure_ascii=False, sort_keys=True),
+        })
