@@ -26,7 +26,8 @@ def test_one_event_per_transaction_and_large_pages_give_byte_identical_tables(pg
                          "assessing_body": "晋城市民政局", "certificate_no": f"C-{i}",
                          "occurred_on": "2026-09-01"}, CTX)
             if i % 3 == 0:
-                dispatch("change_facility_profile", {"uscc": uscc, "name": f"更名{i}", "nursing_beds": 0}, CTX)
+                changes = {"uscc": uscc, "name": f"更名{i}", "nursing_beds": 0}
+                dispatch("change_facility_profile", changes, CTX)
             if i % 5 == 0:
                 dispatch("close_facility", {"uscc": uscc, "reason": "停业", "occurred_on": "2026-10-01"}, CTX)
         assert app.recorder.max_notification_id() > 120
