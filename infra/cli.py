@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from infra.cli_support import State, command, echo_json, load_json_option
+from infra.cli_support import State, command, dispatch, echo_json, load_json_option
 
 
 @click.group()
@@ -24,18 +24,13 @@ def facility() -> None:
     """备案 registry: register, change, grade, exit, show, list."""
 
 
-def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
-    result = state.container.dispatcher.dispatch(name, payload, state.context())
-    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
-               **result.data})
-
 
 @facility.command("register")
 @click.option("--data", "data", required=True, help="JSON object or @file.json (see OpenAPI schema)")
 @command
 def facility_register(state: State, data: str) -> None:
     """Register a facility."""
-    _dispatch(state, "register_facility", load_json_option(data))
+    dispatch(state, "register_facility", load_json_option(data))
 
 
 @facility.command("change")
@@ -44,7 +39,7 @@ def facility_register(state: State, data: str) -> None:
 @command
 def facility_change(state: State, uscc: str, data: str) -> None:
     """Change a facility's profile."""
-    _dispatch(state, "change_facility_profile", {**load_json_option(data), "uscc": uscc})
+    dispatch(state, "change_facility_profile", {**load_json_option(data), "uscc": uscc})
 
 
 @facility.command("grade")
@@ -53,7 +48,7 @@ def facility_change(state: State, uscc: str, data: str) -> None:
 @command
 def facility_grade(state: State, uscc: str, data: str) -> None:
     """Record an official grade assessment (等级评定)."""
-    _dispatch(state, "assess_facility_grade", {**load_json_option(data), "uscc": uscc})
+    dispatch(state, "assess_facility_grade", {**load_json_option(data), "uscc": uscc})
 
 
 @facility.command("exit")
@@ -66,7 +61,7 @@ def facility_exit(state: State, uscc: str, reason: str, occurred_on: str | None)
     payload: dict[str, Any] = {"uscc": uscc, "reason": reason}
     if occurred_on:
         payload["occurred_on"] = occurred_on
-    _dispatch(state, "close_facility", payload)
+    dispatch(state, "close_facility", payload)
 
 
 @facility.command("show")

@@ -7,14 +7,8 @@ from typing import Any
 
 import click
 
-from infra.cli_support import State, command, echo_json, load_json_option
+from infra.cli_support import State, command, dispatch, echo_json, load_json_option
 from supervision.domain.complaint import CATEGORIES, CHANNELS, STATUSES
-
-
-def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
-    result = state.container.dispatcher.dispatch(name, payload, state.context())
-    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
-               **result.data})
 
 
 def _regulator(state: State) -> None:
@@ -48,7 +42,7 @@ def complaint() -> None:
 @command
 def register(state: State, data: str) -> None:
     """Register a complaint (the complainant's identity is sealed, never printed back)."""
-    _dispatch(state, "register_complaint", load_json_option(data))
+    dispatch(state, "register_complaint", load_json_option(data))
 
 
 @complaint.command("acknowledge")
@@ -58,7 +52,7 @@ def register(state: State, data: str) -> None:
 @command
 def acknowledge(state: State, complaint_id: str, note: str, occurred_on: str | None) -> None:
     """Acknowledge a complaint (受理)."""
-    _dispatch(state, "acknowledge_complaint",
+    dispatch(state, "acknowledge_complaint",
               _with_date({"complaint_id": complaint_id, "note": note}, occurred_on))
 
 
@@ -72,7 +66,7 @@ def acknowledge(state: State, complaint_id: str, note: str, occurred_on: str | N
 def assign(state: State, complaint_id: str, agency: str, officer: str, note: str,
            occurred_on: str | None) -> None:
     """Assign a complaint to an agency / officer."""
-    _dispatch(state, "assign_complaint", _with_date(
+    dispatch(state, "assign_complaint", _with_date(
         {"complaint_id": complaint_id, "agency": agency, "officer": officer, "note": note}, occurred_on))
 
 
@@ -83,7 +77,7 @@ def assign(state: State, complaint_id: str, agency: str, officer: str, note: str
 @command
 def conclude(state: State, complaint_id: str, data: str) -> None:
     """Conclude a complaint with its outcome and measures (办结)."""
-    _dispatch(state, "conclude_complaint", {**load_json_option(data), "complaint_id": complaint_id})
+    dispatch(state, "conclude_complaint", {**load_json_option(data), "complaint_id": complaint_id})
 
 
 @complaint.command("close")
@@ -93,7 +87,7 @@ def conclude(state: State, complaint_id: str, data: str) -> None:
 @command
 def close(state: State, complaint_id: str, note: str, occurred_on: str | None) -> None:
     """Close a concluded complaint."""
-    _dispatch(state, "close_complaint", _with_date({"complaint_id": complaint_id, "note": note}, occurred_on))
+    dispatch(state, "close_complaint", _with_date({"complaint_id": complaint_id, "note": note}, occurred_on))
 
 
 @complaint.command("reveal")
@@ -102,7 +96,7 @@ def close(state: State, complaint_id: str, note: str, occurred_on: str | None) -
 @command
 def reveal(state: State, complaint_id: str, reason: str) -> None:
     """Reveal the complainant's identity (civil affairs / admin); the reading is recorded."""
-    _dispatch(state, "reveal_complainant_identity", {"complaint_id": complaint_id, "reason": reason})
+    dispatch(state, "reveal_complainant_identity", {"complaint_id": complaint_id, "reason": reason})
 
 
 @complaint.command("list")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from infra.cli_support import State, command, echo_json, load_json_option
+from infra.cli_support import State, command, dispatch, echo_json, load_json_option
 
 _DATE = click.DateTime(["%Y-%m-%d"])
 
@@ -18,11 +18,6 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 def _day(state: State, value: datetime | None) -> date:
     return value.date() if value else state.container.clock()
 
-
-def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
-    result = state.container.dispatcher.dispatch(name, payload, state.context())
-    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
-               **result.data})
 
 
 def _with(payload: dict[str, Any], **options: Any) -> dict[str, Any]:
@@ -91,7 +86,7 @@ def listing_propose(state: State, uscc: str, evidence: tuple[str, ...], data: st
     payload = _with(load_json_option(data), uscc=uscc, **options)
     if evidence:
         payload["evidence"] = list(evidence)
-    _dispatch(state, "propose_listing", payload)
+    dispatch(state, "propose_listing", payload)
 
 
 @listing.command("serve-notice")
@@ -101,7 +96,7 @@ def listing_propose(state: State, uscc: str, evidence: tuple[str, ...], data: st
 @command
 def listing_serve_notice(state: State, listing_id: str, notice_no: str, occurred_on: datetime | None) -> None:
     """Serve written notice; the objection window starts."""
-    _dispatch(state, "serve_listing_notice",
+    dispatch(state, "serve_listing_notice",
               _with({}, listing_id=listing_id, notice_no=notice_no, occurred_on=occurred_on))
 
 
@@ -112,7 +107,7 @@ def listing_serve_notice(state: State, listing_id: str, notice_no: str, occurred
 @command
 def listing_object(state: State, listing_id: str, summary: str, occurred_on: datetime | None) -> None:
     """Record the facility's objection (within the window)."""
-    _dispatch(state, "file_listing_objection",
+    dispatch(state, "file_listing_objection",
               _with({}, listing_id=listing_id, summary=summary, occurred_on=occurred_on))
 
 
@@ -128,11 +123,11 @@ def listing_decide(state: State, listing_id: str, decision: str | None, reasons:
                    effective_on: datetime | None, occurred_on: datetime | None) -> None:
     """Decide: the objection (--objection upheld|rejected), or list after an unused window."""
     if decision:
-        _dispatch(state, "decide_listing_objection", _with(
+        dispatch(state, "decide_listing_objection", _with(
             {}, listing_id=listing_id, decision=decision, reasons=reasons, effective_on=effective_on,
             occurred_on=occurred_on))
     else:
-        _dispatch(state, "confirm_listing", _with(
+        dispatch(state, "confirm_listing", _with(
             {}, listing_id=listing_id, effective_on=effective_on, occurred_on=occurred_on))
 
 
@@ -148,7 +143,7 @@ def listing_repair(state: State, listing_id: str, **options: Any) -> None:
     """信用修复: early removal on application (at least 2 full years after listing)."""
     flags = {k: options.pop(k) for k in ("no_further_violation", "obligations_fulfilled",
                                          "rectification_completed")}
-    _dispatch(state, "repair_listing_credit", {**_with({}, listing_id=listing_id, **options), **flags})
+    dispatch(state, "repair_listing_credit", {**_with({}, listing_id=listing_id, **options), **flags})
 
 
 @listing.command("remove")
@@ -160,7 +155,7 @@ def listing_repair(state: State, listing_id: str, **options: Any) -> None:
 def listing_remove(state: State, listing_id: str, reason: str, basis: str,
                    occurred_on: datetime | None) -> None:
     """Withdraw a proposal, or remove a listing whose basis was set aside."""
-    _dispatch(state, "remove_listing",
+    dispatch(state, "remove_listing",
               _with({}, listing_id=listing_id, reason=reason, basis=basis, occurred_on=occurred_on))
 
 
@@ -198,7 +193,7 @@ def penalty() -> None:
 @command
 def penalty_decide(state: State, uscc: str, data: str | None, **options: Any) -> None:
     """Record a penalty decision (or a court's 失信被执行人 finding: --authority-kind court)."""
-    _dispatch(state, "record_penalty_decision", _with(load_json_option(data), uscc=uscc, **options))
+    dispatch(state, "record_penalty_decision", _with(load_json_option(data), uscc=uscc, **options))
 
 
 @penalty.command("revoke")
@@ -210,7 +205,7 @@ def penalty_decide(state: State, uscc: str, data: str | None, **options: Any) ->
 def penalty_revoke(state: State, decision_no: str, reason: str, revoked_by: str,
                    occurred_on: datetime | None) -> None:
     """Revoke a decision: every listing resting on it is removed at once."""
-    _dispatch(state, "revoke_penalty_decision", _with(
+    dispatch(state, "revoke_penalty_decision", _with(
         {}, decision_no=decision_no, reason=reason, revoked_by=revoked_by, occurred_on=occurred_on))
 
 

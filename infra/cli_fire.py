@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from infra.cli_support import State, command, echo_json, load_json_option
+from infra.cli_support import State, command, dispatch, echo_json, load_json_option
 
 DATA_HELP = "JSON object or @file.json (see the OpenAPI schema of the command)"
 
-
-def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
-    result = state.container.dispatcher.dispatch(name, payload, state.context())
-    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
-               **result.data})
 
 
 @click.group()
@@ -27,7 +20,7 @@ def fire() -> None:
 @command
 def fire_record(state: State, data: str) -> None:
     """Record a finding: uscc, finding_no, category, location, major, major_criterion, order_no, due_on."""
-    _dispatch(state, "record_fire_finding", load_json_option(data))
+    dispatch(state, "record_fire_finding", load_json_option(data))
 
 
 def _case_command(cli_name: str, command_name: str, summary: str) -> None:
@@ -36,7 +29,7 @@ def _case_command(cli_name: str, command_name: str, summary: str) -> None:
     @click.option("--data", "data", default="{}", help=DATA_HELP)
     @command
     def run(state: State, case_id: str, data: str) -> None:
-        _dispatch(state, command_name, {**load_json_option(data), "case_id": case_id})
+        dispatch(state, command_name, {**load_json_option(data), "case_id": case_id})
 
 
 _case_command("order", "order_rectification", "Order rectification by a deadline: order_no, due_on.")

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from infra.cli_support import State, command, echo_json, load_json_option
+from infra.cli_support import State, command, dispatch, echo_json, load_json_option
 
 DATA_HELP = "JSON object or @file.json (see the OpenAPI schema of the command); amounts in fen"
 
-
-def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
-    result = state.container.dispatcher.dispatch(name, payload, state.context())
-    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
-               **result.data})
 
 
 @click.group()
@@ -28,7 +21,7 @@ def _ledger_command(cli_name: str, command_name: str, summary: str) -> None:
     @click.option("--data", "data", required=True, help=DATA_HELP)
     @command
     def run(state: State, uscc: str, data: str) -> None:
-        _dispatch(state, command_name, {**load_json_option(data), "uscc": uscc})
+        dispatch(state, command_name, {**load_json_option(data), "uscc": uscc})
 
 
 _ledger_command("receive", "record_prepayment",

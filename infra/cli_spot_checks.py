@@ -7,13 +7,7 @@ from typing import Any
 
 import click
 
-from infra.cli_support import State, command, echo_json, load_json_option
-
-
-def _dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
-    result = state.container.dispatcher.dispatch(name, payload, state.context())
-    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
-               **result.data})
+from infra.cli_support import State, command, dispatch, echo_json, load_json_option
 
 
 def _view(state: State) -> Any:
@@ -33,7 +27,7 @@ def spot_check() -> None:
 @command
 def plan(state: State, data: str) -> None:
     """Plan a campaign (agencies, scope, checklist; sampling ratios from policy)."""
-    _dispatch(state, "plan_spot_check_campaign", load_json_option(data))
+    dispatch(state, "plan_spot_check_campaign", load_json_option(data))
 
 
 @spot_check.command("draw")
@@ -48,7 +42,7 @@ def draw(state: State, campaign_id: str, seed: str | None, occurred_on: str | No
         payload["seed"] = seed
     if occurred_on:
         payload["occurred_on"] = occurred_on
-    _dispatch(state, "draw_spot_check", payload)
+    dispatch(state, "draw_spot_check", payload)
 
 
 @spot_check.command("verify")
@@ -70,7 +64,7 @@ def verify(state: State, campaign_id: str) -> None:
 @command
 def result(state: State, campaign_id: str, uscc: str, data: str) -> None:
     """Record the inspection result of a drawn facility (drawn inspectors or civil affairs)."""
-    _dispatch(state, "record_spot_check_result",
+    dispatch(state, "record_spot_check_result",
               {**load_json_option(data), "campaign_id": campaign_id, "uscc": uscc})
 
 
@@ -87,7 +81,7 @@ def publish(state: State, campaign_id: str, uscc: str, channel: str | None, occu
         payload["channel"] = channel
     if occurred_on:
         payload["occurred_on"] = occurred_on
-    _dispatch(state, "publish_spot_check_result", payload)
+    dispatch(state, "publish_spot_check_result", payload)
 
 
 @spot_check.command("list")
@@ -121,7 +115,7 @@ def inspector() -> None:
 @command
 def certify(state: State, data: str) -> None:
     """Certify an inspector into the pool."""
-    _dispatch(state, "certify_inspector", load_json_option(data))
+    dispatch(state, "certify_inspector", load_json_option(data))
 
 
 @inspector.command("conflict")
@@ -131,7 +125,7 @@ def certify(state: State, data: str) -> None:
 @command
 def conflict(state: State, inspector_id: str, uscc: str, reason: str) -> None:
     """Declare a conflict of interest (回避) with a facility."""
-    _dispatch(state, "declare_inspector_conflict", {"inspector_id": inspector_id, "uscc": uscc,
+    dispatch(state, "declare_inspector_conflict", {"inspector_id": inspector_id, "uscc": uscc,
                                                     "reason": reason})
 
 

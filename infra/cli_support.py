@@ -126,3 +126,10 @@ def load_json_option(value: str | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         fail("--data must be a JSON object", EXIT_INVALID)
     return data
+
+
+def dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
+    """Run a command as the token's actor and print what it returned (id, version, position)."""
+    result = state.container.dispatcher.dispatch(name, payload, state.context())
+    echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
+               **result.data})
