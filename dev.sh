@@ -11,8 +11,8 @@ setup() {
   if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
   fi
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  .venv/bin/python -m pip install -qq --disable-pip-version-check --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -qq --disable-pip-version-check -e '.[dev]'
 }
 
 ensure_postgres() {
