@@ -27,7 +27,7 @@ from supervision.app import SupervisionApp
 from supervision.auth import TokenStore
 from supervision.crypto import Sealer
 from supervision.dispatcher import Dispatcher
-from supervision.policy.calendar import HolidayFile, WorkingCalendar
+from supervision.policy.calendar import Deadline, HolidayFile, WorkingCalendar
 from supervision.unavailable import StoreUnavailable, as_unavailable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -36,6 +36,22 @@ log = structlog.get_logger(__name__)
 
 def shanghai_today() -> date:
     return datetime.now(SHANGHAI).date()
+
+
+class LoggingCalendar(WorkingCalendar):
+    """The official calendar that also says in the log when a deadline could not use it.
+
+    `chinese-calendar` knows only the years whose State Council schedule it ships; beyond them a
+    deadline falls back to weekends plus the operator's holidays file, and the regulation asks that
+    this be said both on the deadline (its note) and in the log.
+    """
+
+    def add_working_days(self, start: date, n: int) -> Deadline:
+        deadline = super().add_working_days(start, n)
+        if deadline.basis == "fallback":
+            log.warning("deadline_without_official_calendar", start=start.isoformat(), working_days=n,
+                        due_on=deadline.due_on.isoformat(), note=deadline.note)
+        return deadline
 
 
 class Clock:
@@ -77,7 +93,7 @@ class Container:
     def calendar(self) -> WorkingCalendar:
         """Official working days; beyond the library's years, weekends plus the holidays file."""
         path = self.settings.holidays_file
-        return WorkingCalendar(HolidayFile.load(path) if path else None)
+        return LoggingCalendar(HolidayFile.load(path) if path else None)
 
     @cached_property
     def tokens(self) -> TokenStore:
