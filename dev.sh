@@ -47,7 +47,7 @@ case "$cmd" in
   bench)
     setup
     ensure_postgres
-    ELDERCARE_BENCH_FULL=1 exec .venv/bin/python -m pytest tests/benchmarks -s -p no:randomly "$@"
+    ELDERCARE_BENCH_FULL=1 exec .venv/bin/python -m pytest tests/benchmarks -s -p no:randomly --timeout=0 "$@"
     ;;
   *)
     echo "usage: ./dev.sh demo | test [pytest args] | bench" >&2
