@@ -100,24 +100,39 @@ class GradesProjection(ViewProjection[GradesView]):
 
     @handles(Facility.Registered)
     def _registered(self, event: Facility.Registered, session: Session) -> None:
-        session.execute(self.view.facilities.insert().values(
-            uscc=event.uscc, name=event.profile["name"], region_code=event.profile["region_code"]))
+        self.buffer(session, self.view.facilities).insert(
+            {"uscc": event.uscc, "name": event.profile["name"], "region_code": event.profile["region_code"]})
+        # a facility registered in this transaction has no grade history in the table yet
+        self._open_rows(session)[event.uscc] = None
 
     @handles(Facility.ProfileChanged)
     def _changed(self, event: Facility.ProfileChanged, session: Session) -> None:
         values = {k: event.changes[k] for k in ("name", "region_code") if k in event.changes}
         if values:
-            t = self.view.facilities
-            session.execute(t.update().where(t.c.uscc == event.uscc).values(**values))
+            self.buffer(session, self.view.facilities).update((event.uscc,), values)
+
+    @staticmethod
+    def _open_rows(session: Session) -> dict[str, tuple[str, int] | None]:
+        """Per transaction: the key of each facility's open history row written in it (None: none)."""
+        return session.info.setdefault("grades_open_rows", {})
 
     @handles(Facility.GradeAssessed)
     def _assessed(self, event: Facility.GradeAssessed, session: Session) -> None:
         h = self.view.history
-        session.execute(h.update().where(h.c.uscc == event.uscc, h.c.valid_to.is_(None))
-                        .values(valid_to=event.occurred_on))
-        session.execute(h.insert().values(
-            uscc=event.uscc, event_version=event.originator_version,
-            event_ref=event_ref(event.originator_id, event.originator_version), level=event.level,
-            score=event.score, assessing_body=event.assessing_body, certificate_no=event.certificate_no,
-            policy_version=event.policy_version, valid_from=event.occurred_on, valid_until=event.valid_until,
-        ))
+        history = self.buffer(session, h)
+        open_rows = self._open_rows(session)
+        if event.uscc in open_rows:  # known in this transaction: close it in the buffer
+            open_key = open_rows[event.uscc]
+            if open_key is not None:
+                history.update(open_key, {"valid_to": event.occurred_on})
+        else:  # the open row, if any, was written by an earlier transaction
+            session.execute(h.update().where(h.c.uscc == event.uscc, h.c.valid_to.is_(None))
+                            .values(valid_to=event.occurred_on))
+        history.insert({
+            "uscc": event.uscc, "event_version": event.originator_version,
+            "event_ref": event_ref(event.originator_id, event.originator_version), "level": event.level,
+            "score": event.score, "assessing_body": event.assessing_body,
+            "certificate_no": event.certificate_no, "policy_version": event.policy_version,
+            "valid_from": event.occurred_on, "valid_until": event.valid_until, "valid_to": None,
+        })
+        open_rows[event.uscc] = (event.uscc, event.originator_version)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from infra.sample_city import facilities
 from supervision.application import Context
 from tests.support import ROLE_ACTORS, make_container
@@ -25,19 +27,30 @@ def test_one_event_per_transaction_and_large_pages_give_byte_identical_tables(pg
                 dispatch("assess_facility_grade", {"uscc": uscc, "level": 3, "score": 600,
                          "assessing_body": "晋城市民政局", "certificate_no": f"C-{i}",
                          "occurred_on": "2026-09-01"}, CTX)
+            if i % 4 == 1:  # a re-assessment closes the first grade's history row
+                dispatch("assess_facility_grade", {"uscc": uscc, "level": 4, "score": 800,
+                         "assessing_body": "晋城市民政局", "certificate_no": f"D-{i}",
+                         "occurred_on": "2026-10-01"}, CTX)
             if i % 3 == 0:
                 changes = {"uscc": uscc, "name": f"更名{i}", "nursing_beds": 0}
                 dispatch("change_facility_profile", changes, CTX)
             if i % 5 == 0:
                 dispatch("close_facility", {"uscc": uscc, "reason": "停业", "occurred_on": "2026-10-01"}, CTX)
         assert app.recorder.max_notification_id() > 120
-        for name in ("facility_list", "timeline"):
+        for name in ("facility_list", "timeline", "grades"):
             one_by_one = container.runner(name, batch_size=1)
             one_by_one.catch_up()
             incremental = one_by_one.view.checksum()
             paged = container.runner(name, batch_size=5000)
             paged.rebuild()
             assert paged.view.checksum() == incremental, name
+        grades = container.view("grades")
+        with grades.engine.connect() as conn:
+            history = conn.execute(select(grades.history.c.valid_from, grades.history.c.valid_to)
+                                   .where(grades.history.c.uscc == rows[1]["uscc"])
+                                   .order_by(grades.history.c.valid_from)).all()
+        first, second = (date(2026, 9, 1), date(2026, 10, 1)), (date(2026, 10, 1), None)
+        assert [tuple(r) for r in history] == [first, second]
         closed = container.view("facility_list").get(rows[0]["uscc"])
         assert closed["status"] == "closed" and closed["name"] == "更名0" and closed["nursing_beds"] == 0
         assert closed["total_beds"] == rows[0]["total_beds"] + 5 and closed["version"] == 4
