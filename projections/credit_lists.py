@@ -254,15 +254,14 @@ class CreditListsProjection(ViewProjection[CreditListsView]):
     # -- facilities (names for the lists) --------------------------------------------------
     @handles(Facility.Registered)
     def _facility_registered(self, event: Facility.Registered, session: Session) -> None:
-        session.execute(self.view.facilities.insert().values(
-            uscc=event.uscc, name=event.profile["name"], region_code=event.profile["region_code"]))
+        self.buffer(session, self.view.facilities).insert(
+            {"uscc": event.uscc, "name": event.profile["name"], "region_code": event.profile["region_code"]})
 
     @handles(Facility.ProfileChanged)
     def _facility_changed(self, event: Facility.ProfileChanged, session: Session) -> None:
         values = {k: event.changes[k] for k in ("name", "region_code") if k in event.changes}
         if values:
-            t = self.view.facilities
-            session.execute(t.update().where(t.c.uscc == event.uscc).values(**values))
+            self.buffer(session, self.view.facilities).update((event.uscc,), values)
 
     # -- penalty decisions -----------------------------------------------------------------
     @handles(PenaltyDecision.Decided)

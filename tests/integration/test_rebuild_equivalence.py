@@ -37,7 +37,7 @@ def test_one_event_per_transaction_and_large_pages_give_byte_identical_tables(pg
             if i % 5 == 0:
                 dispatch("close_facility", {"uscc": uscc, "reason": "停业", "occurred_on": "2026-10-01"}, CTX)
         assert app.recorder.max_notification_id() > 120
-        for name in ("facility_list", "timeline", "grades"):
+        for name in ("facility_list", "timeline", "grades", "credit_lists"):
             one_by_one = container.runner(name, batch_size=1)
             one_by_one.catch_up()
             incremental = one_by_one.view.checksum()
