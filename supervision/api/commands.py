@@ -12,6 +12,11 @@ from supervision.application import Accepted
 from supervision.domain.errors import InvalidCommand
 
 
+def services() -> Any:
+    """The composition root the app was created with (views, dispatcher, tokens)."""
+    return current_app.extensions["eldercare"]
+
+
 def json_body() -> dict[str, Any]:
     if not request.data:
         return {}
@@ -25,12 +30,12 @@ def json_body() -> dict[str, Any]:
 
 def run(name: str, **path: Any) -> dict[str, Any]:
     """Run command `name` with the JSON body plus path parameters (which win over the body)."""
-    services = current_app.extensions["eldercare"]
+    root = services()
     ctx = context()
-    services.dispatcher.authorize(name, ctx)
+    root.dispatcher.authorize(name, ctx)
     payload = {**json_body(), **path}
-    result: Accepted = services.dispatcher.dispatch(name, payload, ctx)
-    services.wait_for(result.notification_id)
+    result: Accepted = root.dispatcher.dispatch(name, payload, ctx)
+    root.wait_for(result.notification_id)
     return {
         "id": result.id,
         "version": result.version,

@@ -9,17 +9,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from supervision.api.commands import command_doc, run
+from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import current_actor
+from supervision.api.security import current_actor, require_role
 from supervision.commands import complaints as cmd
 from supervision.commands.fields import Uscc
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES, STATUSES, ComplaintNotFound
-from supervision.domain.errors import FacilityNotFound, PermissionDenied
+from supervision.domain.errors import FacilityNotFound
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1", description="投诉举报 complaints")
 
@@ -118,16 +117,8 @@ class PublicComplaintSummarySchema(Schema):
     by_outcome = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-def _views() -> Any:
-    return current_app.extensions["eldercare"]
-
-
 def _regulator() -> None:
-    actor = current_actor()
-    assert actor is not None
-    if actor.role not in READ_ROLES:
-        allowed = ", ".join(READ_ROLES)
-        raise PermissionDenied(f"role {actor.role!r} may not read complaints; allowed: {allowed}")
+    require_role(READ_ROLES, "read complaints")
 
 
 def _complaint_id(value: str) -> str:
@@ -154,7 +145,7 @@ def list_complaints(**query: Any) -> dict[str, Any]:
 
     _regulator()
     q = ComplaintQuery(**query)
-    items, total = _views().view("complaints").search(q)
+    items, total = services().view("complaints").search(q)
     return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
 
 
@@ -172,8 +163,8 @@ def register() -> dict[str, Any]:
 def deadlines(uscc: str | None = None, as_of: Any = None) -> list[dict[str, Any]]:
     """Acknowledgement and conclusion deadlines still waiting for their act, soonest first."""
     _regulator()
-    services = _views()
-    return services.view("complaints").deadlines(as_of or services.clock(), uscc)
+    root = services()
+    return root.view("complaints").deadlines(as_of or root.clock(), uscc)
 
 
 @blp.route("/complaints/<string:complaint_id>")
@@ -183,7 +174,7 @@ def show(complaint_id: str) -> dict[str, Any]:
     """One complaint as regulators see it (no complainant identity)."""
     _regulator()
     cid = _complaint_id(complaint_id)
-    row = _views().view("complaints").get(cid)
+    row = services().view("complaints").get(cid)
     if row is None:
         raise ComplaintNotFound(cid)
     return row
@@ -231,7 +222,7 @@ def reveal_identity(complaint_id: str) -> dict[str, Any]:
 @blp.response(200, PublicComplaintSummarySchema)
 def public_summary(uscc: str) -> dict[str, Any]:
     """Public: counts of concluded complaints about a facility by category and outcome."""
-    services = _views()
-    if services.view("facility_list").get(uscc) is None:
+    root = services()
+    if root.view("facility_list").get(uscc) is None:
         raise FacilityNotFound(uscc)
-    return services.view("complaints").public_summary(uscc)
+    return root.view("complaints").public_summary(uscc)

@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from supervision.api.commands import command_doc, run
+from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor
 from supervision.commands import credit as cmd
@@ -61,16 +60,12 @@ class LevelsArgs(Schema):
     as_of = fields.Date(load_default=None)
 
 
-def _services() -> Any:
-    return current_app.extensions["eldercare"]
-
-
 def _view(name: str) -> Any:
-    return _services().view(name)
+    return services().view(name)
 
 
 def _as_of(value: date | None) -> date:
-    return value or _services().clock()
+    return value or services().clock()
 
 
 def _facility(uscc: str) -> dict[str, Any]:
@@ -217,7 +212,7 @@ def explain_facility(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
 def facility_explain(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     current_actor()
     code = _facility(uscc)["uscc"]
-    return explain_facility(_services(), code, _as_of(as_of))
+    return explain_facility(services(), code, _as_of(as_of))
 
 
 # -- commands ----------------------------------------------------------------------------------

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 
-from supervision.api.commands import command_doc, run
+from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import (
     AcceptedSchema,
     FacilityPageSchema,
@@ -21,10 +21,6 @@ from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.uscc import validate_uscc
 
 blp = Blueprint("facilities", __name__, url_prefix="/api/v1/facilities", description="养老机构 registry")
-
-
-def _views() -> Any:
-    return current_app.extensions["eldercare"]
 
 
 def _uscc(value: str) -> str:
@@ -42,7 +38,7 @@ def list_facilities(**query: Any) -> dict[str, Any]:
     from projections.facility_list import FacilityQuery
 
     q = FacilityQuery(**query)
-    items, total = _views().view("facility_list").search(q)
+    items, total = services().view("facility_list").search(q)
     return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
 
 
@@ -58,7 +54,7 @@ def register() -> dict[str, Any]:
 def show(uscc: str) -> dict[str, Any]:
     """One facility's current registry entry (public)."""
     code = _uscc(uscc)
-    row = _views().view("facility_list").get(code)
+    row = services().view("facility_list").get(code)
     if row is None:
         raise FacilityNotFound(code)
     return row
@@ -96,6 +92,6 @@ def history(uscc: str) -> list[dict[str, Any]]:
     """The facility's full event history across all aggregates (regulators; no personal data)."""
     current_actor()
     code = _uscc(uscc)
-    if _views().view("facility_list").get(code) is None:
+    if services().view("facility_list").get(code) is None:
         raise FacilityNotFound(code)
-    return _views().view("timeline").history(code)
+    return services().view("timeline").history(code)

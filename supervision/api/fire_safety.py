@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from supervision.api.commands import command_doc, run
+from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor
 from supervision.commands import fire_safety as cmd
@@ -70,10 +69,6 @@ class FireCaseQueryArgs(Schema):
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-def _views() -> Any:
-    return current_app.extensions["eldercare"]
-
-
 @blp.route("/cases")
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.arguments(FireCaseQueryArgs, location="query", as_kwargs=True)
@@ -86,7 +81,7 @@ def list_cases(**query: Any) -> dict[str, Any]:
     if query.get("uscc"):
         query["uscc"] = validate_uscc(query["uscc"])
     q = FireCaseQuery(**query)
-    items, total = _views().view("fire_safety").search(q)
+    items, total = services().view("fire_safety").search(q)
     return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
 
 
@@ -107,7 +102,7 @@ def show_case(case_id: str) -> dict[str, Any]:
         key = str(UUID(case_id))
     except ValueError:
         raise FireCaseNotFound(case_id) from None
-    row = _views().view("fire_safety").get(key)
+    row = services().view("fire_safety").get(key)
     if row is None:
         raise FireCaseNotFound(case_id)
     return row

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from supervision.api.commands import command_doc, run
+from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import current_actor
+from supervision.api.security import require_role
 from supervision.commands import prepaid as cmd
-from supervision.domain.errors import FacilityNotFound, InvalidValue, PermissionDenied
+from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.prepaid import KINDS
 from supervision.domain.uscc import validate_uscc
 from supervision.roles import ADMIN, CIVIL_AFFAIRS, MARKET
@@ -125,15 +124,8 @@ class ResidentArgs(Schema):
     kind = fields.String(validate=validate.OneOf(KINDS))
 
 
-def _services() -> Any:
-    return current_app.extensions["eldercare"]
-
-
 def _regulator() -> None:
-    actor = current_actor()
-    assert actor is not None
-    if actor.role not in REGULATORS:
-        raise PermissionDenied(f"role {actor.role!r} may not read residents' prepaid balances")
+    require_role(REGULATORS, "read residents' prepaid balances")
 
 
 def _known(uscc: str) -> str:
@@ -141,7 +133,7 @@ def _known(uscc: str) -> str:
         code = validate_uscc(uscc)
     except InvalidValue:
         raise FacilityNotFound(uscc) from None
-    if _services().view("facility_list").get(code) is None:
+    if services().view("facility_list").get(code) is None:
         raise FacilityNotFound(code)
     return code
 
@@ -153,7 +145,7 @@ def _known(uscc: str) -> str:
 def violations(uscc: str | None = None, active: bool | None = None) -> list[dict[str, Any]]:
     """Cap violations across facilities (regulators)."""
     _regulator()
-    return _services().view("prepaid").violation_list(validate_uscc(uscc) if uscc else None)
+    return services().view("prepaid").violation_list(validate_uscc(uscc) if uscc else None)
 
 
 @blp.route("/risk-signals")
@@ -163,14 +155,14 @@ def violations(uscc: str | None = None, active: bool | None = None) -> list[dict
 def risk_signals(uscc: str | None = None, active: bool | None = None) -> list[dict[str, Any]]:
     """Illegal fund-raising risk signals (regulators); `active=true` for open episodes only."""
     _regulator()
-    return _services().view("prepaid").signal_list(validate_uscc(uscc) if uscc else None, active)
+    return services().view("prepaid").signal_list(validate_uscc(uscc) if uscc else None, active)
 
 
 @blp.route("/<string:uscc>")
 @blp.response(200, LedgerSummarySchema)
 def summary(uscc: str) -> dict[str, Any]:
     """A facility's prepaid-fee balances, custody coverage, violations and signals (public)."""
-    return _services().view("prepaid").summary(_known(uscc))
+    return services().view("prepaid").summary(_known(uscc))
 
 
 @blp.route("/<string:uscc>/residents")
@@ -181,7 +173,7 @@ def residents(uscc: str, kind: str | None = None) -> dict[str, Any]:
     """Per-resident balances and refunds due, by pseudonymous reference (regulators)."""
     _regulator()
     code = _known(uscc)
-    view = _services().view("prepaid")
+    view = services().view("prepaid")
     return {"uscc": code, "balances": view.resident_balances(code, kind),
             "refunds_due": view.refunds_due(code)}
 

@@ -6,6 +6,7 @@ from flask import current_app, g, request
 
 from supervision.api.errors import Unauthorized
 from supervision.application import Context
+from supervision.domain.errors import PermissionDenied
 from supervision.domain.values import Actor
 
 
@@ -27,3 +28,11 @@ def context() -> Context:
     actor = current_actor()
     assert actor is not None
     return Context(actor=actor, source="api")
+
+
+def require_role(roles: tuple[str, ...] | frozenset[str] | set[str], what: str) -> None:
+    """Reads of non-public data: the actor's role must be one of `roles` (admin always may)."""
+    actor = current_actor()
+    assert actor is not None
+    if actor.role != "admin" and actor.role not in roles:
+        raise PermissionDenied(f"role {actor.role!r} may not {what}; allowed: {', '.join(sorted(roles))}")

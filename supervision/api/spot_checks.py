@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from supervision.api.commands import command_doc, run
+from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor
 from supervision.commands import spot_checks as cmd
@@ -22,12 +21,8 @@ from supervision.spot_checks import campaign_key
 blp = Blueprint("spot_checks", __name__, url_prefix="/api/v1", description="双随机、一公开 spot checks")
 
 
-def _services() -> Any:
-    return current_app.extensions["eldercare"]
-
-
 def _view() -> Any:
-    return _services().view("spot_checks")
+    return services().view("spot_checks")
 
 
 def _uscc(value: str, campaign_id: str) -> str:
@@ -248,7 +243,7 @@ def draw(campaign_id: str) -> dict[str, Any]:
 @blp.response(200, SpotCheckVerificationSchema)
 def verify(campaign_id: str) -> dict[str, Any]:
     """Re-run the draw on the inputs recorded in its event and compare (public: anyone may check)."""
-    return _services().app.verify_spot_check_draw(campaign_key(campaign_id))
+    return services().app.verify_spot_check_draw(campaign_key(campaign_id))
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>/inspections")
@@ -312,7 +307,7 @@ def public_results(
     items, total = _view().public_results(
         uscc=uscc, campaign_id=str(campaign_id) if campaign_id else None, page=page, page_size=page_size
     )
-    facilities = _services().view("facility_list")
+    facilities = services().view("facility_list")
     for item in items:
         row = facilities.get(item["uscc"])
         item["facility_name"] = row["name"] if row else None
