@@ -191,8 +191,8 @@ TOPICS: tuple[Topic, ...] = (
           "备案 registry facts: registrations, profile changes, official grades, exits.",
           DomainEventBody, "USCC", _DOMAIN_RETENTION, _EXAMPLE_DOMAIN, aggregates=("Facility",)),
     Topic("spot-checks", DOMAIN,
-          "双随机、一公开: campaigns planned and drawn (seed, snapshot, algorithm), results once "
-          "published (never before), publication overdue.",
+          "双随机、一公开: campaigns planned, results once published (never before), publication "
+          "overdue. Draws are not announced here before the visit; verify them through the API.",
           DomainEventBody, "USCC (campaign id for campaign-wide events)", _DOMAIN_RETENTION,
           aggregates=("SpotCheckCampaign", "Inspection")),
     Topic("fire-safety", DOMAIN,
@@ -235,8 +235,13 @@ TOPICS = tuple(
 )
 
 #: events that are never relayed although their aggregate is routed: unpublished spot-check results
-#: (only published results are public) and audit records of identity reveals.
-NOT_RELAYED = frozenset({"Inspection.ResultRecorded", "Complaint.IdentityRevealed"})
+#: (only published results are public); the draw and the inspections it schedules (announcing which
+#: facilities and inspectors were drawn before the visit would defeat an unannounced random check —
+#: the draw stays verifiable through the API's `verify`); audit records of identity reveals.
+NOT_RELAYED = frozenset({
+    "Inspection.ResultRecorded", "Inspection.Scheduled", "SpotCheckCampaign.Drawn",
+    "Complaint.IdentityRevealed",
+})
 
 #: list topic → the list kinds it carries (`Listing.list` / `.list_kind`); None = every kind
 LIST_KINDS: dict[str, tuple[str, ...] | None] = {
