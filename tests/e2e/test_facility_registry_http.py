@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from supervision.domain.values import Actor
 from tests.support import facility_payload
 
 USCC = "91350100M000100Y43"
@@ -87,6 +88,10 @@ def test_writes_need_a_known_token_with_the_right_role(client):
     r = client.post(BASE, facility_payload(), as_="fire")
     assert r.status_code == 403 and "may not register_facility" in r.json["error"]
     assert client.get(BASE).status_code == 200  # public read, no token
+    assert client.get(f"{BASE}/{USCC}/events").status_code == 401  # the full history is not public
+    inspector = client.token_for(Actor("INS-1", "MZJ-140500", "inspector"))
+    r = client.http.get(f"{BASE}/{USCC}/events", headers={"Authorization": f"Bearer {inspector}"})
+    assert r.status_code == 403
     assert count_events(client) == 0
 
 
