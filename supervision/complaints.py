@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
@@ -16,7 +18,7 @@ from supervision.domain.complaint import complaint_id as ticket_id
 from supervision.domain.errors import FacilityNotFound
 from supervision.domain.facility import facility_id
 from supervision.domain.uscc import validate_uscc
-from supervision.domain.values import not_after
+from supervision.domain.values import deterministic_id, not_after
 from supervision.policy.complaints import COMPLAINT_DEADLINES_DEFAULT, ComplaintDeadlinePolicy
 
 
@@ -61,7 +63,15 @@ class ComplaintCommands(SupervisionBase):
         if not self._exists(facility_id(code)):
             raise FacilityNotFound(code)
         # A ticket number makes redelivery (hotline consumer, re-run import) a version conflict.
-        new_id = ticket_id(channel, reference) if reference else uuid4()
+        # An imported record without one is keyed by its content, so re-running an import file
+        # cannot duplicate it; live intake without a ticket gets a fresh id.
+        if reference:
+            new_id = ticket_id(channel, reference)
+        elif ctx.source == "import":
+            content = json.dumps([code, channel, category, summary, when.isoformat()], ensure_ascii=False)
+            new_id = deterministic_id("complaint-import", hashlib.sha256(content.encode()).hexdigest())
+        else:
+            new_id = uuid4()
         complaint = Complaint.receive(
             id=new_id,
             uscc=code,

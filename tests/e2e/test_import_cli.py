@@ -203,3 +203,28 @@ def test_the_http_api_answers_503_with_a_clear_message_when_the_database_is_unav
             assert response.headers["Retry-After"] == "5"
     finally:
         container.close()
+
+
+def test_rerunning_an_import_of_complaints_without_ticket_numbers_adds_nothing(tmp_path):
+    url, var = f"sqlite:///{tmp_path}/events.sqlite", tmp_path / "var"
+    token = issue_token(var, url)
+    lines = [
+        {"uscc": GOOD_A, "name": "福州夕阳红养老院", "address": "示范路1号", "region_code": "350102",
+         "ownership": "private", "profit_status": "non_profit", "total_beds": 100, "nursing_beds": 60,
+         "occurred_on": "2024-05-06"},
+        {"command": "register_complaint", "data": {
+            "uscc": GOOD_A, "channel": "letter", "category": "food_safety", "summary": "饭菜变质",
+            "occurred_on": "2025-03-03"}},
+        {"command": "register_complaint", "data": {
+            "uscc": GOOD_A, "channel": "letter", "category": "food_safety", "summary": "饭菜再次变质",
+            "occurred_on": "2025-03-03"}},
+    ]
+    path = tmp_path / "letters.jsonl"
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    first = cli(var, url, "import", str(path), "--no-progress", token=token)
+    assert first.returncode == 0 and "imported 3, rejected 0" in first.stdout, first.stderr
+    count = len(stored_events(var, url))
+    again = cli(var, url, "import", str(path), "--no-progress", token=token)
+    assert again.returncode == 2 and "imported 0, rejected 3" in again.stdout
+    assert "already" in again.stderr
+    assert len(stored_events(var, url)) == count == 3
