@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -61,6 +62,11 @@ class FireSafetyCommands(SupervisionBase):
             raise SpotCheckInspectionNotFound(inspection_id)
         if getattr(inspection, "uscc", None) != uscc:
             raise InvalidValue("spot_check_inspection_id", f"is not an inspection of facility {uscc}")
+
+    def _saved_case(self, case: FireSafetyCase, **data: Any) -> Accepted:
+        """Every follow-up on a case ends the same way: append, and answer with its USCC."""
+        nid = self._save(case, what=f"fire-safety case {case.id}")
+        return self.accepted(case, nid, uscc=case.uscc, **data)
 
     def record_fire_finding(
         self,
@@ -132,8 +138,7 @@ class FireSafetyCommands(SupervisionBase):
         case = self.get_fire_case(case_id, uscc, finding_no)
         case.order_rectification(order_no=order_no, due_on=due_on, occurred_on=when, actor=ctx.actor,
                                  source=ctx.source)
-        nid = self._save(case, what=f"fire-safety case {case.id}")
-        return self.accepted(case, nid, uscc=case.uscc, due_on=case.due_on)
+        return self._saved_case(case, due_on=case.due_on)
 
     def report_rectification(
         self,
@@ -151,8 +156,7 @@ class FireSafetyCommands(SupervisionBase):
         case = self.get_fire_case(case_id, uscc, finding_no)
         case.report_rectification(reported_by=reported_by, summary=summary, evidence=list(evidence or []),
                                   occurred_on=when, actor=ctx.actor, source=ctx.source)
-        nid = self._save(case, what=f"fire-safety case {case.id}")
-        return self.accepted(case, nid, uscc=case.uscc)
+        return self._saved_case(case)
 
     def verify_rectification(
         self,
@@ -169,8 +173,7 @@ class FireSafetyCommands(SupervisionBase):
         case = self.get_fire_case(case_id, uscc, finding_no)
         case.verify_rectification(inspection_no=inspection_no, notes=notes, occurred_on=when, actor=ctx.actor,
                                   source=ctx.source)
-        nid = self._save(case, what=f"fire-safety case {case.id}")
-        return self.accepted(case, nid, uscc=case.uscc)
+        return self._saved_case(case)
 
     def reject_rectification(
         self,
@@ -189,8 +192,7 @@ class FireSafetyCommands(SupervisionBase):
         case = self.get_fire_case(case_id, uscc, finding_no)
         case.reject_rectification(inspection_no=inspection_no, reasons=reasons, new_order_no=new_order_no,
                                   new_due_on=new_due_on, occurred_on=when, actor=ctx.actor, source=ctx.source)
-        nid = self._save(case, what=f"fire-safety case {case.id}")
-        return self.accepted(case, nid, uscc=case.uscc, due_on=case.due_on)
+        return self._saved_case(case, due_on=case.due_on)
 
     def seal_premises(
         self,
@@ -207,8 +209,7 @@ class FireSafetyCommands(SupervisionBase):
         case = self.get_fire_case(case_id, uscc, finding_no)
         case.seal_premises(decision_no=decision_no, scope=scope, occurred_on=when, actor=ctx.actor,
                            source=ctx.source)
-        nid = self._save(case, what=f"fire-safety case {case.id}")
-        return self.accepted(case, nid, uscc=case.uscc, sealed=True)
+        return self._saved_case(case, sealed=True)
 
     def unseal_premises(
         self,
@@ -225,8 +226,7 @@ class FireSafetyCommands(SupervisionBase):
         case = self.get_fire_case(case_id, uscc, finding_no)
         case.unseal_premises(decision_no=decision_no, reason=reason, occurred_on=when, actor=ctx.actor,
                              source=ctx.source)
-        nid = self._save(case, what=f"fire-safety case {case.id}")
-        return self.accepted(case, nid, uscc=case.uscc, sealed=False)
+        return self._saved_case(case, sealed=False)
 
     def mark_rectification_overdue(
         self,
@@ -242,5 +242,4 @@ class FireSafetyCommands(SupervisionBase):
         """The clock's command: `today` is passed in; the overdue date derives from `due_on`."""
         case = self.get_fire_case(case_id, uscc, finding_no)
         case.mark_rectification_overdue(due_on=due_on, today=today, actor=ctx.actor, source=ctx.source)
-        nid = self._save(case, what=f"fire-safety case {case.id}")
-        return self.accepted(case, nid, uscc=case.uscc, due_on=due_on, major=case.major)
+        return self._saved_case(case, due_on=due_on, major=case.major)
