@@ -18,6 +18,7 @@ from supervision.commands import prepaid as cmd
 from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.prepaid import KINDS
 from supervision.domain.uscc import validate_uscc
+from supervision.public.shapes import PrepaidSummaryPublic
 from supervision.roles import ADMIN, CIVIL_AFFAIRS, MARKET
 
 blp = Blueprint("prepaid", __name__, url_prefix="/api/v1/prepaid",
@@ -159,7 +160,7 @@ def risk_signals(uscc: str | None = None, active: bool | None = None) -> list[di
 
 
 @blp.route("/<string:uscc>")
-@blp.response(200, LedgerSummarySchema)
+@blp.response(200, PrepaidSummaryPublic)
 def summary(uscc: str) -> dict[str, Any]:
     """A facility's prepaid-fee balances, custody coverage, violations and signals (public)."""
     return services().view("prepaid").summary(_known(uscc))

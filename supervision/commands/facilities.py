@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supervision.commands.fields import CommandSchema, CommandSpec, RegionCode, StrictInt, Uscc
+from supervision.commands.personal import ResidentIdNumber
 from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES
 from supervision.roles import CIVIL_AFFAIRS
 
@@ -15,7 +16,7 @@ class PersonalSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    legal_representative_id_number = fields.String(validate=validate.Length(max=18))
+    legal_representative_id_number = ResidentIdNumber()
     contact_phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
 
 
