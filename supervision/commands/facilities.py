@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.commands.fields import CommandSchema, CommandSpec, RegionCode, StrictInt, Uscc
 from supervision.commands.personal import ResidentIdNumber
+from supervision.commands.publication import PublicSummary
 from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES
 from supervision.roles import CIVIL_AFFAIRS
 
@@ -65,7 +66,9 @@ class AssessFacilityGrade(CommandSchema):
 
 class CloseFacility(CommandSchema):
     uscc = Uscc(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "internal: never public"})
+    public_summary = PublicSummary("the exit as the public registry may state it")
 
 
 COMMANDS = (

@@ -85,7 +85,6 @@ class RectificationVerifiedData(PublicShape):
     due_on = IsoDate(allow_none=True, metadata=why("its deadline"))
     inspection_no = fields.String(metadata=why("复查 record number"))
     major = fields.Boolean(metadata=why("whether the hazard was major"))
-    public_summary = fields.String(allow_none=True, metadata=_PUBLIC_SUMMARY)
 
 
 class RectificationRejectedData(PublicShape):
@@ -94,7 +93,6 @@ class RectificationRejectedData(PublicShape):
     inspection_no = fields.String(metadata=why("复查 record number"))
     new_order_no = fields.String(allow_none=True, metadata=why("the new order, if one was issued"))
     new_due_on = IsoDate(allow_none=True, metadata=why("the new deadline, if one was set"))
-    public_summary = fields.String(allow_none=True, metadata=_PUBLIC_SUMMARY)
 
 
 class PremisesSealedData(PublicShape):
