@@ -27,6 +27,7 @@ class FacilityPublic(PublicShape):
     """A facility's 备案 entry as the public registry shows it."""
 
     uscc = fields.String(metadata=_USCC)
+    facility_id = fields.String(metadata=why("uuid5 of the USCC: the key other public records use"))
     name = fields.String(metadata=_NAME)
     address = fields.String(metadata=why("the premises' address: where residents and visitors go"))
     region_code = fields.String(metadata=_REGION)
