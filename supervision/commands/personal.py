@@ -22,7 +22,8 @@ class ResidentIdNumber(fields.String):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("metadata", {}).setdefault(
-            "description", "居民身份证号码 (GB 11643; personal data: sealed at rest, never public)")
+            "description", "居民身份证号码 (GB 11643; personal data: sealed at rest, never public)"
+        )
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:

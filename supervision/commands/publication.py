@@ -12,8 +12,10 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-PUBLISHED_NOTE = ("PUBLISHED AS WRITTEN on public outputs (topics, pages): write it for the public — no "
-                  "names, phone numbers or other personal data. Optional; the other texts stay internal.")
+PUBLISHED_NOTE = (
+    "PUBLISHED AS WRITTEN on public outputs (topics, pages): write it for the public — no "
+    "names, phone numbers or other personal data. Optional; the other texts stay internal."
+)
 
 
 class PublicSummary(fields.String):

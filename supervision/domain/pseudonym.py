@@ -24,8 +24,10 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LETTER_GROUPS = re.compile(r"[A-Za-z]+(?:[\s\-._]+[A-Za-z]+)*")
 
 _INITIAL = r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
-_FINAL = (r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|in|un|vn"
-          r"|ia|ie|iu|ua|uo|ue|ve|ui|a|o|e|i|u|v)")
+_FINAL = (
+    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|in|un|vn"
+    r"|ia|ie|iu|ua|uo|ue|ve|ui|a|o|e|i|u|v)"
+)
 _SYLLABLE = _INITIAL + _FINAL
 #: the most common 百家姓 surnames, in pinyin (covering the large majority of the population)
 _SURNAMES_TEXT = (
@@ -61,6 +63,9 @@ def check_pseudonymous(value: str, field: str) -> str:
     """`value` unchanged, or `InvalidValue(field, ...)` naming what it looks like (never quoting it)."""
     found = looks_like(value)
     if found is not None:
-        raise InvalidValue(field, f"looks like {found}: use a pseudonymous reference (e.g. the "
-                                  "facility's resident number such as R-0042), never personal data")
+        raise InvalidValue(
+            field,
+            f"looks like {found}: use a pseudonymous reference (e.g. the "
+            "facility's resident number such as R-0042), never personal data",
+        )
     return value

@@ -288,5 +288,10 @@ class ListingListItem(PublicShape):
     responsible_persons = fields.Nested(ResponsiblePersonsPublic, metadata=why("named persons, masked"))
 
 
-TOPIC_SHAPES: tuple[type[PublicShape], ...] = (*dict.fromkeys(EVENT_SHAPES.values()), GradeListItem,
-                                               ListingListItem, RecordedResultPublic, FacilityProfilePublic)
+TOPIC_SHAPES: tuple[type[PublicShape], ...] = (
+    *dict.fromkeys(EVENT_SHAPES.values()),
+    GradeListItem,
+    ListingListItem,
+    RecordedResultPublic,
+    FacilityProfilePublic,
+)

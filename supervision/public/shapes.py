@@ -35,8 +35,9 @@ class FacilityPublic(PublicShape):
     profit_status = fields.String(metadata=why("营利 / 非营利: registry category"))
     total_beds = fields.Integer(metadata=why("capacity, published in the registry"))
     nursing_beds = fields.Integer(metadata=why("护理型床位: a published policy target (≥ 50–55 %)"))
-    legal_representative = MaskedPerson(metadata=why(
-        "法定代表人, masked (张**): the registry names the responsible person, never in clear"))
+    legal_representative = MaskedPerson(
+        metadata=why("法定代表人, masked (张**): the registry names the responsible person, never in clear")
+    )
     person_in_charge = MaskedPerson(metadata=why("主要负责人, masked like every public person"))
     opened_on = fields.Date(allow_none=True, metadata=why("opening date, a registry fact"))
     registered_on = fields.Date(metadata=why("备案 date, a registry fact"))
@@ -114,13 +115,16 @@ class ListEntryPublic(PublicShape):
     criterion_title = fields.String(allow_none=True, metadata=why("the criterion as the rules word it"))
     legal_basis = fields.String(allow_none=True, metadata=why("the legal text the listing rests on"))
     authority = fields.String(allow_none=True, metadata=why("谁列入、谁负责: the listing authority"))
-    penalty_decision_no = fields.String(allow_none=True, metadata=why(
-        "number of the administrative penalty decision, itself published (行政处罚公示)"))
+    penalty_decision_no = fields.String(
+        allow_none=True,
+        metadata=why("number of the administrative penalty decision, itself published (行政处罚公示)"),
+    )
     effective_on = fields.Date(allow_none=True, metadata=why("listed from"))
     expires_on = fields.Date(allow_none=True, metadata=why("listed until (3 years by default)"))
     measures = fields.List(fields.Nested(MeasurePublic), metadata=why("the measures others must apply"))
-    responsible_persons = fields.Nested(ResponsiblePersonsPublic, metadata=why(
-        "the listing names the responsible persons; masked"))
+    responsible_persons = fields.Nested(
+        ResponsiblePersonsPublic, metadata=why("the listing names the responsible persons; masked")
+    )
 
 
 class BlacklistEntryPublic(PublicShape):
@@ -237,17 +241,37 @@ class ComplaintSummaryPublic(PublicShape):
 
     uscc = fields.String(metadata=_USCC)
     concluded = fields.Integer(metadata=why("how many complaints were concluded"))
-    by_category = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                              metadata=why("counts per category code (abuse, fees, ...)"))
-    by_outcome = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                             metadata=why("counts per outcome code (substantiated, ...)"))
+    by_category = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata=why("counts per category code (abuse, fees, ...)"),
+    )
+    by_outcome = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata=why("counts per outcome code (substantiated, ...)"),
+    )
 
 
 #: every public record shape, for the docs and the tests (every field must say why it is public)
 SHAPES: tuple[type[PublicShape], ...] = (
-    FacilityPublic, FacilityPagePublic, GradePublic, GradeAsOfPublic, GradeListPublic,
-    ResponsiblePersonsPublic, MeasurePublic, ListEntryPublic, BlacklistEntryPublic, CreditListPublic,
-    ChecklistItemPublic, SpotCheckResultPublic, SpotCheckResultPagePublic, DrawVerificationPublic,
-    PrepaidKindPublic, PrepaidViolationPublic, PrepaidSignalPublic, PrepaidSummaryPublic,
+    FacilityPublic,
+    FacilityPagePublic,
+    GradePublic,
+    GradeAsOfPublic,
+    GradeListPublic,
+    ResponsiblePersonsPublic,
+    MeasurePublic,
+    ListEntryPublic,
+    BlacklistEntryPublic,
+    CreditListPublic,
+    ChecklistItemPublic,
+    SpotCheckResultPublic,
+    SpotCheckResultPagePublic,
+    DrawVerificationPublic,
+    PrepaidKindPublic,
+    PrepaidViolationPublic,
+    PrepaidSignalPublic,
+    PrepaidSummaryPublic,
     ComplaintSummaryPublic,
 )

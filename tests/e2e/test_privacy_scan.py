@@ -62,8 +62,19 @@ NOT_RUN = {
     "expire_listing": "clock command: listing id only",
 }
 #: free text by name (also: any long text not marked `x-published`, see `classify`)
-FREE_TEXT = {"description", "reason", "reasons", "notes", "note", "summary", "findings", "basis",
-             "measures", "evidence", "scope_note"}
+FREE_TEXT = {
+    "description",
+    "reason",
+    "reasons",
+    "notes",
+    "note",
+    "summary",
+    "findings",
+    "basis",
+    "measures",
+    "evidence",
+    "scope_note",
+}
 #: persons: public only masked
 PERSONS = {"legal_representative", "person_in_charge", "officer"}
 #: citations of law: long texts that are published with the decision they belong to
@@ -128,8 +139,9 @@ class Seeder:
         """`base` plus a distinct value in every string field it leaves out (recursively)."""
         return self._fill_object(command, self.doc["components"]["schemas"][schema_name], base, "")
 
-    def _fill_object(self, command: str, schema: dict[str, Any], base: dict[str, Any], prefix: str
-                     ) -> dict[str, Any]:
+    def _fill_object(
+        self, command: str, schema: dict[str, Any], base: dict[str, Any], prefix: str
+    ) -> dict[str, Any]:
         out = dict(base)
         for name, prop in schema.get("properties", {}).items():
             path = f"{prefix}{name}"
@@ -182,8 +194,11 @@ DATES = {"date", "date-time", "uuid"}
 
 
 def seedable(prop: dict[str, Any]) -> bool:
-    return "enum" not in prop and prop.get("format") not in DATES and (
-        "pattern" not in prop or "0-9+" in prop["pattern"])  # phone patterns get phone numbers
+    return (
+        "enum" not in prop
+        and prop.get("format") not in DATES
+        and ("pattern" not in prop or "0-9+" in prop["pattern"])
+    )  # phone patterns get phone numbers
 
 
 # -- the scenario --------------------------------------------------------------------------------
@@ -192,103 +207,329 @@ Step = tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]
 
 def scenario(inspector: Callable[[str], str]) -> list[Step]:
     """(command, role or inspector id, base payload from the state so far)."""
-    fac = {"region_code": REGION, "ownership": "private", "profit_status": "non_profit", "total_beds": 100,
-           "nursing_beds": 60, "occurred_on": "2022-01-06"}
+    fac = {
+        "region_code": REGION,
+        "ownership": "private",
+        "profit_status": "non_profit",
+        "total_beds": 100,
+        "nursing_beds": 60,
+        "occurred_on": "2022-01-06",
+    }
     case = lambda s: {"case_id": s["case"], "uscc": None, "finding_no": None}  # noqa: E731
     return [
         ("register_facility", "civil_affairs", lambda s: {"uscc": USCC1, **fac}),
         ("register_facility", "civil_affairs", lambda s: {"uscc": USCC2, **fac}),
-        ("change_facility_profile", "civil_affairs",
-         lambda s: {"uscc": USCC1, "region_code": REGION, "occurred_on": "2022-02-01"}),
-        ("assess_facility_grade", "civil_affairs",
-         lambda s: {"uscc": USCC1, "level": 4, "score": 800, "occurred_on": "2024-06-01"}),
-        *[("certify_inspector", "civil_affairs",
-           lambda s, i=i: {"inspector_id": f"MZ-{i}", "agency": AGENCY, "region_code": "140500",
-                           "occurred_on": "2022-01-10"}) for i in "ABCD"],
-        ("declare_inspector_conflict", "civil_affairs", lambda s: {"inspector_id": "MZ-D", "uscc": USCC2,
-                                                                  "occurred_on": "2022-02-10"}),
-        ("decertify_inspector", "civil_affairs", lambda s: {"inspector_id": "MZ-D", "occurred_on": "2022-03-01"}),
-        ("plan_spot_check_campaign", "civil_affairs", lambda s: {
-            "kind": "annual", "agencies": [AGENCY], "region_prefix": "1405", "checklist": [{"code": "C01"}],
-            "sampling_ratios": {lvl: 100 for lvl in ("key", "D", "C", "B", "A")}, "occurred_on": "2026-09-01"}),
-        ("draw_spot_check", "civil_affairs", lambda s: {"campaign_id": s["campaign"], "occurred_on": "2026-09-02"}),
-        ("record_spot_check_result", "inspector:USCC1", lambda s: {
-            "campaign_id": s["campaign"], "uscc": USCC1, "conclusion": "problems_rectification_ordered",
-            "items": [{"code": "C01", "result": "fail", "severity": "minor"}], "completed_on": "2026-09-20",
-            "occurred_on": "2026-09-20"}),
-        ("publish_spot_check_result", "civil_affairs", lambda s: {"campaign_id": s["campaign"], "uscc": USCC1,
-                                                                  "occurred_on": "2026-10-10"}),
-        ("record_fire_finding", "fire", lambda s: {
-            "uscc": USCC1, "category": "evacuation", "major": True, "major_criterion": "GB 35181-2017 6.3",
-            "origin": "fire_authority", "spot_check_inspection_id": None, "order_no": None, "due_on": None,
-            "occurred_on": "2026-09-01"}),
-        ("order_rectification", "fire", lambda s: {**case(s), "due_on": "2026-10-01", "occurred_on": "2026-09-01"}),
+        (
+            "change_facility_profile",
+            "civil_affairs",
+            lambda s: {"uscc": USCC1, "region_code": REGION, "occurred_on": "2022-02-01"},
+        ),
+        (
+            "assess_facility_grade",
+            "civil_affairs",
+            lambda s: {"uscc": USCC1, "level": 4, "score": 800, "occurred_on": "2024-06-01"},
+        ),
+        *[
+            (
+                "certify_inspector",
+                "civil_affairs",
+                lambda s, i=i: {
+                    "inspector_id": f"MZ-{i}",
+                    "agency": AGENCY,
+                    "region_code": "140500",
+                    "occurred_on": "2022-01-10",
+                },
+            )
+            for i in "ABCD"
+        ],
+        (
+            "declare_inspector_conflict",
+            "civil_affairs",
+            lambda s: {"inspector_id": "MZ-D", "uscc": USCC2, "occurred_on": "2022-02-10"},
+        ),
+        (
+            "decertify_inspector",
+            "civil_affairs",
+            lambda s: {"inspector_id": "MZ-D", "occurred_on": "2022-03-01"},
+        ),
+        (
+            "plan_spot_check_campaign",
+            "civil_affairs",
+            lambda s: {
+                "kind": "annual",
+                "agencies": [AGENCY],
+                "region_prefix": "1405",
+                "checklist": [{"code": "C01"}],
+                "sampling_ratios": {lvl: 100 for lvl in ("key", "D", "C", "B", "A")},
+                "occurred_on": "2026-09-01",
+            },
+        ),
+        (
+            "draw_spot_check",
+            "civil_affairs",
+            lambda s: {"campaign_id": s["campaign"], "occurred_on": "2026-09-02"},
+        ),
+        (
+            "record_spot_check_result",
+            "inspector:USCC1",
+            lambda s: {
+                "campaign_id": s["campaign"],
+                "uscc": USCC1,
+                "conclusion": "problems_rectification_ordered",
+                "items": [{"code": "C01", "result": "fail", "severity": "minor"}],
+                "completed_on": "2026-09-20",
+                "occurred_on": "2026-09-20",
+            },
+        ),
+        (
+            "publish_spot_check_result",
+            "civil_affairs",
+            lambda s: {"campaign_id": s["campaign"], "uscc": USCC1, "occurred_on": "2026-10-10"},
+        ),
+        (
+            "record_fire_finding",
+            "fire",
+            lambda s: {
+                "uscc": USCC1,
+                "category": "evacuation",
+                "major": True,
+                "major_criterion": "GB 35181-2017 6.3",
+                "origin": "fire_authority",
+                "spot_check_inspection_id": None,
+                "order_no": None,
+                "due_on": None,
+                "occurred_on": "2026-09-01",
+            },
+        ),
+        (
+            "order_rectification",
+            "fire",
+            lambda s: {**case(s), "due_on": "2026-10-01", "occurred_on": "2026-09-01"},
+        ),
         ("seal_premises", "fire", lambda s: {**case(s), "occurred_on": "2026-09-02"}),
-        ("unseal_premises", "fire", lambda s: {**case(s), "decision_no": s["seal_no"], "occurred_on": "2026-09-10"}),
-        ("report_rectification", "fire", lambda s: {**case(s), "reported_by": "facility", "occurred_on": "2026-09-20"}),
-        ("reject_rectification", "fire", lambda s: {**case(s), "new_due_on": "2026-10-30",
-                                                    "occurred_on": "2026-09-25"}),
-        ("report_rectification", "fire", lambda s: {**case(s), "reported_by": "facility", "occurred_on": "2026-10-10"}),
+        (
+            "unseal_premises",
+            "fire",
+            lambda s: {**case(s), "decision_no": s["seal_no"], "occurred_on": "2026-09-10"},
+        ),
+        (
+            "report_rectification",
+            "fire",
+            lambda s: {**case(s), "reported_by": "facility", "occurred_on": "2026-09-20"},
+        ),
+        (
+            "reject_rectification",
+            "fire",
+            lambda s: {**case(s), "new_due_on": "2026-10-30", "occurred_on": "2026-09-25"},
+        ),
+        (
+            "report_rectification",
+            "fire",
+            lambda s: {**case(s), "reported_by": "facility", "occurred_on": "2026-10-10"},
+        ),
         ("verify_rectification", "fire", lambda s: {**case(s), "occurred_on": "2026-10-15"}),
-        ("record_prepayment", "civil_affairs", lambda s: {
-            "uscc": USCC1, "kind": "deposit", "amount_fen": 5_000_000, "monthly_bed_fee_fen": 300_000,
-            "occurred_on": "2026-08-01"}),
-        ("record_custody_deposit", "civil_affairs", lambda s: {"uscc": USCC1, "kind": "deposit",
-                                                               "amount_fen": 100_000, "occurred_on": "2026-08-02"}),
-        ("record_refund_due", "civil_affairs", lambda s: {
-            "uscc": USCC1, "kind": "deposit", "resident_ref": s["resident_ref"], "amount_fen": 100_000,
-            "due_on": "2026-09-01", "occurred_on": "2026-08-03"}),
-        ("record_refund", "civil_affairs", lambda s: {
-            "uscc": USCC1, "kind": "deposit", "resident_ref": s["resident_ref"], "amount_fen": 100_000,
-            "due_ref": s["due_ref"], "occurred_on": "2026-08-20"}),
-        ("register_complaint", "civil_affairs", lambda s: {"uscc": USCC1, "channel": "hotline_12345",
-                                                           "category": "fees", "occurred_on": "2026-10-01"}),
-        ("acknowledge_complaint", "civil_affairs", lambda s: {"complaint_id": s["complaint"],
-                                                              "occurred_on": "2026-10-02"}),
-        ("assign_complaint", "civil_affairs", lambda s: {"complaint_id": s["complaint"], "agency": AGENCY,
-                                                         "occurred_on": "2026-10-03"}),
-        ("conclude_complaint", "civil_affairs", lambda s: {"complaint_id": s["complaint"],
-                                                           "outcome": "substantiated", "penalty_decision_no": None,
-                                                           "occurred_on": "2026-10-10"}),
-        ("close_complaint", "civil_affairs", lambda s: {"complaint_id": s["complaint"], "occurred_on": "2026-10-12"}),
+        (
+            "record_prepayment",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC1,
+                "kind": "deposit",
+                "amount_fen": 5_000_000,
+                "monthly_bed_fee_fen": 300_000,
+                "occurred_on": "2026-08-01",
+            },
+        ),
+        (
+            "record_custody_deposit",
+            "civil_affairs",
+            lambda s: {"uscc": USCC1, "kind": "deposit", "amount_fen": 100_000, "occurred_on": "2026-08-02"},
+        ),
+        (
+            "record_refund_due",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC1,
+                "kind": "deposit",
+                "resident_ref": s["resident_ref"],
+                "amount_fen": 100_000,
+                "due_on": "2026-09-01",
+                "occurred_on": "2026-08-03",
+            },
+        ),
+        (
+            "record_refund",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC1,
+                "kind": "deposit",
+                "resident_ref": s["resident_ref"],
+                "amount_fen": 100_000,
+                "due_ref": s["due_ref"],
+                "occurred_on": "2026-08-20",
+            },
+        ),
+        (
+            "register_complaint",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC1,
+                "channel": "hotline_12345",
+                "category": "fees",
+                "occurred_on": "2026-10-01",
+            },
+        ),
+        (
+            "acknowledge_complaint",
+            "civil_affairs",
+            lambda s: {"complaint_id": s["complaint"], "occurred_on": "2026-10-02"},
+        ),
+        (
+            "assign_complaint",
+            "civil_affairs",
+            lambda s: {"complaint_id": s["complaint"], "agency": AGENCY, "occurred_on": "2026-10-03"},
+        ),
+        (
+            "conclude_complaint",
+            "civil_affairs",
+            lambda s: {
+                "complaint_id": s["complaint"],
+                "outcome": "substantiated",
+                "penalty_decision_no": None,
+                "occurred_on": "2026-10-10",
+            },
+        ),
+        (
+            "close_complaint",
+            "civil_affairs",
+            lambda s: {"complaint_id": s["complaint"], "occurred_on": "2026-10-12"},
+        ),
         ("reveal_complainant_identity", "civil_affairs", lambda s: {"complaint_id": s["complaint"]}),
         # listing A: 2023, repaired in 2026; listing B: in force; decision C: revoked
-        ("record_penalty_decision", "civil_affairs", lambda s: {
-            "uscc": USCC1, "authority_kind": "civil_affairs", "conduct": "obstructing_inspection",
-            "evidence": [], "occurred_on": "2023-01-10"}),
-        ("propose_listing", "civil_affairs", lambda s: {
-            "uscc": USCC1, "criterion": "obstructing_inspection", "list_kind": "joint_punishment",
-            "penalty_decision_no": s["decisions"][-1], "evidence": [], "occurred_on": "2023-01-15"}),
-        ("serve_listing_notice", "civil_affairs", lambda s: {"listing_id": s["listings"][-1],
-                                                             "occurred_on": "2023-01-20"}),
-        ("confirm_listing", "civil_affairs", lambda s: {"listing_id": s["listings"][-1], "today": "2023-02-10",
-                                                        "measures": ["key_supervision"], "occurred_on": "2023-02-10"}),
-        ("repair_listing_credit", "civil_affairs", lambda s: {
-            "listing_id": s["listings"][-1], "no_further_violation": True, "obligations_fulfilled": True,
-            "rectification_completed": True, "occurred_on": "2025-03-03"}),
-        ("record_penalty_decision", "civil_affairs", lambda s: {
-            "uscc": USCC1, "authority_kind": "civil_affairs", "conduct": "obstructing_inspection",
-            "evidence": [], "occurred_on": "2026-10-15"}),
-        ("propose_listing", "civil_affairs", lambda s: {
-            "uscc": USCC1, "criterion": "obstructing_inspection", "list_kind": "joint_punishment",
-            "penalty_decision_no": s["decisions"][-1], "evidence": [], "occurred_on": "2026-10-20"}),
-        ("serve_listing_notice", "civil_affairs", lambda s: {"listing_id": s["listings"][-1],
-                                                             "occurred_on": "2026-11-02"}),
-        ("file_listing_objection", "civil_affairs", lambda s: {"listing_id": s["listings"][-1],
-                                                               "occurred_on": "2026-11-03"}),
-        ("decide_listing_objection", "civil_affairs", lambda s: {
-            "listing_id": s["listings"][-1], "decision": "rejected", "measures": ["key_supervision"],
-            "occurred_on": "2026-11-10"}),
-        ("record_penalty_decision", "civil_affairs", lambda s: {
-            "uscc": USCC2, "authority_kind": "civil_affairs", "conduct": "obstructing_inspection",
-            "evidence": [], "occurred_on": "2026-10-16"}),
-        ("propose_listing", "civil_affairs", lambda s: {
-            "uscc": USCC2, "criterion": "obstructing_inspection", "list_kind": "key_attention",
-            "penalty_decision_no": s["decisions"][-1], "evidence": [], "occurred_on": "2026-10-21"}),
-        ("remove_listing", "civil_affairs", lambda s: {"listing_id": s["listings"][-1], "reason": "withdrawn",
-                                                       "occurred_on": "2026-10-22"}),
-        ("revoke_penalty_decision", "civil_affairs", lambda s: {"decision_no": s["decisions"][-1],
-                                                                "occurred_on": "2026-10-23"}),
+        (
+            "record_penalty_decision",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC1,
+                "authority_kind": "civil_affairs",
+                "conduct": "obstructing_inspection",
+                "evidence": [],
+                "occurred_on": "2023-01-10",
+            },
+        ),
+        (
+            "propose_listing",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC1,
+                "criterion": "obstructing_inspection",
+                "list_kind": "joint_punishment",
+                "penalty_decision_no": s["decisions"][-1],
+                "evidence": [],
+                "occurred_on": "2023-01-15",
+            },
+        ),
+        (
+            "serve_listing_notice",
+            "civil_affairs",
+            lambda s: {"listing_id": s["listings"][-1], "occurred_on": "2023-01-20"},
+        ),
+        (
+            "confirm_listing",
+            "civil_affairs",
+            lambda s: {
+                "listing_id": s["listings"][-1],
+                "today": "2023-02-10",
+                "measures": ["key_supervision"],
+                "occurred_on": "2023-02-10",
+            },
+        ),
+        (
+            "repair_listing_credit",
+            "civil_affairs",
+            lambda s: {
+                "listing_id": s["listings"][-1],
+                "no_further_violation": True,
+                "obligations_fulfilled": True,
+                "rectification_completed": True,
+                "occurred_on": "2025-03-03",
+            },
+        ),
+        (
+            "record_penalty_decision",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC1,
+                "authority_kind": "civil_affairs",
+                "conduct": "obstructing_inspection",
+                "evidence": [],
+                "occurred_on": "2026-10-15",
+            },
+        ),
+        (
+            "propose_listing",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC1,
+                "criterion": "obstructing_inspection",
+                "list_kind": "joint_punishment",
+                "penalty_decision_no": s["decisions"][-1],
+                "evidence": [],
+                "occurred_on": "2026-10-20",
+            },
+        ),
+        (
+            "serve_listing_notice",
+            "civil_affairs",
+            lambda s: {"listing_id": s["listings"][-1], "occurred_on": "2026-11-02"},
+        ),
+        (
+            "file_listing_objection",
+            "civil_affairs",
+            lambda s: {"listing_id": s["listings"][-1], "occurred_on": "2026-11-03"},
+        ),
+        (
+            "decide_listing_objection",
+            "civil_affairs",
+            lambda s: {
+                "listing_id": s["listings"][-1],
+                "decision": "rejected",
+                "measures": ["key_supervision"],
+                "occurred_on": "2026-11-10",
+            },
+        ),
+        (
+            "record_penalty_decision",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC2,
+                "authority_kind": "civil_affairs",
+                "conduct": "obstructing_inspection",
+                "evidence": [],
+                "occurred_on": "2026-10-16",
+            },
+        ),
+        (
+            "propose_listing",
+            "civil_affairs",
+            lambda s: {
+                "uscc": USCC2,
+                "criterion": "obstructing_inspection",
+                "list_kind": "key_attention",
+                "penalty_decision_no": s["decisions"][-1],
+                "evidence": [],
+                "occurred_on": "2026-10-21",
+            },
+        ),
+        (
+            "remove_listing",
+            "civil_affairs",
+            lambda s: {"listing_id": s["listings"][-1], "reason": "withdrawn", "occurred_on": "2026-10-22"},
+        ),
+        (
+            "revoke_penalty_decision",
+            "civil_affairs",
+            lambda s: {"decision_no": s["decisions"][-1], "occurred_on": "2026-10-23"},
+        ),
         ("close_facility", "civil_affairs", lambda s: {"uscc": USCC2, "occurred_on": "2026-11-20"}),
     ]
 
@@ -336,6 +577,7 @@ def find(values: dict[str, Seeded], where: str, data: Any, key: str = "") -> Ite
                 yield Hit(where, key, values[token])
 
 
+DUE_NOTE = re.compile(r'"\w*due_note"\s*:\s*"(?:[^"\\]|\\.)*"')
 TOKEN = re.compile(r"QZ\d{4}Q|1390\d{7}|1405021980\d{7}[\dX]")
 
 
@@ -344,13 +586,21 @@ def text_hits(values: dict[str, Seeded], where: str, text: str) -> list[Hit]:
 
 
 def public_endpoints(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    return [(path, op) for path, ops in doc["paths"].items() for method, op in ops.items()
-            if method == "get" and not op.get("security")]
+    return [
+        (path, op)
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if method == "get" and not op.get("security")
+    ]
 
 
 def expand(path: str, op: dict[str, Any], state: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every (url, query) to read for one public GET: each facility, list, `as_of`."""
-    choices = {"uscc": [USCC1, USCC2], "campaign_id": [state["campaign"]], "name": ["blacklist", "joint-punishment"]}
+    choices = {
+        "uscc": [USCC1, USCC2],
+        "campaign_id": [state["campaign"]],
+        "name": ["blacklist", "joint-punishment"],
+    }
     urls = [path]
     for name in re.findall(r"{(\w+)}", path):
         urls = [u.replace(f"{{{name}}}", v) for u in urls for v in choices[name]]
@@ -384,12 +634,18 @@ def raw_store_rows(pg_url: str) -> Iterator[tuple[str, str]]:
     """Every row of every table (event store and views), bytes decoded as UTF-8."""
     url = make_url(pg_url).set(drivername="postgresql")
     with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+        ]
         for table in tables:
             for row in conn.execute(f'SELECT * FROM "{table}"'):
-                cells = [bytes(c).decode("utf-8", "replace") if isinstance(c, bytes | memoryview) else str(c)
-                         for c in row]
+                cells = [
+                    bytes(c).decode("utf-8", "replace") if isinstance(c, bytes | memoryview) else str(c)
+                    for c in row
+                ]
                 yield table, "\x1f".join(cells)
 
 
@@ -419,7 +675,8 @@ def settle(client: Client) -> None:
 
 
 def test_no_seeded_value_reaches_a_public_output_unless_allow_listed_and_none_personal_in_clear(
-        scan_client, broker, pg_url, tmp_path, caplog):
+    scan_client, broker, pg_url, tmp_path, caplog
+):
     client = scan_client
     doc = client.get("/api/openapi.json").get_json()
     seeder = Seeder(doc)
@@ -484,7 +741,11 @@ def test_no_seeded_value_reaches_a_public_output_unless_allow_listed_and_none_pe
         for topic in topics:
             for record in read_topic(broker.bootstrap_servers, topic, quiet=1.0):
                 records += 1
-                body = to_cloudevent(record.headers, record.key, record.value).get_data() if record.value else None
+                body = (
+                    to_cloudevent(record.headers, record.key, record.value).get_data()
+                    if record.value
+                    else None
+                )
                 outputs.append(json.dumps(body, ensure_ascii=False))
                 hits.extend(find(seeder.values, f"topic {topic}", body))
                 headers = {k: v.decode("utf-8", "replace") for k, v in record.headers}
@@ -492,49 +753,66 @@ def test_no_seeded_value_reaches_a_public_output_unless_allow_listed_and_none_pe
 
     keys = allowed_keys()
     bad = [h for h in hits if h.seeded.kind != "public" or h.key not in keys]
-    assert not bad, "\n".join(f"{h.seeded.kind} {h.seeded.command}.{h.seeded.path} under {h.key!r} in {h.where}"
-                              for h in bad[:30])
+    assert not bad, "\n".join(
+        f"{h.seeded.kind} {h.seeded.command}.{h.seeded.path} under {h.key!r} in {h.where}" for h in bad[:30]
+    )
 
     # -- logs (structlog and stdlib)
     log_text = "\n".join(json.dumps(e, ensure_ascii=False, default=str) for e in logs)
     log_text += "\n".join(r.getMessage() for r in caplog.records)
-    leaked = [h for h in text_hits(seeder.values, "logs", log_text)
-              if h.seeded.kind in ("personal", "person", "free_text")]
+    leaked = [
+        h
+        for h in text_hits(seeder.values, "logs", log_text)
+        if h.seeded.kind in ("personal", "person", "free_text")
+    ]
     assert not leaked, [(h.seeded.command, h.seeded.path) for h in leaked]
 
     # -- raw stores: personal values never in clear; no absolute path of this machine in events
     at_rest: dict[str, set[str]] = defaultdict(set)
     paths_in_events: list[str] = []
+    event_tables: set[str] = set()
     var_dir = str(tmp_path)
     for table, text in raw_store_rows(pg_url):
         for h in text_hits(seeder.values, table, text):
             at_rest[h.seeded.kind].add(h.seeded.value)
             assert h.seeded.kind != "personal", f"{h.seeded.command}.{h.seeded.path} in clear in {table}"
-        if "stored_events" in table and (var_dir in text or "/work/" in text or "site-packages" in text):
-            # Only allowed exception: the calendar's fallback deadline note names the holidays file;
-            # helper `legaltime` is removing that path in supervision/policy/calendar.py (issue 11, item 5).
-            if not re.search(r"due_note|_due_note", text):
+        if table.endswith("events"):
+            event_tables.add(table)
+            # The only allowed exception: a deadline's note (`due_note`, `ack_due_note`, ...) may name
+            # the operator's holidays file when the calendar fell back to it; helper `legaltime` is
+            # removing that path in supervision/policy/calendar.py (issue 11, item 5). Drop it when merged.
+            without_notes = DUE_NOTE.sub("", text)
+            if any(p in without_notes for p in (var_dir, "/work/", "/home/", "site-packages")):
                 paths_in_events.append(table)
+    assert event_tables, "the event store was not among the scanned tables"
     assert not paths_in_events
 
     # -- the scan can see: what must be found is found
     public_text = "\n".join(outputs)
     by_field = {(v.command, v.path): v.value for v in seeder.values.values()}
-    for must_show in [("register_facility", "name"), ("record_fire_finding", "location"),
-                      ("record_fire_finding", "public_summary"), ("close_facility", "public_summary")]:
+    for must_show in [
+        ("register_facility", "name"),
+        ("record_fire_finding", "location"),
+        ("record_fire_finding", "public_summary"),
+        ("close_facility", "public_summary"),
+    ]:
         assert by_field[must_show] in public_text, must_show
-    for person in [("change_facility_profile", "legal_representative"),
-                   ("change_facility_profile", "person_in_charge")]:
+    for person in [
+        ("change_facility_profile", "legal_representative"),
+        ("change_facility_profile", "person_in_charge"),
+    ]:
         assert mask_person(by_field[person]) in public_text, person
     free_texts = {v.value for v in seeder.values.values() if v.kind == "free_text"}
     assert free_texts and free_texts <= at_rest["free_text"] | {
-        v.value for v in seeder.values.values() if v.command == "reveal_complainant_identity"}, (
-        "the scan must find free texts in the event store (bytes decoded)")
+        v.value for v in seeder.values.values() if v.command == "reveal_complainant_identity"
+    }, "the scan must find free texts in the event store (bytes decoded)"
 
     figures = {
         "fields_seeded": len(seeder.values),
-        "by_kind": {k: sum(1 for v in seeder.values.values() if v.kind == k)
-                    for k in ("personal", "person", "pseudonym", "free_text", "public")},
+        "by_kind": {
+            k: sum(1 for v in seeder.values.values() if v.kind == k)
+            for k in ("personal", "person", "pseudonym", "free_text", "public")
+        },
         "commands_run": len(run),
         "public_endpoints": len(endpoints),
         "public_requests": requests,
