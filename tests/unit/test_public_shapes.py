@@ -114,3 +114,9 @@ def test_an_event_type_without_a_shape_publishes_no_data():
 def test_persons_are_masked_one_way_everywhere():
     assert mask_name is not None and mask_name("张三丰") == mask_person("张三丰") == "张**"
     assert mask_person("王") == "王*" and mask_person("") == "" and mask_person(None) == ""
+
+
+def test_docs_public_shapes_is_the_allow_list_of_the_code():
+    from supervision.public.doc import DOC, render
+
+    assert DOC.read_text(encoding="utf-8") == render(), "run: python -m supervision.public.doc"
