@@ -736,6 +736,26 @@ def test_no_seeded_value_reaches_a_public_output_unless_allow_listed_and_none_pe
                     assert status in (200, 404), (where, status, body)
                     outputs.append(json.dumps(body, ensure_ascii=False))
                     hits.extend(find(seeder.values, where, body))
+        # every other GET in the document really is closed to an anonymous caller
+        closed = 0
+        refs = {
+            "uscc": USCC1,
+            "campaign_id": state["campaign"],
+            "name": "joint-punishment",
+            "complaint_id": state["complaint"],
+            "case_id": state["case"],
+            "listing_id": state["listings"][-1],
+            "decision_no": state["decisions"][0],
+            "inspector_id": "MZ-A",
+        }
+        for path, ops in doc["paths"].items():
+            if "get" not in ops or not ops["get"].get("security"):
+                continue
+            url = re.sub(r"{(\w+)}", lambda m: refs[m.group(1)], path)
+            r = client.get(url, query_string={"uscc": USCC1})
+            closed += 1
+            assert r.status_code in (401, 422), (url, r.status_code)  # 422: query parsed before auth
+            hits.extend(find(seeder.values, f"anonymous GET {url}", r.get_json()))
         # -- public topics
         records = 0
         for topic in topics:
@@ -816,6 +836,7 @@ def test_no_seeded_value_reaches_a_public_output_unless_allow_listed_and_none_pe
         "commands_run": len(run),
         "public_endpoints": len(endpoints),
         "public_requests": requests,
+        "closed_endpoints_checked": closed,
         "topics": len(topics),
         "records": records,
         "allowed_public_hits": len(hits),
