@@ -43,6 +43,14 @@ whatever the row or event holds.
   matchable by the facility and regulators without our keys.
 - **Resident ID numbers** are checked for structure, birth date and check character (GB 11643), not the
   birth place as of the birth year (`supervision/domain/resident_id.py`).
+- The `complaints-summary` topic body is itself an explicit list (`ComplaintSummaryBody` in
+  `consumers/topics.py`, `unknown = raise`): category, channel, outcome, dates, counts.
+
+How it is checked: `tests/e2e/test_privacy_scan.py` seeds a distinct value into every string field of
+every command in the OpenAPI document, runs the relay, and scans every public endpoint (every page,
+several `as_of` dates), every public topic, the logs and the raw stores (event store and views); a value
+may appear in public only from a field that may be public and under a key listed here, and sealed
+personal values never appear in clear anywhere.
 """
 
 
