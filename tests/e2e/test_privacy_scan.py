@@ -844,3 +844,30 @@ def test_no_seeded_value_reaches_a_public_output_unless_allow_listed_and_none_pe
     }
     print("privacy scan figures:", json.dumps(figures))
     assert records > 0 and requests > 0
+
+
+def test_a_phone_number_as_resident_ref_is_422_saying_why_and_nothing_is_stored(pg_client):
+    """`resident_ref` is pseudonymous: `139-8765-4321` is refused over HTTP, the reason named."""
+    client = pg_client
+    code = with_check_character("91350100M00010010")
+    body = {
+        "uscc": code,
+        "name": "福州夕阳红养老院",
+        "address": "鼓楼区1号",
+        "region_code": "350102",
+        "ownership": "private",
+        "profit_status": "non_profit",
+        "total_beds": 10,
+        "nursing_beds": 5,
+        "occurred_on": "2025-01-06",
+    }
+    assert client.post("/api/v1/facilities", body).status_code == 201
+    before = client.container.app.recorder.max_notification_id()
+    r = client.post(
+        f"/api/v1/prepaid/{code}/receipts",
+        {"kind": "deposit", "resident_ref": "139-8765-4321", "amount_fen": 100, "monthly_bed_fee_fen": 100},
+    )
+    assert r.status_code == 422
+    assert "mobile phone" in r.json["fields"]["resident_ref"][0]
+    assert "139-8765-4321" not in r.get_data(as_text=True)
+    assert client.container.app.recorder.max_notification_id() == before
