@@ -111,12 +111,6 @@ class ComplaintSummaryArgs(Schema):
     uscc = Uscc(required=True)
 
 
-class PublicComplaintSummarySchema(Schema):
-    uscc = fields.String()
-    concluded = fields.Integer()
-    by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
-    by_outcome = fields.Dict(keys=fields.String(), values=fields.Integer())
-
 
 def _regulator() -> None:
     require_role(READ_ROLES, "read complaints")

@@ -28,15 +28,6 @@ blp = Blueprint("prepaid", __name__, url_prefix="/api/v1/prepaid",
 REGULATORS = (CIVIL_AFFAIRS, MARKET, ADMIN)
 
 
-class KindBalanceSchema(Schema):
-    kind = fields.String(metadata={"enum": list(KINDS)})
-    received_fen = fields.Integer()
-    refunded_fen = fields.Integer()
-    held_fen = fields.Integer()
-    custodied_fen = fields.Integer()
-    uncustodied_fen = fields.Integer()
-    custody_coverage_percent = fields.Float(allow_none=True)
-
 
 class PublicViolationSchema(Schema):
     rule_id = fields.String()
@@ -49,22 +40,6 @@ class PublicViolationSchema(Schema):
     occurred_on = fields.Date()
     legal_basis = fields.String()
 
-
-class PublicSignalSchema(Schema):
-    signal = fields.String()
-    rule_id = fields.String()
-    raised_on = fields.Date()
-
-
-class LedgerSummarySchema(Schema):
-    uscc = fields.String()
-    kinds = fields.List(fields.Nested(KindBalanceSchema))
-    held_fen = fields.Integer()
-    custody_coverage_percent = fields.Float(allow_none=True)
-    violations = fields.List(fields.Nested(PublicViolationSchema))
-    risk_signals = fields.List(fields.Nested(PublicSignalSchema))
-    refunds_due_open = fields.Integer()
-    refunds_overdue = fields.Integer()
 
 
 class ResidentBalanceSchema(Schema):

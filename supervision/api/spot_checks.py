@@ -105,40 +105,6 @@ class SpotCheckCampaignSchema(SpotCheckCampaignSummarySchema):
     inspections = fields.List(fields.Nested(SpotCheckInspectionSchema))
 
 
-class SpotCheckVerificationSchema(Schema):
-    campaign_id = fields.String()
-    algorithm = fields.String()
-    seed = fields.String()
-    drawn_on = fields.Date()
-    directory_size = fields.Integer()
-    pool_size = fields.Integer()
-    facility_count = fields.Integer()
-    verified = fields.Boolean()
-    differences = fields.List(fields.String())
-
-
-class SpotCheckPublicResultSchema(Schema):
-    campaign_id = fields.String()
-    campaign_name = fields.String()
-    kind = fields.String()
-    agencies = fields.List(fields.String())
-    uscc = fields.String()
-    facility_name = fields.String(allow_none=True)
-    conclusion = fields.String()
-    conclusion_label = fields.String()
-    items = fields.List(fields.Dict())
-    completed_on = fields.Date()
-    published_on = fields.Date()
-    channel = fields.String()
-
-
-class SpotCheckPublicResultPageSchema(Schema):
-    items = fields.List(fields.Nested(SpotCheckPublicResultSchema))
-    page = fields.Integer()
-    page_size = fields.Integer()
-    total = fields.Integer()
-
-
 class SpotCheckInspectorQueryArgs(Schema):
     class Meta:
         unknown = "raise"

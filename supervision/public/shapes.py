@@ -201,7 +201,7 @@ class PrepaidKindPublic(PublicShape):
     held_fen = fields.Integer(metadata=why("held now, in fen"))
     custodied_fen = fields.Integer(metadata=why("in custody or covered by a risk reserve, in fen"))
     uncustodied_fen = fields.Integer(metadata=why("held but not custodied: the risk the public bears"))
-    custody_coverage_percent = fields.Raw(allow_none=True, metadata=why("custody coverage, percent"))
+    custody_coverage_percent = fields.Float(allow_none=True, metadata=why("custody coverage, percent"))
 
 
 class PrepaidViolationPublic(PublicShape):
@@ -228,7 +228,7 @@ class PrepaidSummaryPublic(PublicShape):
     uscc = fields.String(metadata=_USCC)
     kinds = fields.List(fields.Nested(PrepaidKindPublic), metadata=why("totals per kind"))
     held_fen = fields.Integer(metadata=why("total held, in fen"))
-    custody_coverage_percent = fields.Raw(allow_none=True, metadata=why("custody coverage, percent"))
+    custody_coverage_percent = fields.Float(allow_none=True, metadata=why("custody coverage, percent"))
     violations = fields.List(fields.Nested(PrepaidViolationPublic), metadata=why("cap violations"))
     risk_signals = fields.List(fields.Nested(PrepaidSignalPublic), metadata=why("active risk signals"))
     refunds_due_open = fields.Integer(metadata=why("refunds due and not yet paid (count)"))
