@@ -36,12 +36,11 @@ from consumers.envelope import (
     message,
     plain,
     rfc3339,
-    scrub,
     snake,
 )
 from consumers.topics import LIST_KINDS, Catalogue, Topic
 from projections.base import View
-from supervision.crypto import mask_name
+from supervision.public.events import GradeListItem, ListingListItem, RecordedResultPublic, public_event_data
 
 log = structlog.get_logger(__name__)
 
@@ -188,7 +187,7 @@ class EventTranslator:
                 "recorded_at": rfc3339(event.timestamp),
                 "actor": {"agency": actor.agency, "role": actor.role} if actor is not None else None,
                 "source": getattr(event, "source", None),
-                "data": scrub(data),
+                "data": public_event_data(etype, data),  # allow-list: supervision/public/events.py
             }
         return message(
             topic=self.catalogue.full(topic.name), ce_id=eid, type_=ce_type(etype), source=self.source,
@@ -232,7 +231,7 @@ class EventTranslator:
         for earlier in self.app.events.get(event.originator_id, lte=event.originator_version):
             if type(earlier).__qualname__ == "Inspection.ResultRecorded":
                 recorded = earlier
-        return scrub(self.payload(recorded)) if recorded is not None else None
+        return RecordedResultPublic.render(self.payload(recorded)) if recorded is not None else None
 
     # -- list topics -----------------------------------------------------------------------
     def _items(self, batch: Batch, topic: str, uscc: str) -> dict[str, dict[str, Any]]:
@@ -248,11 +247,11 @@ class EventTranslator:
             items = self._items(batch, "grades", uscc)
             before = dict(items)
             if etype in GRADE_SET:
-                items["official"] = {
+                items["official"] = GradeListItem.render({
                     "kind": "official", "level": event.level, "score": event.score,
                     "assessed_on": plain(event.occurred_on), "valid_until": plain(event.valid_until),
                     "assessing_body": event.assessing_body, "certificate_no": event.certificate_no,
-                }
+                })
             else:
                 items.clear()
             if items != before:
@@ -276,10 +275,9 @@ class EventTranslator:
                 items = self._items(batch, list_topic, uscc)
                 if etype in LISTED:
                     entry = {k: merged[k] for k in LISTING_FIELDS if k in merged}
-                    persons = entry.get("responsible_persons")
-                    if isinstance(persons, dict):  # masked in public (民发〔2019〕103号)
-                        entry["responsible_persons"] = {k: mask_name(str(v)) for k, v in persons.items()}
-                    items[item_key] = {**scrub(entry), "listing_id": item_key, "list_kind": kind}
+                    # allow-list, persons masked (民发〔2019〕103号): supervision/public/events.py
+                    entry.update(listing_id=item_key, list_kind=kind)
+                    items[item_key] = ListingListItem.render(entry)
                     changes.append((list_topic, uscc))
                 elif item_key in items:
                     del items[item_key]

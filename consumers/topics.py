@@ -22,7 +22,8 @@ PARTITIONS = 4
 
 # -- body schemas ------------------------------------------------------------------------------
 class DomainEventBody(BodySchema):
-    """A fact from the event store, with its provenance; `data` is the event's public fields."""
+    """A fact from the event store, with its provenance; `data` is the event's public fields only: its
+    allow-list shape in `supervision/public/events.py` (no free text, no residents, persons masked)."""
 
     event_id = fields.String(required=True, metadata={"description": "= ce_id: aggregate id:version"})
     event_type = fields.String(required=True, metadata={"description": "e.g. Facility.Registered"})
@@ -33,7 +34,8 @@ class DomainEventBody(BodySchema):
     recorded_at = fields.String(required=True, metadata={"description": "RFC 3339 UTC, = ce_time"})
     actor = fields.Nested(ActorBody, allow_none=True, required=True)
     source = fields.String(allow_none=True, required=True)
-    data = PublicData(required=True)
+    data = PublicData(required=True, metadata={
+        "description": "the event's allow-listed public fields (docs/public-shapes.md); {} when none"})
 
 
 class ComplaintSummaryBody(BodySchema):
@@ -153,7 +155,8 @@ _EXAMPLES: dict[str, dict[str, Any] | None] = {
         "publish_due_on": "2026-03-30"}}, "MZJ-350102", "civil_affairs"),
     "fire-safety": _fact("FireSafetyCase.HazardFound", {
         "finding_no": "XF-2026-0012", "category": "evacuation", "location": "2号楼疏散通道", "major": True,
-        "major_criterion": "GB 35181-2017 6.3", "origin": "fire_authority"}, "XFJY-350102", "fire"),
+        "major_criterion": "GB 35181-2017 6.3", "origin": "fire_authority",
+        "public_summary": "2号楼疏散通道堵塞，已责令限期整改"}, "XFJY-350102", "fire"),
     "prepaid-fees": _fact("PrepaidLedger.CapExceeded", {
         "receipt_no": "R-2026-031", "kind": "deposit", "rule_id": "CN-deposit-12x-bed-fee",
         "rule_version": "prepaid-caps-2024.1", "measure": "bed_fee_multiple", "unit": "fen",
@@ -201,7 +204,7 @@ TOPICS: tuple[Topic, ...] = (
           aggregates=("FireSafetyCase",)),
     Topic("prepaid-fees", DOMAIN,
           "预收费用: receipts, refunds, custody deposits, cap violations and fund-raising risk signals "
-          "(resident references removed).", DomainEventBody, "USCC", _DOMAIN_RETENTION,
+          "(allow-listed: no resident references, no free text).", DomainEventBody, "USCC", _DOMAIN_RETENTION,
           aggregates=("PrepaidLedger",)),
     Topic("complaints-summary", DOMAIN,
           "Complaints reduced to category, channel, outcome and dates: no text, no complainant.",

@@ -12,6 +12,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from supervision.public.persons import mask_person
+
 
 class SealError(Exception):
     """A sealed value could not be opened with any configured key."""
@@ -44,7 +46,5 @@ class Sealer:
 
 
 def mask_name(name: str | None) -> str:
-    """张三丰 → 张**: names of responsible persons in public outputs."""
-    if not name:
-        return ""
-    return name[0] + "*" * max(len(name) - 1, 1)
+    """张三丰 → 张**: names of responsible persons in public outputs (the one rule: `mask_person`)."""
+    return mask_person(name)

@@ -133,10 +133,12 @@ class FacilityCommands(SupervisionBase):
         return self.accepted(facility, nid, uscc=facility.uscc)
 
     def close_facility(
-        self, ctx: Context, *, uscc: str, reason: str, occurred_on: date | None = None
+        self, ctx: Context, *, uscc: str, reason: str, occurred_on: date | None = None,
+        public_summary: str | None = None,
     ) -> Accepted:
         when = self.check_occurred_on(occurred_on)
         facility = self.get_facility(uscc)
-        facility.close(reason=reason, occurred_on=when, actor=ctx.actor, source=ctx.source)
+        facility.close(reason=reason, occurred_on=when, actor=ctx.actor, source=ctx.source,
+                       public_summary=public_summary)
         nid = self._save(facility, what=f"facility {facility.uscc}")
         return self.accepted(facility, nid, uscc=facility.uscc)

@@ -19,6 +19,7 @@ from supervision.commands import complaints as cmd
 from supervision.commands.fields import Uscc
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES, STATUSES, ComplaintNotFound
 from supervision.domain.errors import FacilityNotFound
+from supervision.public.shapes import ComplaintSummaryPublic
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1", description="投诉举报 complaints")
 
@@ -109,12 +110,6 @@ class ComplaintSummaryArgs(Schema):
 
     uscc = Uscc(required=True)
 
-
-class PublicComplaintSummarySchema(Schema):
-    uscc = fields.String()
-    concluded = fields.Integer()
-    by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
-    by_outcome = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
 def _regulator() -> None:
@@ -219,7 +214,7 @@ def reveal_identity(complaint_id: str) -> dict[str, Any]:
 
 @blp.route("/public/complaint-summary")
 @blp.arguments(ComplaintSummaryArgs, location="query", as_kwargs=True)
-@blp.response(200, PublicComplaintSummarySchema)
+@blp.response(200, ComplaintSummaryPublic)
 def public_summary(uscc: str) -> dict[str, Any]:
     """Public: counts of concluded complaints about a facility by category and outcome."""
     root = services()

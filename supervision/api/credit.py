@@ -20,6 +20,13 @@ from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.listing import ListingNotFound
 from supervision.domain.penalty import PenaltyDecisionNotFound
 from supervision.domain.uscc import validate_uscc
+from supervision.public.shapes import (
+    BlacklistEntryPublic,
+    CreditListPublic,
+    GradeAsOfPublic,
+    GradeListPublic,
+    ListEntryPublic,
+)
 
 blp = Blueprint("credit", __name__, url_prefix="/api/v1",
                 description="信用监管: grades, rating, credit lists")
@@ -184,7 +191,7 @@ def facility_rating(uscc: str, as_of: date | None, region_code: str) -> dict[str
 
 @blp.route("/facilities/<string:uscc>/grade")
 @blp.arguments(AsOfArgs, location="query", as_kwargs=True)
-@blp.response(200)
+@blp.response(200, GradeAsOfPublic)
 def facility_grade(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     """Official grade as of a date, with earlier assessments (public: grades are published)."""
     code = _facility(uscc)["uscc"]
@@ -267,7 +274,7 @@ for _step in _STEPS:
 # -- public ------------------------------------------------------------------------------------
 @public_blp.route("/credit/<string:name>")
 @public_blp.arguments(AsOfArgs, location="query", as_kwargs=True)
-@public_blp.response(200)
+@public_blp.response(200, CreditListPublic)
 def public_list(name: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     """信用公示: the blacklist / joint-punishment list in force (responsible persons masked)."""
     from projections.credit_lists import JOINT_PUNISHMENT, CreditListsView
@@ -277,19 +284,18 @@ def public_list(name: str, as_of: date | None, region_code: str) -> dict[str, An
     day = _as_of(as_of)
     view = _view("credit_lists")
     if name == "blacklist":
-        items = [{k: v for k, v in row.items() if k != "listing_ids"}
-                 for row in view.blacklist(day, region_code)]
+        items = BlacklistEntryPublic.render_many(view.blacklist(day, region_code))
     else:
-        items = [CreditListsView.public_entry(r) for r in view.in_force(JOINT_PUNISHMENT, day, region_code)]
+        items = ListEntryPublic.render_many(
+            CreditListsView.public_entry(r) for r in view.in_force(JOINT_PUNISHMENT, day, region_code))
     return {"list": name, "as_of": day, "total": len(items), "items": items}
 
 
 @public_blp.route("/grades")
 @public_blp.arguments(GradeArgs, location="query", as_kwargs=True)
-@public_blp.response(200)
+@public_blp.response(200, GradeListPublic)
 def public_grades(as_of: date | None, region_code: str, status: str | None) -> dict[str, Any]:
     """Published official grades as of a date."""
     day = _as_of(as_of)
-    items = [{k: v for k, v in r.items() if k != "event_ref"}
-             for r in _view("grades").graded(day, region_code, status)]
+    items = _view("grades").graded(day, region_code, status)
     return {"as_of": day, "total": len(items), "items": items}

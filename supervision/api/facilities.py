@@ -10,15 +10,14 @@ from flask_smorest import Blueprint
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import (
     AcceptedSchema,
-    FacilityPageSchema,
     FacilityQueryArgs,
-    FacilitySchema,
     TimelineEntrySchema,
 )
 from supervision.api.security import require_role
 from supervision.commands import facilities as cmd
 from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.uscc import validate_uscc
+from supervision.public.shapes import FacilityPagePublic, FacilityPublic
 from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET
 
 HISTORY_ROLES = (CIVIL_AFFAIRS, FIRE, MARKET)
@@ -35,7 +34,7 @@ def _uscc(value: str) -> str:
 
 @blp.route("")
 @blp.arguments(FacilityQueryArgs, location="query", as_kwargs=True)
-@blp.response(200, FacilityPageSchema)
+@blp.response(200, FacilityPagePublic)
 def list_facilities(**query: Any) -> dict[str, Any]:
     """List and filter facilities (public)."""
     from projections.facility_list import FacilityQuery
@@ -53,7 +52,7 @@ def register() -> dict[str, Any]:
 
 
 @blp.route("/<string:uscc>")
-@blp.response(200, FacilitySchema)
+@blp.response(200, FacilityPublic)
 def show(uscc: str) -> dict[str, Any]:
     """One facility's current registry entry (public)."""
     code = _uscc(uscc)

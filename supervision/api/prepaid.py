@@ -18,6 +18,7 @@ from supervision.commands import prepaid as cmd
 from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.prepaid import KINDS
 from supervision.domain.uscc import validate_uscc
+from supervision.public.shapes import PrepaidSummaryPublic
 from supervision.roles import ADMIN, CIVIL_AFFAIRS, MARKET
 
 blp = Blueprint("prepaid", __name__, url_prefix="/api/v1/prepaid",
@@ -26,15 +27,6 @@ blp = Blueprint("prepaid", __name__, url_prefix="/api/v1/prepaid",
 #: who may see resident references and the regulators' lists
 REGULATORS = (CIVIL_AFFAIRS, MARKET, ADMIN)
 
-
-class KindBalanceSchema(Schema):
-    kind = fields.String(metadata={"enum": list(KINDS)})
-    received_fen = fields.Integer()
-    refunded_fen = fields.Integer()
-    held_fen = fields.Integer()
-    custodied_fen = fields.Integer()
-    uncustodied_fen = fields.Integer()
-    custody_coverage_percent = fields.Float(allow_none=True)
 
 
 class PublicViolationSchema(Schema):
@@ -48,22 +40,6 @@ class PublicViolationSchema(Schema):
     occurred_on = fields.Date()
     legal_basis = fields.String()
 
-
-class PublicSignalSchema(Schema):
-    signal = fields.String()
-    rule_id = fields.String()
-    raised_on = fields.Date()
-
-
-class LedgerSummarySchema(Schema):
-    uscc = fields.String()
-    kinds = fields.List(fields.Nested(KindBalanceSchema))
-    held_fen = fields.Integer()
-    custody_coverage_percent = fields.Float(allow_none=True)
-    violations = fields.List(fields.Nested(PublicViolationSchema))
-    risk_signals = fields.List(fields.Nested(PublicSignalSchema))
-    refunds_due_open = fields.Integer()
-    refunds_overdue = fields.Integer()
 
 
 class ResidentBalanceSchema(Schema):
@@ -159,7 +135,7 @@ def risk_signals(uscc: str | None = None, active: bool | None = None) -> list[di
 
 
 @blp.route("/<string:uscc>")
-@blp.response(200, LedgerSummarySchema)
+@blp.response(200, PrepaidSummaryPublic)
 def summary(uscc: str) -> dict[str, Any]:
     """A facility's prepaid-fee balances, custody coverage, violations and signals (public)."""
     return services().view("prepaid").summary(_known(uscc))

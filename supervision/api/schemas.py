@@ -24,39 +24,6 @@ class AcceptedSchema(Schema):
     data = fields.Dict()
 
 
-class FacilitySchema(Schema):
-    uscc = fields.String()
-    facility_id = fields.String()
-    name = fields.String()
-    address = fields.String()
-    region_code = fields.String()
-    ownership = fields.String()
-    profit_status = fields.String()
-    total_beds = fields.Integer()
-    nursing_beds = fields.Integer()
-    legal_representative = fields.String()
-    person_in_charge = fields.String()
-    opened_on = fields.Date(allow_none=True)
-    registered_on = fields.Date()
-    status = fields.String()
-    closed_on = fields.Date(allow_none=True)
-    close_reason = fields.String(allow_none=True)
-    grade_level = fields.Integer(allow_none=True)
-    grade_score = fields.Integer(allow_none=True)
-    grade_assessed_on = fields.Date(allow_none=True)
-    grade_valid_until = fields.Date(allow_none=True)
-    grade_assessing_body = fields.String(allow_none=True)
-    version = fields.Integer()
-    updated_at = fields.DateTime()
-
-
-class FacilityPageSchema(Schema):
-    items = fields.List(fields.Nested(FacilitySchema))
-    page = fields.Integer()
-    page_size = fields.Integer()
-    total = fields.Integer()
-
-
 class FacilityQueryArgs(Schema):
     class Meta:
         unknown = "raise"

@@ -16,6 +16,7 @@ from supervision.domain.errors import InvalidValue
 from supervision.domain.inspector import InspectorNotFound, check_inspector_id
 from supervision.domain.spot_check import CampaignNotFound, InspectionNotFound
 from supervision.domain.uscc import validate_uscc
+from supervision.public.shapes import DrawVerificationPublic, SpotCheckResultPagePublic
 from supervision.spot_checks import campaign_key
 
 blp = Blueprint("spot_checks", __name__, url_prefix="/api/v1", description="双随机、一公开 spot checks")
@@ -102,40 +103,6 @@ class SpotCheckCampaignSummarySchema(Schema):
 
 class SpotCheckCampaignSchema(SpotCheckCampaignSummarySchema):
     inspections = fields.List(fields.Nested(SpotCheckInspectionSchema))
-
-
-class SpotCheckVerificationSchema(Schema):
-    campaign_id = fields.String()
-    algorithm = fields.String()
-    seed = fields.String()
-    drawn_on = fields.Date()
-    directory_size = fields.Integer()
-    pool_size = fields.Integer()
-    facility_count = fields.Integer()
-    verified = fields.Boolean()
-    differences = fields.List(fields.String())
-
-
-class SpotCheckPublicResultSchema(Schema):
-    campaign_id = fields.String()
-    campaign_name = fields.String()
-    kind = fields.String()
-    agencies = fields.List(fields.String())
-    uscc = fields.String()
-    facility_name = fields.String(allow_none=True)
-    conclusion = fields.String()
-    conclusion_label = fields.String()
-    items = fields.List(fields.Dict())
-    completed_on = fields.Date()
-    published_on = fields.Date()
-    channel = fields.String()
-
-
-class SpotCheckPublicResultPageSchema(Schema):
-    items = fields.List(fields.Nested(SpotCheckPublicResultSchema))
-    page = fields.Integer()
-    page_size = fields.Integer()
-    total = fields.Integer()
 
 
 class SpotCheckInspectorQueryArgs(Schema):
@@ -240,7 +207,7 @@ def draw(campaign_id: str) -> dict[str, Any]:
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>/verify")
-@blp.response(200, SpotCheckVerificationSchema)
+@blp.response(200, DrawVerificationPublic)
 def verify(campaign_id: str) -> dict[str, Any]:
     """Re-run the draw on the inputs recorded in its event and compare (public: anyone may check)."""
     return services().app.verify_spot_check_draw(campaign_key(campaign_id))
@@ -299,7 +266,7 @@ def publication_overdue(campaign_id: str, uscc: str) -> dict[str, Any]:
 # -- public --------------------------------------------------------------------------------
 @blp.route("/public/spot-check-results")
 @blp.arguments(SpotCheckPublicResultArgs, location="query", as_kwargs=True)
-@blp.response(200, SpotCheckPublicResultPageSchema)
+@blp.response(200, SpotCheckResultPagePublic)
 def public_results(
     page: int, page_size: int, uscc: str | None = None, campaign_id: Any = None
 ) -> dict[str, Any]:

@@ -5,29 +5,15 @@ Error messages never quote the value they reject: a 422 about an ID number must 
 
 from __future__ import annotations
 
-from typing import Any
-
-from marshmallow import Schema, ValidationError, fields, validate
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
+from marshmallow import Schema, fields, validate
 
 from supervision.commands.fields import CommandSchema, CommandSpec, Uscc
+from supervision.commands.personal import ResidentIdNumber
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES
 from supervision.roles import ADMIN, CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
 
 #: agencies' staff who handle complaints and may read them (summaries, never identities)
 READ_ROLES = (CIVIL_AFFAIRS, FIRE, MARKET, ADMIN)
-
-
-class ResidentIdNumber(fields.String):
-    """居民身份证号码 (GB 11643): 18 characters, valid birth date and check character."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        raw = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return str(ric.validate(raw))
-        except StdnumError:
-            raise ValidationError("is not a valid resident identity card number (GB 11643)") from None
 
 
 class ComplainantSchema(Schema):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supervision.commands.fields import CommandSchema, CommandSpec, RegionCode, StrictInt, Uscc
+from supervision.commands.personal import ResidentIdNumber
+from supervision.commands.publication import PublicSummary
 from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES
 from supervision.roles import CIVIL_AFFAIRS
 
@@ -15,7 +17,7 @@ class PersonalSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    legal_representative_id_number = fields.String(validate=validate.Length(max=18))
+    legal_representative_id_number = ResidentIdNumber()
     contact_phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
 
 
@@ -64,7 +66,9 @@ class AssessFacilityGrade(CommandSchema):
 
 class CloseFacility(CommandSchema):
     uscc = Uscc(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "internal: never public"})
+    public_summary = PublicSummary("the exit as the public registry may state it")
 
 
 COMMANDS = (

@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from supervision.commands.fields import CommandSchema, CommandSpec, Uscc
+from supervision.commands.publication import PublicSummary
 from supervision.domain.fire_safety import CATEGORIES, ORIGINS, REPORTERS
 from supervision.roles import CIVIL_AFFAIRS, FIRE, SYSTEM
 
@@ -34,8 +35,10 @@ class RecordFireFinding(CommandSchema):
     finding_no = fields.String(required=True, validate=_NO,
                                metadata={"description": "the fire authority's number of the finding"})
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    location = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    description = fields.String(load_default="", validate=_TEXT)
+    location = fields.String(required=True, validate=validate.Length(min=1, max=300), metadata={
+        "description": "where on the premises (building, floor): published; no names", "x-published": True})
+    description = fields.String(load_default="", validate=_TEXT, metadata={"description": "internal only"})
+    public_summary = PublicSummary("the hazard as the public may read it")
     major = fields.Boolean(load_default=False, metadata={"description": "重大火灾隐患"})
     major_criterion = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
         "description": 'the GB 35181-2017 clause, e.g. "GB 35181-2017 6.3" (required when major)'})

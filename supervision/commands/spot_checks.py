@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supervision.commands.fields import CommandSchema, CommandSpec, RegionCode, StrictInt, Uscc
+from supervision.commands.personal import ResidentIdNumber
 from supervision.domain.facility import OWNERSHIPS
 from supervision.domain.spot_check import CAMPAIGN_KINDS, CONCLUSIONS, ITEM_RESULTS, SEVERITIES
 from supervision.policy.sampling import LEVELS
@@ -20,7 +21,7 @@ class InspectorPersonalSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    id_number = fields.String(validate=validate.Regexp(r"^\d{17}[\dXx]$", error="18-character ID number"))
+    id_number = ResidentIdNumber()
     phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
 
 

@@ -214,7 +214,8 @@ class Facility(Aggregate):
             "certificate_no": certificate_no,
         }
 
-    def close(self, *, reason: str, occurred_on: date, actor: Actor, source: str) -> None:
+    def close(self, *, reason: str, occurred_on: date, actor: Actor, source: str,
+              public_summary: str | None = None) -> None:
         """退出: the facility leaves the inspection directory; its history and listings stay."""
         if self.is_closed:
             raise Conflict(f"facility {self.uscc} already exited on {self.closed_on}")
@@ -222,9 +223,11 @@ class Facility(Aggregate):
             raise InvalidValue("occurred_on", "exit cannot precede registration")
         if not reason.strip():
             raise InvalidValue("reason", "must not be blank")
-        self._closed(uscc=self.uscc, reason=reason, occurred_on=occurred_on, actor=actor, source=source)
+        self._closed(uscc=self.uscc, reason=reason, occurred_on=occurred_on, actor=actor, source=source,
+                     public_summary=public_summary)
 
     @event("Closed")
-    def _closed(self, uscc: str, reason: str, occurred_on: date, actor: Actor, source: str) -> None:
+    def _closed(self, uscc: str, reason: str, occurred_on: date, actor: Actor, source: str,
+                public_summary: str | None = None) -> None:
         self.closed_on = occurred_on
         self.close_reason = reason

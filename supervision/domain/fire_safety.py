@@ -74,6 +74,7 @@ class FireSafetyCase(Aggregate):
         occurred_on: date,
         actor: Actor,
         source: str,
+        public_summary: str | None = None,
     ) -> FireSafetyCase:
         if not finding_no.strip():
             raise InvalidValue("finding_no", "must not be blank")
@@ -97,6 +98,7 @@ class FireSafetyCase(Aggregate):
             category=category,
             location=location.strip(),
             description=description,
+            public_summary=public_summary,
             major=major,
             major_criterion=major_criterion if major else None,
             origin=origin,
@@ -122,6 +124,7 @@ class FireSafetyCase(Aggregate):
         occurred_on: date,
         actor: Actor,
         source: str,
+        public_summary: str | None = None,
     ) -> None:
         self.uscc = uscc
         self.finding_no = finding_no

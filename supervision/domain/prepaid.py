@@ -15,9 +15,9 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-from stdnum.cn import ric
 
 from supervision.domain.errors import Conflict, InvalidValue, NotFound
+from supervision.domain.pseudonym import check_pseudonymous
 from supervision.domain.values import Actor, deterministic_id, fen
 
 KINDS = ("deposit", "service_fee", "membership_fee")  # 押金, 预收服务费, 会员费
@@ -25,7 +25,6 @@ CUSTODY_ARRANGEMENTS = ("bank_custody", "risk_reserve")  # 商业银行第三方
 RISK_SIGNALS = ("uncustodied_balance", "refunds_overdue", "receipts_outpace_residents")
 
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def ledger_id(uscc: str) -> UUID:
@@ -33,14 +32,13 @@ def ledger_id(uscc: str) -> UUID:
 
 
 def resident_ref(value: object, field: str = "resident_ref") -> str:
-    """A pseudonymous resident reference; ID numbers and phone numbers are personal data, refused."""
-    if not isinstance(value, str) or not _REF.match(value.strip()):
+    """A pseudonymous resident reference; phone numbers, ID numbers and names are personal data, refused
+    with the reason (supervision/domain/pseudonym.py)."""
+    if not isinstance(value, str):
+        raise InvalidValue(field, "must be a string (a pseudonymous reference)")
+    ref = check_pseudonymous(value.strip(), field)
+    if not _REF.match(ref):
         raise InvalidValue(field, "must be 1–64 letters, digits or . _ : - (a pseudonymous reference)")
-    ref = value.strip()
-    if ric.is_valid(ref):
-        raise InvalidValue(field, "looks like an ID number (居民身份证号); use a pseudonymous reference")
-    if _MOBILE.match(ref):
-        raise InvalidValue(field, "looks like a mobile phone number; use a pseudonymous reference")
     return ref
 
 

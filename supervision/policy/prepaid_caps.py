@@ -110,7 +110,8 @@ def _limit_and_actual(cap: Cap, receipt: CapInput) -> tuple[int, int]:
     return cap.limit * base, receipt.balance_after_fen
 
 
-NATIONAL = "民发〔2024〕19号 (养老机构预收费监管; title to be confirmed against the published text)"
+#: 民政部等7部门, 2024; the seeds cite it as the national 预收费 rules (seeds 001, 003: 预付费管理办法)
+NATIONAL = "民发〔2024〕19号《关于加强养老机构预收费监管的指导意见》"
 
 PREPAID_CAPS = CapPolicy(
     id="prepaid-caps",
