@@ -7,12 +7,18 @@ cd "$(dirname "$0")"
 
 PY=${PYTHON:-python3}
 
+step() { printf '==> %s\n' "$*" >&2; }
+
 setup() {
+  local started=$SECONDS
   if [ ! -x .venv/bin/python ]; then
+    step "creating .venv (first run: installing takes a minute or two)"
     "$PY" -m venv .venv
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   fi
-  .venv/bin/python -m pip install -qq --disable-pip-version-check --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -qq --disable-pip-version-check -e '.[dev]'
+  step "installing eldercare-supervision and its dependencies into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --progress-bar on -e '.[dev]'
+  step "installed in $((SECONDS - started)) s"
 }
 
 ensure_postgres() {
@@ -28,12 +34,15 @@ shift || true
 case "$cmd" in
   demo)
     setup
+    step "starting the demo (SQLite in ./var, a local broker, a sample city)"
     exec .venv/bin/eldercare demo "$@"
     ;;
   test)
     setup
     ensure_postgres
+    step "ruff"
     .venv/bin/ruff check .
+    step "pytest (SQLite, PostgreSQL, the real broker)"
     set +e
     .venv/bin/python -m pytest "$@"
     rc=$?
