@@ -44,7 +44,7 @@ def test_the_environment_wins_over_any_file(tmp_path: Path) -> None:
 def test_a_malformed_file_or_a_named_missing_file_is_an_error_naming_it(tmp_path: Path) -> None:
     bad = tmp_path / "eldercare.toml"
     bad.write_text("DATABASE_URL = [1, 2]\n")
-    with pytest.raises(SettingsError, match="eldercare.toml"):
+    with pytest.raises(SettingsError, match=r"eldercare\.toml"):
         Settings.from_env({}, cwd=tmp_path)
     with pytest.raises(SettingsError, match="ELDERCARE_CONFIG"):
         Settings.from_env({"ELDERCARE_CONFIG": str(tmp_path / "nope.toml")}, cwd=tmp_path)
