@@ -67,11 +67,13 @@ def test_date_option_refuses_other_forms_and_takes_full_width_digits() -> None:
 
 
 def test_glossary_explains_the_terms_and_maps_list_names() -> None:
-    terms = ("临时查封", "失信被执行人", "执法检查人员名录库", "失信名单", "失信联合惩戒对象名单", "重点关注名单")
+    terms = ("临时查封", "失信被执行人", "执法检查人员名录库",
+             "失信名单", "失信联合惩戒对象名单", "重点关注名单")
     for term in terms:
         assert term in GLOSSARY
     lists_help = CliRunner().invoke(main, ["lists", "show", "--help"]).output
-    pairs = ("blacklist = 失信名单", "joint-punishment = 失信联合惩戒对象名单", "key-attention = 重点关注名单")
+    pairs = ("blacklist = 失信名单", "joint-punishment = 失信联合惩戒对象名单",
+             "key-attention = 重点关注名单")
     for pair in pairs:
         assert pair in " ".join(lists_help.split())
 
