@@ -7,12 +7,34 @@ cd "$(dirname "$0")"
 
 PY=${PYTHON:-python3}
 
+step() { printf '==> %s\n' "$*" >&2; }
+
 setup() {
+  local started=$SECONDS
   if [ ! -x .venv/bin/python ]; then
+    step "creating .venv (first run: installing takes a minute or two)"
     "$PY" -m venv .venv
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   fi
-  .venv/bin/python -m pip install -qq --disable-pip-version-check --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -qq --disable-pip-version-check -e '.[dev]'
+  local stamp
+  stamp=$(sha256sum pyproject.toml | cut -c1-16)
+  if [ "$(cat .venv/.installed 2>/dev/null)" = "$stamp" ]; then
+    return 0  # pyproject.toml unchanged since the last install
+  fi
+  step "installing eldercare-supervision and its dependencies into .venv (one line per package)"
+  local rc
+  set +e
+  .venv/bin/python -m pip install --disable-pip-version-check -e '.[dev]' 2>&1 | tee .venv/install.log \
+    | grep --line-buffered -E '^(Collecting|Successfully)' | sed -u 's/^/    /' >&2
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" -ne 0 ]; then
+    tail -n 30 .venv/install.log >&2
+    step "pip install failed (exit $rc); the whole log is in .venv/install.log"
+    exit 1
+  fi
+  echo "$stamp" > .venv/.installed
+  step "installed in $((SECONDS - started)) s"
 }
 
 ensure_postgres() {
@@ -28,12 +50,15 @@ shift || true
 case "$cmd" in
   demo)
     setup
+    step "starting the demo (SQLite in ./var, a local broker, a sample city)"
     exec .venv/bin/eldercare demo "$@"
     ;;
   test)
     setup
     ensure_postgres
+    step "ruff"
     .venv/bin/ruff check .
+    step "pytest (SQLite, PostgreSQL, the real broker)"
     set +e
     .venv/bin/python -m pytest "$@"
     rc=$?

@@ -2,20 +2,79 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from infra.cli_support import State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import (
+    DATE,
+    State,
+    apply_grammar,
+    as_date,
+    command,
+    dispatch,
+    echo_json,
+    fail,
+    load_json_option,
+    output_format,
+)
+
+GLOSSARY = """\b
+Terms (each explained once here; the commands use them as the regulations do):
+  养老机构综合监管  comprehensive supervision of elderly-care institutions
+  备案              registration of a facility with the civil-affairs bureau
+  等级评定          official grade assessment (1-5, GB/T 37276-2018)
+  双随机、一公开    random spot checks: random facilities, random inspectors, results published
+  执法检查人员名录库 the roster of certified law-enforcement inspectors drawn from
+  重大火灾隐患      major fire hazard (GB 35181); 临时查封 = temporary sealing by the fire brigade
+  预收费 / 押金     prepaid fees / deposits held for residents
+  投诉 受理 / 办结  complaint acknowledged / concluded
+  失信名单          blacklist (`lists show blacklist`)
+  失信联合惩戒对象名单 joint-punishment list (`lists show joint-punishment`)
+  重点关注名单      key-attention list (`lists show key-attention`)
+  失信被执行人      a judgment debtor listed by the courts for not performing a judgment
+  信用修复          credit repair: leaving a list early after correction
+
+\b
+Dates are YYYY-MM-DD everywhere; "through" dates are inclusive. Every command takes
+--format table|json|csv (table on a terminal, JSON when piped).
+Configuration: environment variables (README) over eldercare.toml, found in the current
+folder or a parent, ~/.config/eldercare/, or beside the source checkout."""
 
 
-@click.group()
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("eldercare-supervision")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@click.group(epilog=GLOSSARY)
+@click.version_option(_version(), "--version", prog_name="eldercare")
 @click.option("--token", envvar="ELDERCARE_TOKEN", help="bearer token identifying the actor")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]),
+              help="output: table (default on a terminal), json (default when piped) or csv")
 @click.pass_context
-def main(ctx: click.Context, token: str | None) -> None:
+def main(ctx: click.Context, token: str | None, output_format: str | None) -> None:
     """Supervision and credit system for elderly-care institutions (养老机构综合监管)."""
     ctx.obj = State(token)
+    if output_format:
+        ctx.meta["output_format"] = output_format
+
+
+@main.command("init")
+@command
+def init(state: State) -> None:
+    """Create an empty store where the configuration says (the demo does this for you)."""
+    settings = state.container.settings
+    state.container.app  # noqa: B018 - opening the application creates the store
+    echo_json({"database": settings.database_url if settings.is_sqlite else "postgresql",
+               "var_dir": str(settings.var_dir)})
 
 
 # -- facility --------------------------------------------------------------------------------
@@ -54,7 +113,7 @@ def facility_grade(state: State, uscc: str, data: str) -> None:
 @facility.command("exit")
 @click.argument("uscc")
 @click.option("--reason", required=True)
-@click.option("--on", "occurred_on", help="date of exit (YYYY-MM-DD), default today")
+@click.option("--on", "occurred_on", type=DATE, help="date of exit, default today")
 @command
 def facility_exit(state: State, uscc: str, reason: str, occurred_on: str | None) -> None:
     """Record a facility's exit/closure (退出)."""
@@ -92,7 +151,7 @@ def facility_show(state: State, uscc: str, history: bool) -> None:
 @click.option("--status", type=click.Choice(["open", "closed"]))
 @click.option("--page", type=click.IntRange(min=1), default=1)
 @click.option("--page-size", type=click.IntRange(1, 500), default=50)
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.option("--json", "as_json", is_flag=True, hidden=True, help="same as --format json")
 @command
 def facility_list(state: State, as_json: bool, **filters: Any) -> None:
     """List and filter facilities."""
@@ -104,22 +163,25 @@ def facility_list(state: State, as_json: bool, **filters: Any) -> None:
     state.container.runner("facility_list").catch_up()
     query = FacilityQuery(**filters)
     items, total = state.container.view("facility_list").search(query)
-    if as_json:
+    if as_json or output_format() != "table":
+        if as_json:
+            click.get_current_context().find_root().meta["output_format"] = "json"
         echo_json({"items": items, "total": total, "page": query.page})
         return
     table = Table(title=f"facilities {len(items)} of {total} (page {query.page})")
     for col in ("uscc", "name", "region", "ownership", "profit", "beds", "grade", "status"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in ("uscc", "region", "beds"), overflow="fold")
     for r in items:
         table.add_row(r["uscc"], r["name"], r["region_code"], r["ownership"], r["profit_status"],
                       f"{r['nursing_beds']}/{r['total_beds']}", str(r["grade_level"] or "-"), r["status"])
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 100_000).print(table)
 
 
 # -- import ----------------------------------------------------------------------------------
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["auto", "csv", "jsonl"]), default="auto")
+@click.option("--input-format", "fmt", type=click.Choice(["auto", "csv", "jsonl"]), default="auto",
+              help="format of PATH (auto: by its suffix, .csv or JSON Lines)")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=500)
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="also write rejected rows (line, reason) to this JSON Lines file")
@@ -145,8 +207,10 @@ def import_file(state: State, path: Path, fmt: str, batch_size: int, rejects: Pa
 @command
 def serve(state: State, host: str, port: int, workers: int) -> None:
     """Serve the HTTP API with gunicorn, running the projections (and clock) in the background."""
+    from infra.cli_support import require_free_port
     from infra.server import serve_forever
 
+    require_free_port(host, port)
     serve_forever(state.container, host=host, port=port, workers=workers)
 
 
@@ -159,7 +223,15 @@ def serve(state: State, host: str, port: int, workers: int) -> None:
 def demo(state: State, host: str, port: int, facilities: int, no_serve: bool) -> None:
     """Load a synthetic sample city (embedded defaults), print tokens and URLs, and serve."""
     from infra.demo import run_demo
+    from infra.settings import write_default_config
 
+    if not no_serve:
+        from infra.cli_support import require_free_port
+
+        require_free_port(host, port)
+    settings = state.container.settings
+    if not settings.store_explicit and settings.config_file is None:
+        write_default_config(Path.cwd())  # so the CLI finds this store from anywhere below
     run_demo(state.container, host=host, port=port, facilities=facilities, serve=not no_serve)
 
 
@@ -182,15 +254,29 @@ def token_issue(state: State, user: str, agency: str, role: str) -> None:
     click.echo(state.container.tokens.issue(Actor(user=user, agency=agency, role=role)))
 
 
+@token.command("demo")
+@click.argument("role", type=click.Choice(["admin", "civil_affairs", "fire", "market", "inspector"]))
+@command
+def token_demo(state: State, role: str) -> None:
+    """Print the demo's token for ROLE (kept in var/demo-tokens.json by `eldercare demo`)."""
+    path = state.container.settings.var_dir / "demo-tokens.json"
+    if not path.exists():
+        fail(f"no demo tokens at {path}: run `./dev.sh demo` (or `eldercare demo`) first", 4)
+    tokens = json.loads(path.read_text(encoding="utf-8"))
+    if role not in tokens:
+        fail(f"the demo at {path} has no {role} token (roles: {', '.join(tokens)})", 4)
+    click.echo(tokens[role])
+
+
 # -- clock -----------------------------------------------------------------------------------
 @main.command()
-@click.option("--today", "today", type=click.DateTime(["%Y-%m-%d"]), help="pretend today is this date")
+@click.option("--today", "today", type=DATE, help="pretend today is this date")
 @command
-def tick(state: State, today: Any) -> None:
+def tick(state: State, today: str | None) -> None:
     """Append overdue/expiry events for every deadline that has passed (exactly once each)."""
     from infra.clock import tick as run_tick
 
-    report = run_tick(state.container, today.date() if today else None)
+    report = run_tick(state.container, as_date(today))
     echo_json({"today": report.today, "appended": report.appended,
                "already_done": report.already_done, "failed": report.failed})
     if report.failed:
@@ -224,3 +310,5 @@ main.add_command(lists)
 main.add_command(listing)
 main.add_command(penalty)
 facility.add_command(facility_explain)
+
+apply_grammar(main)  # last: every command above and in the capability modules

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 import click
 
-from infra.cli_support import State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import DATE, State, command, dispatch, echo_json, load_json_option
 from supervision.domain.complaint import CATEGORIES, CHANNELS, STATUSES
 
 
@@ -48,7 +48,7 @@ def register(state: State, data: str) -> None:
 @complaint.command("acknowledge")
 @click.argument("complaint_id")
 @click.option("--note", default="")
-@click.option("--on", "occurred_on", help="date (YYYY-MM-DD), default today")
+@click.option("--on", "occurred_on", type=DATE, help="date, default today")
 @command
 def acknowledge(state: State, complaint_id: str, note: str, occurred_on: str | None) -> None:
     """Acknowledge a complaint (受理)."""
@@ -61,7 +61,7 @@ def acknowledge(state: State, complaint_id: str, note: str, occurred_on: str | N
 @click.option("--agency", required=True, help="agency code, e.g. SCJG-140500")
 @click.option("--officer", default="")
 @click.option("--note", default="")
-@click.option("--on", "occurred_on", help="date (YYYY-MM-DD), default today")
+@click.option("--on", "occurred_on", type=DATE, help="date, default today")
 @command
 def assign(state: State, complaint_id: str, agency: str, officer: str, note: str,
            occurred_on: str | None) -> None:
@@ -83,7 +83,7 @@ def conclude(state: State, complaint_id: str, data: str) -> None:
 @complaint.command("close")
 @click.argument("complaint_id")
 @click.option("--note", default="")
-@click.option("--on", "occurred_on", help="date (YYYY-MM-DD), default today")
+@click.option("--on", "occurred_on", type=DATE, help="date, default today")
 @command
 def close(state: State, complaint_id: str, note: str, occurred_on: str | None) -> None:
     """Close a concluded complaint."""
@@ -134,12 +134,12 @@ def show(state: State, complaint_id: str) -> None:
 
 @complaint.command("deadlines")
 @click.option("--uscc")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="default today")
+@click.option("--as-of", "as_of", type=DATE, help="default today")
 @command
-def deadlines(state: State, uscc: str | None, as_of: datetime | None) -> None:
+def deadlines(state: State, uscc: str | None, as_of: str | None) -> None:
     """Acknowledgement and conclusion deadlines still waiting, soonest first."""
     _regulator(state)
-    today = as_of.date() if as_of else state.container.clock()
+    today = date.fromisoformat(as_of) if as_of else state.container.clock()
     echo_json(_view(state).deadlines(today, uscc))
 
 

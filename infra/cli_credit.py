@@ -10,13 +10,13 @@ from typing import Any
 
 import click
 
-from infra.cli_support import State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import DATE, State, command, dispatch, echo_json, load_json_option
 
-_DATE = click.DateTime(["%Y-%m-%d"])
+_DATE = DATE
 
 
-def _day(state: State, value: datetime | None) -> date:
-    return value.date() if value else state.container.clock()
+def _day(state: State, value: str | None) -> date:
+    return date.fromisoformat(value) if value else state.container.clock()
 
 
 
@@ -48,8 +48,9 @@ def lists() -> None:
 @click.option("--region", default="", help="region code or prefix")
 @click.option("--public", is_flag=True, help="published form: responsible persons masked")
 @command
-def lists_show(state: State, name: str, as_of: datetime | None, region: str, public: bool) -> None:
-    """Show a list: blacklist | joint-punishment | key-attention."""
+def lists_show(state: State, name: str, as_of: str | None, region: str, public: bool) -> None:
+    """Show a list in force on a date: blacklist = 失信名单, joint-punishment = 失信联合惩戒对象名单,
+    key-attention = 重点关注名单."""
     from projections.credit_lists import KINDS, CreditListsView
 
     _caught_up(state, "credit_lists")
@@ -94,7 +95,7 @@ def listing_propose(state: State, uscc: str, evidence: tuple[str, ...], data: st
 @click.option("--notice-no", required=True)
 @click.option("--on", "occurred_on", type=_DATE)
 @command
-def listing_serve_notice(state: State, listing_id: str, notice_no: str, occurred_on: datetime | None) -> None:
+def listing_serve_notice(state: State, listing_id: str, notice_no: str, occurred_on: str | None) -> None:
     """Serve written notice; the objection window starts."""
     dispatch(state, "serve_listing_notice",
               _with({}, listing_id=listing_id, notice_no=notice_no, occurred_on=occurred_on))
@@ -105,7 +106,7 @@ def listing_serve_notice(state: State, listing_id: str, notice_no: str, occurred
 @click.option("--summary", required=True)
 @click.option("--on", "occurred_on", type=_DATE)
 @command
-def listing_object(state: State, listing_id: str, summary: str, occurred_on: datetime | None) -> None:
+def listing_object(state: State, listing_id: str, summary: str, occurred_on: str | None) -> None:
     """Record the facility's objection (within the window)."""
     dispatch(state, "file_listing_objection",
               _with({}, listing_id=listing_id, summary=summary, occurred_on=occurred_on))
@@ -120,7 +121,7 @@ def listing_object(state: State, listing_id: str, summary: str, occurred_on: dat
 @click.option("--on", "occurred_on", type=_DATE)
 @command
 def listing_decide(state: State, listing_id: str, decision: str | None, reasons: str,
-                   effective_on: datetime | None, occurred_on: datetime | None) -> None:
+                   effective_on: str | None, occurred_on: str | None) -> None:
     """Decide: the objection (--objection upheld|rejected), or list after an unused window."""
     if decision:
         dispatch(state, "decide_listing_objection", _with(
@@ -153,7 +154,7 @@ def listing_repair(state: State, listing_id: str, **options: Any) -> None:
 @click.option("--on", "occurred_on", type=_DATE)
 @command
 def listing_remove(state: State, listing_id: str, reason: str, basis: str,
-                   occurred_on: datetime | None) -> None:
+                   occurred_on: str | None) -> None:
     """Withdraw a proposal, or remove a listing whose basis was set aside."""
     dispatch(state, "remove_listing",
               _with({}, listing_id=listing_id, reason=reason, basis=basis, occurred_on=occurred_on))
@@ -203,7 +204,7 @@ def penalty_decide(state: State, uscc: str, data: str | None, **options: Any) ->
 @click.option("--on", "occurred_on", type=_DATE)
 @command
 def penalty_revoke(state: State, decision_no: str, reason: str, revoked_by: str,
-                   occurred_on: datetime | None) -> None:
+                   occurred_on: str | None) -> None:
     """Revoke a decision: every listing resting on it is removed at once."""
     dispatch(state, "revoke_penalty_decision", _with(
         {}, decision_no=decision_no, reason=reason, revoked_by=revoked_by, occurred_on=occurred_on))
@@ -214,7 +215,7 @@ def penalty_revoke(state: State, decision_no: str, reason: str, revoked_by: str,
 @click.argument("uscc")
 @click.option("--as-of", "as_of", type=_DATE, help="answer as of this date (default today)")
 @command
-def facility_explain(state: State, uscc: str, as_of: datetime | None) -> None:
+def facility_explain(state: State, uscc: str, as_of: str | None) -> None:
     """Why a facility stands where it does: grade, rating points, listings, decisions."""
     from supervision.api.credit import explain_facility
     from supervision.domain.errors import FacilityNotFound

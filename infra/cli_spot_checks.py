@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from infra.cli_support import State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import DATE, State, command, dispatch, echo_json, load_json_option
 
 
 def _view(state: State) -> Any:
@@ -33,7 +33,7 @@ def plan(state: State, data: str) -> None:
 @spot_check.command("draw")
 @click.argument("campaign_id")
 @click.option("--seed", help="seed of the draw (default: 128 random bits)")
-@click.option("--on", "occurred_on", help="date of the draw (YYYY-MM-DD), default today")
+@click.option("--on", "occurred_on", type=DATE, help="date of the draw, default today")
 @command
 def draw(state: State, campaign_id: str, seed: str | None, occurred_on: str | None) -> None:
     """Draw facilities and inspectors; the event records everything needed to verify it."""
@@ -72,7 +72,7 @@ def result(state: State, campaign_id: str, uscc: str, data: str) -> None:
 @click.argument("campaign_id")
 @click.argument("uscc")
 @click.option("--channel", help="where it is published (default 国家企业信用信息公示系统)")
-@click.option("--on", "occurred_on", help="publication date (YYYY-MM-DD), default today")
+@click.option("--on", "occurred_on", type=DATE, help="publication date, default today")
 @command
 def publish(state: State, campaign_id: str, uscc: str, channel: str | None, occurred_on: str | None) -> None:
     """Publish a result (once)."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -26,6 +29,9 @@ EXIT_FORBIDDEN = 3
 EXIT_NOT_FOUND = 4
 EXIT_CONFLICT = 5
 EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE
+EXIT_CONFIG = 78  # EX_CONFIG: no store where the configuration says, malformed settings
+#: commands that may create a missing store (everything else refuses to start a new empty one)
+CREATES_STORE = frozenset({"demo", "serve", "init"})
 EXIT_CODES = {
     "invalid": EXIT_INVALID,
     "forbidden": EXIT_FORBIDDEN,
@@ -47,7 +53,13 @@ class State:
             try:
                 settings = Settings.from_env()
             except SettingsError as exc:
-                raise click.UsageError(str(exc)) from None
+                fail(str(exc), EXIT_CONFIG)
+            ctx = click.get_current_context(silent=True)
+            creates = ctx is not None and ctx.info_name in CREATES_STORE
+            if not settings.store_explicit and not creates and not settings.store_exists():
+                fail(f"no event store at {settings.sqlite_path()} ({settings.where_looked()}); "
+                     "run `eldercare init` or `./dev.sh demo` there, set DATABASE_URL, or run from "
+                     "the folder that holds eldercare.toml", EXIT_CONFIG)
             configure_logging(settings.log_format, settings.log_level)
             self._container = Container(settings)
         return self._container
@@ -110,8 +122,115 @@ def _default(o: Any) -> Any:
     return str(o)
 
 
+# -- one grammar for every command -------------------------------------------------------------
+class DateParam(click.ParamType):
+    """The one date type of the CLI: `YYYY-MM-DD` (full-width digits accepted), given back as that
+    ISO string. Every date option (`--on`, `--as-of`, `--today`, `--effective`, ...) uses it."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if isinstance(value, date):
+            return value.isoformat()
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        try:
+            if len(text) != 10:
+                raise ValueError(text)
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            self.fail(f"{value!r} is not a date of the form YYYY-MM-DD", param, ctx)
+
+
+DATE = DateParam()
+
+#: output formats of every command (`--format`); default: a table on a terminal, JSON when piped
+FORMATS = ("table", "json", "csv")
+
+
+def as_date(value: str | None, default: date | None = None) -> date | None:
+    """A `DATE` option's value as a `date` (or `default` when the option was not given)."""
+    return date.fromisoformat(value) if value else default
+
+
+def output_format() -> str:
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.find_root().meta.get("output_format") if ctx else None
+    if chosen:
+        return str(chosen)
+    return "table" if sys.stdout.isatty() else "json"
+
+
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+    """Print a command's answer in the chosen `--format` (the name is historical: JSON is one of
+    three): `json` as is; `table` and `csv` flatten `{"items": [...]}`, a list of objects, or one
+    object (two columns: field, value). Nested values are written as compact JSON."""
+    fmt = output_format()
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+        return
+    title, rows = _rows(data)
+    if fmt == "csv":
+        out = io.StringIO()
+        columns = _columns(rows)
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _cell(row.get(c)) for c in columns})
+        click.echo(out.getvalue(), nl=False)
+        return
+    _print_table(title, rows)
+
+
+def _rows(data: Any) -> tuple[str | None, list[dict[str, Any]]]:
+    if isinstance(data, dict) and isinstance(data.get("items"), list) and all(
+        isinstance(i, dict) for i in data["items"]
+    ):
+        rest = {k: v for k, v in data.items() if k != "items" and not isinstance(v, dict | list)}
+        title = ", ".join(f"{k} {v}" for k, v in rest.items()) or None
+        return title, list(data["items"])
+    if isinstance(data, list) and all(isinstance(i, dict) for i in data):
+        return None, list(data)
+    if isinstance(data, dict):
+        return None, [{"field": k, "value": v} for k, v in data.items()]
+    if isinstance(data, list):
+        return None, [{"value": v} for v in data]
+    return None, [{"value": data}]
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    return list(columns)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _print_table(title: str | None, rows: list[dict[str, Any]]) -> None:
+    """A rich table that never cuts a code: identifier-like cells keep their whole width, long
+    text folds onto further lines; when piped, the table is as wide as it needs to be."""
+    from rich.console import Console
+    from rich.table import Table
+
+    columns = _columns(rows)
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        cells = [_cell(r.get(column)) for r in rows]
+        code_like = all(len(c) <= 40 and " " not in c for c in cells)
+        widest = max([len(column), *(len(c) for c in cells)]) if code_like else None
+        table.add_column(column, no_wrap=code_like, min_width=widest, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    console = Console() if sys.stdout.isatty() else Console(width=100_000, soft_wrap=True)
+    console.print(table)
 
 
 def load_json_option(value: str | None) -> dict[str, Any]:
@@ -133,3 +252,39 @@ def dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
     result = state.container.dispatcher.dispatch(name, payload, state.context())
     echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
                **result.data})
+
+
+def _store_format(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.find_root().meta["output_format"] = value
+
+
+def format_option() -> click.Option:
+    return click.Option(
+        ["--format", "output_format"], type=click.Choice(FORMATS), expose_value=False,
+        is_eager=True, callback=_store_format,
+        help="output: table (default on a terminal), json (default when piped) or csv",
+    )
+
+
+def apply_grammar(group: click.Group) -> None:
+    """Give every command of the tree the shared options (`--format`), once, wherever it was
+    defined: a command added later by a capability's CLI module gets them too."""
+    for cmd in group.commands.values():
+        if isinstance(cmd, click.Group):
+            apply_grammar(cmd)
+        elif not any(p.name == "output_format" for p in cmd.params):
+            cmd.params.append(format_option())
+
+
+def require_free_port(host: str, port: int) -> None:
+    """Before anything is loaded or started: a busy port is an error that says what to do."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            fail(f"port {port} on {host} is in use (another eldercare serve or demo?); "
+                 f"stop it or choose another port with --port {port + 1}", EXIT_CONFIG)

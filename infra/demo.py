@@ -22,6 +22,8 @@ DEMO_ACTORS = {
     "civil_affairs": Actor("demo-mz", "MZJ-140500", "civil_affairs"),
     "fire": Actor("demo-xf", "XFJY-140500", "fire"),
     "market": Actor("demo-sj", "SCJG-140500", "market"),
+    # a certified inspector of the demo's pool (infra/demo_spot_checks.py): sees its own assignments
+    "inspector": Actor("MZJ-001", "MZJ-140500", "inspector"),
 }
 
 #: Further sample data, one "module:function" per capability: f(container, tokens) -> summary line.
@@ -30,13 +32,21 @@ DEMO_STEPS: list[str] = ["infra.demo_complaints:load", "infra.demo_spot_checks:l
 
 
 def demo_tokens(container: Container) -> dict[str, str]:
-    path = container.settings.var_dir / "demo-tokens.json"
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
-    tokens = {role: container.tokens.issue(actor) for role, actor in DEMO_ACTORS.items()}
-    path.write_text(json.dumps(tokens, indent=1), encoding="utf-8")
-    path.chmod(0o600)
+    """One token per demo role, kept in clear in `var/demo-tokens.json` (0600) so that a second run
+    and `eldercare token demo ROLE` find them; a role added since the last run gets its token."""
+    path = demo_tokens_path(container)
+    tokens: dict[str, str] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    missing = {role: actor for role, actor in DEMO_ACTORS.items() if role not in tokens}
+    if missing or not path.exists():
+        tokens.update({role: container.tokens.issue(actor) for role, actor in missing.items()})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(tokens, indent=1), encoding="utf-8")
+        path.chmod(0o600)
     return tokens
+
+
+def demo_tokens_path(container: Container) -> Any:
+    return container.settings.var_dir / "demo-tokens.json"
 
 
 def load_facilities(container: Container, count: int) -> int:
@@ -89,7 +99,8 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
         click.echo(f"  {line}")
     for key, value in info.items():
         click.echo(f"  {key:18} {value}")
-    click.echo("  tokens (Authorization: Bearer <token>):")
+    click.echo(f"  tokens (Authorization: Bearer <token>; kept in {demo_tokens_path(container)}, "
+               "`eldercare token demo ROLE` prints one):")
     for role, token in tokens.items():
         click.echo(f"    {role:14} {token}")
     click.echo(f"  try: curl -s '{base}/api/v1/facilities?region_code=140502&page_size=5'")

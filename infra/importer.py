@@ -23,6 +23,9 @@ from infra.cli_support import EXIT_INVALID, State
 from supervision.application import Context
 from supervision.domain.errors import DomainError, InvalidCommand
 
+#: rejected lines printed to the terminal; the rest go to --rejects (or are counted)
+SHOWN_REJECTIONS = 20
+
 INT_COLUMNS = {"total_beds", "nursing_beds", "level", "score", "expected_version"}
 
 
@@ -167,9 +170,15 @@ def run_import(state: State, path: Path, fmt: str, batch_size: int, rejects: Pat
         task = bar.add_task("import", total=path.stat().st_size)
         report = import_stream(state.container, ctx, stream, kind, batch_size,
                                advance=lambda n: bar.advance(task, n))
+        bar.update(task, completed=path.stat().st_size)  # the whole file was read: 100 %
     report.rejections.sort()  # duplicates in a batch are found at its flush, after later lines
-    for number, reason in report.rejections:
+    shown = report.rejections[:SHOWN_REJECTIONS]
+    for number, reason in shown:
         click.echo(f"line {number}: rejected: {reason}", err=True)
+    if len(report.rejections) > len(shown):
+        more = len(report.rejections) - len(shown)
+        where = f"all of them are in {rejects}" if rejects else "--rejects FILE writes all of them"
+        click.echo(f"... and {more} more rejected lines ({where})", err=True)
     if rejects:
         with open(rejects, "w", encoding="utf-8") as out:
             for number, reason in report.rejections:

@@ -66,7 +66,7 @@ def serve_forever(container: Container, host: str, port: int, workers: int = 1) 
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": "infra.gunicorn_errors.JSONErrorWorker",  # gthread, JSON errors
         "threads": 8,
         "timeout": 60,
         "graceful_timeout": 10,

@@ -6,6 +6,7 @@ Nothing here connects; `infra.bootstrap` builds components from a `Settings` val
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +14,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///var/eldercare.sqlite"
+#: the configuration file: found in the current folder or a parent (like git or ruff), in
+#: `~/.config/eldercare/`, or beside the source checkout the package is installed from
+CONFIG_NAME = "eldercare.toml"
 
 
 class SettingsError(ValueError):
@@ -33,11 +37,26 @@ class Settings:
     log_level: str = "INFO"
     today: date | None = None  # fixed "today" for demos and tests (Asia/Shanghai otherwise)
     extra: dict[str, str] = field(default_factory=dict)
+    #: the configuration file that was read (None: environment only)
+    config_file: Path | None = None
+    #: True when the store's location was given (DATABASE_URL); False when it is the default
+    store_explicit: bool = True
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
+    def from_env(cls, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+        """Settings from the environment over the configuration file (`eldercare.toml`, whose keys
+        are the variables' names; its relative paths are relative to the file), over defaults.
+
+        Raises `SettingsError` naming the variable or the file when one is malformed.
+        """
+        raw_env = os.environ if environ is None else environ
+        # the environment wins: when it names the store, no file is read (tests, containers)
+        config = None if raw_env.get("DATABASE_URL") else find_config(raw_env, cwd or Path.cwd())
+        env: dict[str, str] = {**(read_config(config) if config else {}), **raw_env}
+        base = config.parent if config else (cwd or Path.cwd())
         var_dir = Path(env.get("ELDERCARE_VAR_DIR", "var"))
+        if not var_dir.is_absolute():
+            var_dir = base / var_dir
         keys = tuple(
             k.strip().encode() for k in env.get("ELDERCARE_SECRET_KEYS", "").split(",") if k.strip()
         )
@@ -46,8 +65,12 @@ class Settings:
             fixed_today = date.fromisoformat(today) if today else None
         except ValueError:
             raise SettingsError(f"ELDERCARE_TODAY={today!r} is not a YYYY-MM-DD date") from None
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'eldercare.sqlite'}"
+        if config and database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
+            relative = database_url.removeprefix("sqlite:///")
+            database_url = f"sqlite:///{base / relative}"
         settings = cls(
-            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=database_url,
             views_url=env.get("VIEWS_DATABASE_URL") or None,
             var_dir=var_dir,
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
@@ -58,6 +81,8 @@ class Settings:
             log_format=env.get("ELDERCARE_LOG_FORMAT", "auto"),
             log_level=env.get("ELDERCARE_LOG_LEVEL", "INFO"),
             today=fixed_today,
+            config_file=config,
+            store_explicit=bool(env.get("DATABASE_URL")),
         )
         settings.store_env()  # fail early on a malformed DATABASE_URL
         return settings
@@ -119,6 +144,69 @@ class Settings:
             return f"sqlite:///{path.with_name(path.stem + '-views' + path.suffix)}"
         parts = urlsplit(self.database_url)
         return parts._replace(scheme="postgresql+psycopg").geturl()
+
+
+    def store_exists(self) -> bool:
+        """PostgreSQL: assumed (a connection error says more); SQLite: the file is there."""
+        return not self.is_sqlite or self.sqlite_path().exists()
+
+    def where_looked(self) -> str:
+        """For the error of a missing store: which file was read, or where one was searched."""
+        if self.config_file:
+            return f"configuration {self.config_file}"
+        return (f"no {CONFIG_NAME} in the current folder or its parents, in ~/.config/eldercare/ "
+                "or beside the installed source; DATABASE_URL and ELDERCARE_CONFIG unset")
+
+
+def write_default_config(folder: Path) -> Path | None:
+    """Written by `eldercare demo` when no configuration exists, so that the CLI finds the demo's
+    store from this folder, its subfolders and (beside a source checkout) anywhere."""
+    path = folder / CONFIG_NAME
+    if path.exists():
+        return None
+    path.write_text(
+        "# eldercare configuration (written by `eldercare demo`): keys are the environment\n"
+        "# variables of README.md; relative paths are relative to this file. The environment wins.\n"
+        'ELDERCARE_VAR_DIR = "var"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def find_config(environ: Mapping[str, str], cwd: Path) -> Path | None:
+    """`ELDERCARE_CONFIG`, else the nearest `eldercare.toml` from `cwd` upwards, else the user's,
+    else the one beside the source checkout this package runs from (a `./dev.sh demo` writes it)."""
+    named = environ.get("ELDERCARE_CONFIG")
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"ELDERCARE_CONFIG={named!r}: no such file")
+        return path.resolve()
+    for folder in (cwd, *cwd.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate.resolve()
+    user = Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "eldercare" / CONFIG_NAME
+    if user.is_file():
+        return user.resolve()
+    source = Path(__file__).resolve().parents[1] / CONFIG_NAME
+    if source.is_file():
+        return source
+    return None
+
+
+def read_config(path: Path) -> dict[str, str]:
+    """The file's keys are the environment variables' names (`DATABASE_URL = "..."`)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: not a readable TOML file: {exc}") from None
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if not isinstance(value, str | int | float | bool) or not key.isupper():
+            raise SettingsError(f"{path}: {key!r} must be an upper-case variable name with a value")
+        out[key] = str(value)
+    return out
 
 
 def _path(value: str | None) -> Path | None:

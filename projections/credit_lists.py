@@ -210,7 +210,10 @@ class CreditListsView(View):
             "penalty_decision": (self.decision(row["penalty_decision_no"])
                                  if row["penalty_decision_no"] else None),
             "evidence": row["evidence"],
-            "in_force": {"from": row["effective_on"], "until": row["expires_on"], "valid_to": row["valid_to"],
+            # "through" dates are inclusive: in force from `from` through `through` (the day before
+            # the half-open interval's end); `until` is the term's last day had it run its course
+            "in_force": {"from": row["effective_on"], "until": row["expires_on"],
+                         "through": row["valid_to"] - timedelta(days=1) if row["valid_to"] else None,
                          "end_reason": row["end_reason"]},
             "chain": [{k: s[k] for k in ("event_ref", "event_type", "occurred_on", "actor_agency", "source",
                                          "details")} for s in row["steps"]],

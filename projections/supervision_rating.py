@@ -99,10 +99,13 @@ class SupervisionRatingView(View):
             "policy": {"id": self.policy.id, "version": self.policy.version,
                        "window_months": self.policy.window_months, "legal_basis": self.policy.legal_basis,
                        "bands": [{"min": m, "level": lv} for m, lv in self.policy.bands]},
-            "points": [{k: p[k] for k in ("event_ref", "event_type", "fact", "points", "policy_version",
-                                          "detail", "occurred_on", "valid_to")} for p in points],
-            "listings_in_force": [{k: r[k] for k in ("listing_id", "list_kind", "criterion", "event_ref",
-                                                     "valid_from", "valid_to")} for r in listings],
+            # outputs say "through" dates (inclusive ends); the tables keep half-open intervals
+            "points": [{**{k: p[k] for k in ("event_ref", "event_type", "fact", "points", "policy_version",
+                                             "detail", "occurred_on")},
+                        "counts_through": p["valid_to"] - timedelta(days=1)} for p in points],
+            "listings_in_force": [{**{k: r[k] for k in ("listing_id", "list_kind", "criterion", "event_ref",
+                                                        "valid_from")},
+                                   "valid_through": r["valid_to"] - timedelta(days=1)} for r in listings],
         }
 
     def levels(self, usccs: list[str], as_of: date) -> dict[str, str]:

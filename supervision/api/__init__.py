@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, jsonify, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 
@@ -66,7 +66,8 @@ def create_app(services: Any) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # served from the installed swagger-ui-bundle: government networks are offline (no CDN)
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
     app.extensions["eldercare"] = services
@@ -77,12 +78,37 @@ def create_app(services: Any) -> Flask:
         api.register_blueprint(blueprint)
     errors.install(app)
 
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_ui_assets(filename: str) -> Any:
+        """Swagger UI's scripts and styles, from the installed package (nothing from outside)."""
+        from swagger_ui_bundle import swagger_ui_path
+
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
     @app.before_request
     def _start() -> None:
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         g.started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.before_request
+    def _refuse_unknown_query_parameters() -> Any:
+        """A query parameter the endpoint does not declare is refused (422), never silently
+        ignored: `?as_of=` on an endpoint without history would otherwise answer for today."""
+        if not request.args or request.endpoint is None:
+            return None
+        allowed = declared_query_parameters(app, request.endpoint, request.method)
+        if allowed is None:
+            return None
+        unknown = sorted(set(request.args) - allowed)
+        if not unknown:
+            return None
+        accepted = ", ".join(sorted(allowed)) or "none"
+        return errors.body(
+            "unknown query parameter", 422,
+            {name: [f"not accepted by this endpoint (accepted: {accepted})"] for name in unknown},
+        )
 
     @app.after_request
     def _finish(response: Any) -> Any:
@@ -110,6 +136,34 @@ def create_app(services: Any) -> Flask:
         return jsonify({"api": "/api/v1", "openapi": "/api/openapi.json", "docs": "/api/docs"})
 
     return app
+
+
+_QUERY_PARAMETERS: dict[tuple[str, str], frozenset[str] | None] = {}
+
+
+def declared_query_parameters(app: Flask, endpoint: str, method: str) -> frozenset[str] | None:
+    """The query parameters an endpoint declares in its flask-smorest arguments (the OpenAPI
+    document's `in: query`), by their data keys; None for endpoints outside the API (assets)."""
+    key = (endpoint, method)
+    if key not in _QUERY_PARAMETERS:
+        view = app.view_functions.get(endpoint)
+        view_class = getattr(view, "view_class", None)
+        func = getattr(view_class, method.lower(), None) if view_class else view
+        doc = getattr(func, "_apidoc", None)
+        if doc is None and not endpoint.startswith(("api-docs", "static", "swagger_ui")):
+            doc = {}
+        if doc is None:
+            _QUERY_PARAMETERS[key] = None
+        else:
+            names: set[str] = set()
+            for parameter in doc.get("arguments", {}).get("parameters", []):
+                if parameter.get("in") != "query":
+                    continue
+                schema = parameter["schema"]
+                schema = schema() if isinstance(schema, type) else schema
+                names.update(f.data_key or n for n, f in schema.fields.items() if not f.dump_only)
+            _QUERY_PARAMETERS[key] = frozenset(names)
+    return _QUERY_PARAMETERS[key]
 
 
 def runner_status(services: Any, name: str) -> dict[str, int]:

@@ -16,7 +16,7 @@ from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor
 from supervision.commands import credit as cmd
-from supervision.domain.errors import FacilityNotFound, InvalidValue
+from supervision.domain.errors import FacilityNotFound, InvalidValue, NotFound
 from supervision.domain.listing import ListingNotFound
 from supervision.domain.penalty import PenaltyDecisionNotFound
 from supervision.domain.uscc import validate_uscc
@@ -75,7 +75,9 @@ def _as_of(value: date | None) -> date:
     return value or services().clock()
 
 
-def _facility(uscc: str) -> dict[str, Any]:
+def _facility(uscc: str, as_of: date | None = None) -> dict[str, Any]:
+    """The facility's row; 404 when unknown, or when `as_of` is before it was registered (there
+    was nothing to rate, grade or list then)."""
     try:
         code = validate_uscc(uscc)
     except InvalidValue:
@@ -83,6 +85,10 @@ def _facility(uscc: str) -> dict[str, Any]:
     row = _view("facility_list").get(code)
     if row is None:
         raise FacilityNotFound(code)
+    if as_of is not None and row.get("registered_on") and as_of < row["registered_on"]:
+        raise NotFound(f"facility {code} was not registered on {as_of.isoformat()} "
+                       f"(registered {row['registered_on'].isoformat()})",
+                       {"as_of": ["before the facility was registered"]})
     return row
 
 
@@ -185,7 +191,7 @@ def rating_levels(uscc: list[str], as_of: date | None) -> dict[str, Any]:
 def facility_rating(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     """Supervision rating with every point traced to its event and the policy version."""
     current_actor()
-    code = _facility(uscc)["uscc"]
+    code = _facility(uscc, _as_of(as_of))["uscc"]
     return _view("supervision_rating").rating(code, _as_of(as_of))
 
 
@@ -194,7 +200,7 @@ def facility_rating(uscc: str, as_of: date | None, region_code: str) -> dict[str
 @blp.response(200, GradeAsOfPublic)
 def facility_grade(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     """Official grade as of a date, with earlier assessments (public: grades are published)."""
-    code = _facility(uscc)["uscc"]
+    code = _facility(uscc, _as_of(as_of))["uscc"]
     return _view("grades").grade(code, _as_of(as_of))
 
 

@@ -208,7 +208,7 @@ def test_credit_repair_removes_a_listing_early_but_not_before_two_full_years(pg_
     assert public_list(client, "2028-06-24") == []
     assert [e["uscc"] for e in public_list(client, "2028-06-23")] == [USCC]
     shown = client.get(f"{CREDIT}/listings/{lid}", as_="civil_affairs").json
-    assert shown["end_reason"] == "credit_repaired" and shown["valid_to"] == "2028-06-24"
+    assert shown["end_reason"] == "credit_repaired" and shown["through"] == "2028-06-23"
 
 
 def test_revoking_the_penalty_decision_removes_its_listing_immediately(pg_client):
