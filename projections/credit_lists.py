@@ -122,6 +122,9 @@ class CreditListsView(View):
             item = dict(row._mapping)
             for key in ("evidence", "responsible_persons", "measures"):
                 item[key] = json.loads(item[key])
+            # outputs say inclusive "through" dates; the table keeps the half-open end (valid_to)
+            end = item.pop("valid_to")
+            item["through"] = end - timedelta(days=1) if end else None
             out.append(item)
         return out
 
@@ -213,7 +216,7 @@ class CreditListsView(View):
             # "through" dates are inclusive: in force from `from` through `through` (the day before
             # the half-open interval's end); `until` is the term's last day had it run its course
             "in_force": {"from": row["effective_on"], "until": row["expires_on"],
-                         "through": row["valid_to"] - timedelta(days=1) if row["valid_to"] else None,
+                         "through": row["through"],
                          "end_reason": row["end_reason"]},
             "chain": [{k: s[k] for k in ("event_ref", "event_type", "occurred_on", "actor_agency", "source",
                                          "details")} for s in row["steps"]],
