@@ -62,6 +62,7 @@ class CreditListsView(View):
             Column("served_on", Date),
             Column("objection_due_on", Date),
             Column("objection_due_basis", String(20)),
+            Column("objection_due_note", Text),
             Column("objection_filed_on", Date),
             Column("objection_upheld", Boolean),
             Column("effective_on", Date, index=True),
@@ -316,7 +317,12 @@ class CreditListsProjection(ViewProjection[CreditListsView]):
     def _notice_served(self, event: Listing.NoticeServed, session: Session) -> None:
         self._update(event, session, status="notice_served", notice_no=event.notice_no,
                      served_on=event.occurred_on, objection_due_on=event.objection_due_on,
-                     objection_due_basis=event.due_basis)
+                     objection_due_basis=event.due_basis, objection_due_note=event.due_note)
+
+    @handles(Listing.DeadlineRevised)
+    def _deadline_revised(self, event: Listing.DeadlineRevised, session: Session) -> None:
+        self._update(event, session, objection_due_on=event.due_on, objection_due_basis=event.basis,
+                     objection_due_note=event.note)
 
     @handles(Listing.ObjectionFiled)
     def _objection_filed(self, event: Listing.ObjectionFiled, session: Session) -> None:
