@@ -51,6 +51,9 @@ class RevisionReport:
 
 
 class CalendarCommands(SupervisionBase):
+    #: the calendar fingerprint this process last revisited against (saves a scan per tick)
+    _revisited_fingerprint: str = ""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.calendar.use_schedules(self.loaded_schedules)
@@ -101,25 +104,35 @@ class CalendarCommands(SupervisionBase):
         self._save(calendar, what="the official calendar")
         report = self._revisit(ctx, when)
         nid = self._record_pass(ctx, when, report)
+        self._revisited_fingerprint = self.calendar_fingerprint()
         return self.accepted(calendar, nid, year=year, document_no=schedule.document_no,
                              revised=report.revised, overdue_withdrawn=report.withdrawn, failed=report.failed)
 
     def revisit_provisional_deadlines(self, ctx: Context, *, today: date | None = None,
                                       only_if_changed: bool = False,
                                       occurred_on: date | None = None) -> Accepted:
-        """Recompute every open provisional deadline on the current calendar (the clock calls it with
-        `only_if_changed`, so a library upgrade that gains a year is taken up once)."""
+        """Recompute every open provisional deadline on the current calendar.
+
+        The clock calls it with `only_if_changed`: it scans only when the calendar data (library
+        versions, loaded notices) differs from the last pass, so a library upgrade that gains a year
+        is taken up once. A pass is recorded as an event when it revised something or when schedules
+        were loaded; a pass that found nothing to do on a store without loaded schedules writes nothing.
+        """
         when = today or self.check_occurred_on(occurred_on)
+        fingerprint = self.calendar_fingerprint()
         calendar = self.official_calendar()
-        if only_if_changed and calendar is not None and calendar.fingerprint == self.calendar_fingerprint():
-            return Accepted(str(official_calendar_id()), calendar.version, None,
+        last = calendar.fingerprint if calendar is not None else ""
+        if only_if_changed and fingerprint in (last, self._revisited_fingerprint):
+            return Accepted(str(official_calendar_id()), calendar.version if calendar else None, None,
                             {"revised": [], "overdue_withdrawn": 0, "skipped": True})
         report = self._revisit(ctx, when)
-        nid = self._record_pass(ctx, when, report)
-        calendar = self.official_calendar()
-        assert calendar is not None
-        return self.accepted(calendar, nid, revised=report.revised, overdue_withdrawn=report.withdrawn,
-                             failed=report.failed)
+        nid = None
+        if report.revised or calendar is not None:
+            nid = self._record_pass(ctx, when, report)
+        self._revisited_fingerprint = fingerprint
+        return Accepted(str(official_calendar_id()), None, nid,
+                        {"revised": report.revised, "overdue_withdrawn": report.withdrawn,
+                         "failed": report.failed})
 
     # -- the pass --------------------------------------------------------------------------
     def _record_pass(self, ctx: Context, when: date, report: RevisionReport) -> int | None:

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from supervision.domain.errors import Conflict, InvalidValue, NotFound
 from supervision.domain.values import Actor, deterministic_id
+from supervision.policy.calendar import is_provisional
 
 CHANNELS = ("hotline_12345", "online", "letter", "walk_in", "referral")
 CATEGORIES = (
@@ -327,8 +328,8 @@ class Complaint(Aggregate):
         if deadline not in self.open_deadlines():
             raise Conflict(f"the {deadline} deadline of this complaint is no longer open")
         old_due, old_basis = self.open_deadlines()[deadline]
-        if (old_due, old_basis) == (due_on, basis):
-            return False
+        if old_due == due_on and is_provisional(old_basis) == is_provisional(basis):
+            return False  # same date on the same kind of basis: nothing to revise
         if due_on <= self.received_on:
             raise InvalidValue("due_on", "a deadline must follow the day of receipt")
         self._deadline_revised(uscc=self.uscc, deadline=deadline, old_due_on=old_due, due_on=due_on,

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate, event
 
 from supervision.domain.errors import Conflict, InvalidValue, NotFound
 from supervision.domain.values import Actor, deterministic_id
+from supervision.policy.calendar import is_provisional
 
 PROPOSED = "proposed"
 NOTICE_SERVED = "notice_served"
@@ -242,8 +243,8 @@ class Listing(Aggregate):
         if deadline not in self.open_deadlines():
             raise ListingStepRefused("revise the objection window", self.status, (NOTICE_SERVED,))
         old_due, old_basis = self.open_deadlines()[deadline]
-        if (old_due, old_basis) == (due_on, basis):
-            return False
+        if old_due == due_on and is_provisional(old_basis) == is_provisional(basis):
+            return False  # same date on the same kind of basis: nothing to revise
         assert self.served_on is not None
         if due_on <= self.served_on:
             raise InvalidValue("due_on", "the objection window ends after the notice was served")

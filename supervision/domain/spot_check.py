@@ -20,6 +20,7 @@ from supervision.domain.facility import OWNERSHIPS
 from supervision.domain.inspector import agency_code
 from supervision.domain.uscc import validate_uscc
 from supervision.domain.values import Actor, deterministic_id
+from supervision.policy.calendar import is_provisional
 
 CAMPAIGN_KINDS = ("annual", "special")
 #: conclusions as the national disclosure system (国家企业信用信息公示系统) words them
@@ -481,8 +482,8 @@ class Inspection(Aggregate):
         if deadline not in self.open_deadlines():
             raise Conflict(f"the publication deadline of {self.uscc} is no longer open")
         old_due, old_basis = self.open_deadlines()[deadline]
-        if (old_due, old_basis) == (due_on, basis):
-            return False
+        if old_due == due_on and is_provisional(old_basis) == is_provisional(basis):
+            return False  # same date on the same kind of basis: nothing to revise
         self._deadline_revised(uscc=self.uscc, campaign_id=self.campaign_id, deadline=deadline,
                                old_due_on=old_due, due_on=due_on, old_basis=old_basis, basis=basis, note=note,
                                occurred_on=occurred_on, actor=actor, source=source)
