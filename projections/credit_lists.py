@@ -21,7 +21,15 @@ from supervision.crypto import mask_name
 from supervision.domain.facility import Facility
 from supervision.domain.listing import LISTED, NOTICE_SERVED, Listing, event_ref
 from supervision.domain.penalty import PenaltyDecision
-from supervision.policy.listing_criteria import JOINT_PUNISHMENT, KEY_ATTENTION, MEASURE_TITLES
+from supervision.policy.listing_criteria import (
+    JOINT_PUNISHMENT,
+    KEY_ATTENTION,
+    LISTING_PROCEDURE_2019,
+    LISTING_PROCEDURES,
+    MEASURE_TITLES,
+)
+
+_CHAIN_KEYS = ("event_ref", "event_type", "occurred_on", "actor_agency", "source", "details")
 
 
 def _json(value: Any) -> str:
@@ -199,6 +207,7 @@ class CreditListsView(View):
         row = self.get(listing_id)
         if row is None:
             return None
+        procedure = LISTING_PROCEDURES.get(row["procedure_version"], LISTING_PROCEDURE_2019)
         return {
             "listing_id": listing_id,
             "uscc": row["uscc"],
@@ -213,8 +222,9 @@ class CreditListsView(View):
             "evidence": row["evidence"],
             "in_force": {"from": row["effective_on"], "until": row["expires_on"], "valid_to": row["valid_to"],
                          "end_reason": row["end_reason"]},
-            "chain": [{k: s[k] for k in ("event_ref", "event_type", "occurred_on", "actor_agency", "source",
-                                         "details")} for s in row["steps"]],
+            "chain": [{**{k: s[k] for k in _CHAIN_KEYS},
+                       "legal_basis": procedure.step_basis(s["event_type"], s["details"])}
+                      for s in row["steps"]],
         }
 
     def due(self, today: date) -> list[tuple[str, str]]:
