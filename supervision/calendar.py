@@ -105,6 +105,7 @@ class CalendarCommands(SupervisionBase):
         report = self._revisit(ctx, when)
         nid = self._record_pass(ctx, when, report)
         self._revisited_fingerprint = self.calendar_fingerprint()
+        calendar = self.official_calendar() or calendar  # the version after the pass
         return self.accepted(calendar, nid, year=year, document_no=schedule.document_no,
                              revised=report.revised, overdue_withdrawn=report.withdrawn, failed=report.failed)
 
