@@ -207,6 +207,12 @@ class EventTranslator:
     def complaint_summary(self, etype: str, event: Any, eid: str) -> dict[str, Any]:
         received = event if event.originator_version == 1 else self.first_event(event.originator_id)
         measures = getattr(event, "measures", None)
+        due = {"acknowledge": getattr(received, "ack_due_on", None),
+               "conclude": getattr(received, "conclude_due_on", None)}
+        if event.originator_version > 1:  # due dates revised since receipt (a year's schedule loaded)
+            for earlier in self.app.events.get(event.originator_id, lte=event.originator_version):
+                if type(earlier).__qualname__ == "Complaint.DeadlineRevised":
+                    due[earlier.deadline] = earlier.due_on
         return {
             "schema_version": SCHEMA_VERSION,
             "event_id": eid,
@@ -218,8 +224,8 @@ class EventTranslator:
             "category": getattr(received, "category", None),
             "channel": getattr(received, "channel", None),
             "received_on": plain(received.occurred_on),
-            "ack_due_on": plain(getattr(received, "ack_due_on", None)),
-            "conclude_due_on": plain(getattr(received, "conclude_due_on", None)),
+            "ack_due_on": plain(due["acknowledge"]),
+            "conclude_due_on": plain(due["conclude"]),
             "outcome": getattr(event, "outcome", None),
             "measures_count": len(measures) if isinstance(measures, list) else None,
             "penalty_decision_no": getattr(event, "penalty_decision_no", None),

@@ -48,7 +48,7 @@ class LoggingCalendar(WorkingCalendar):
 
     def add_working_days(self, start: date, n: int) -> Deadline:
         deadline = super().add_working_days(start, n)
-        if deadline.basis == "fallback":
+        if deadline.basis == "provisional":
             log.warning("deadline_without_official_calendar", start=start.isoformat(), working_days=n,
                         due_on=deadline.due_on.isoformat(), note=deadline.note)
         return deadline

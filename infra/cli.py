@@ -310,5 +310,8 @@ main.add_command(lists)
 main.add_command(listing)
 main.add_command(penalty)
 facility.add_command(facility_explain)
+from infra.cli_calendar import calendar  # noqa: E402
+
+main.add_command(calendar)
 
 apply_grammar(main)  # last: every command above and in the capability modules

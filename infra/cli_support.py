@@ -19,6 +19,7 @@ import click
 from infra.bootstrap import Container
 from infra.logging import configure_logging
 from infra.settings import Settings, SettingsError
+from projections.credit_policy import catch_up_policy_processes
 from supervision.application import Context
 from supervision.domain.errors import DomainError
 from supervision.unavailable import as_unavailable
@@ -250,6 +251,7 @@ def load_json_option(value: str | None) -> dict[str, Any]:
 def dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
     """Run a command as the token's actor and print what it returned (id, version, position)."""
     result = state.container.dispatcher.dispatch(name, payload, state.context())
+    catch_up_policy_processes(state.container)  # what the command caused is visible when it returns
     echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
                **result.data})
 

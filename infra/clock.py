@@ -18,6 +18,7 @@ from typing import Any
 
 import structlog
 
+from projections.credit_policy import catch_up_policy_processes
 from supervision.application import Context
 from supervision.domain.errors import Conflict
 from supervision.domain.values import SYSTEM_ACTOR
@@ -35,7 +36,8 @@ class Due:
 
 #: deadline sources, one "module:function" per capability: f(container, today) -> iterable of Due.
 #: Dotted paths, resolved when the clock runs, so capability modules may import this one.
-DEADLINE_SOURCES: list[str] = ["infra.deadlines_complaints:due", "infra.deadlines_spot_checks:due",
+DEADLINE_SOURCES: list[str] = ["infra.deadlines_calendar:due",  # first: revises provisional deadlines
+                               "infra.deadlines_complaints:due", "infra.deadlines_spot_checks:due",
                                "infra.deadlines_fire:due", "infra.deadlines_prepaid:due",
                                "infra.deadlines_credit:due"]
 
@@ -76,6 +78,9 @@ def tick(container: Any, today: date | None = None) -> TickReport:
             except Exception as exc:  # one bad deadline must not stop the others
                 report.failed.append(f"{due.command} {due.payload}: {exc}")
                 log.exception("deadline_failed", command=due.command)
+    # what the markings caused (e.g. a listing proposed for an overdue major hazard) is visible when
+    # the tick returns, not only after the next one
+    catch_up_policy_processes(container)
     return report
 
 

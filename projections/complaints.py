@@ -265,6 +265,17 @@ class ComplaintsProjection(ViewProjection[ComplaintsView]):
     def _conclusion_overdue(self, event: Complaint.ConclusionOverdue, session: Session) -> None:
         self._update(session, event, conclusion_overdue_on=event.occurred_on)
 
+    @handles(Complaint.DeadlineRevised)
+    def _deadline_revised(self, event: Complaint.DeadlineRevised, session: Session) -> None:
+        prefix = "ack" if event.deadline == "acknowledge" else "conclude"
+        self._update(session, event, **{f"{prefix}_due_on": event.due_on, f"{prefix}_due_basis": event.basis,
+                                        f"{prefix}_due_note": event.note})
+
+    @handles(Complaint.OverdueWithdrawn)
+    def _overdue_withdrawn(self, event: Complaint.OverdueWithdrawn, session: Session) -> None:
+        column = "ack_overdue_on" if event.deadline == "acknowledge" else "conclusion_overdue_on"
+        self._update(session, event, **{column: None})
+
     @handles(Complaint.IdentityRevealed)
     def _identity_revealed(self, event: Complaint.IdentityRevealed, session: Session) -> None:
         t = self.view.complaints

@@ -21,7 +21,15 @@ from supervision.crypto import mask_name
 from supervision.domain.facility import Facility
 from supervision.domain.listing import LISTED, NOTICE_SERVED, Listing, event_ref
 from supervision.domain.penalty import PenaltyDecision
-from supervision.policy.listing_criteria import JOINT_PUNISHMENT, KEY_ATTENTION, MEASURE_TITLES
+from supervision.policy.listing_criteria import (
+    JOINT_PUNISHMENT,
+    KEY_ATTENTION,
+    LISTING_PROCEDURE_2019,
+    LISTING_PROCEDURES,
+    MEASURE_TITLES,
+)
+
+_CHAIN_KEYS = ("event_ref", "event_type", "occurred_on", "actor_agency", "source", "details")
 
 
 def _json(value: Any) -> str:
@@ -62,6 +70,7 @@ class CreditListsView(View):
             Column("served_on", Date),
             Column("objection_due_on", Date),
             Column("objection_due_basis", String(20)),
+            Column("objection_due_note", Text),
             Column("objection_filed_on", Date),
             Column("objection_upheld", Boolean),
             Column("effective_on", Date, index=True),
@@ -201,6 +210,7 @@ class CreditListsView(View):
         row = self.get(listing_id)
         if row is None:
             return None
+        procedure = LISTING_PROCEDURES.get(row["procedure_version"], LISTING_PROCEDURE_2019)
         return {
             "listing_id": listing_id,
             "uscc": row["uscc"],
@@ -218,8 +228,9 @@ class CreditListsView(View):
             "in_force": {"from": row["effective_on"], "until": row["expires_on"],
                          "through": row["through"],
                          "end_reason": row["end_reason"]},
-            "chain": [{k: s[k] for k in ("event_ref", "event_type", "occurred_on", "actor_agency", "source",
-                                         "details")} for s in row["steps"]],
+            "chain": [{**{k: s[k] for k in _CHAIN_KEYS},
+                       "legal_basis": procedure.step_basis(s["event_type"], s["details"])}
+                      for s in row["steps"]],
         }
 
     def due(self, today: date) -> list[tuple[str, str]]:
@@ -322,7 +333,12 @@ class CreditListsProjection(ViewProjection[CreditListsView]):
     def _notice_served(self, event: Listing.NoticeServed, session: Session) -> None:
         self._update(event, session, status="notice_served", notice_no=event.notice_no,
                      served_on=event.occurred_on, objection_due_on=event.objection_due_on,
-                     objection_due_basis=event.due_basis)
+                     objection_due_basis=event.due_basis, objection_due_note=event.due_note)
+
+    @handles(Listing.DeadlineRevised)
+    def _deadline_revised(self, event: Listing.DeadlineRevised, session: Session) -> None:
+        self._update(event, session, objection_due_on=event.due_on, objection_due_basis=event.basis,
+                     objection_due_note=event.note)
 
     @handles(Listing.ObjectionFiled)
     def _objection_filed(self, event: Listing.ObjectionFiled, session: Session) -> None:

@@ -37,6 +37,23 @@ RULE_PENALTY = "listing.penalty"
 RULE_REFUSED = "listing.spot_check_refused"
 
 
+def catch_up_policy_processes(container: Any, rounds: int = 5) -> None:
+    """Let the policy processes (projections that issue commands) react to everything stored so far,
+    and to what their own commands stored, so a proposal caused by a command or a tick is visible
+    when that command or tick returns. Under `serve` the background runners do it: wait for them."""
+    app = container.app
+    for _ in range(rounds):
+        before = app.recorder.max_notification_id()
+        if getattr(container, "projection_service", None) is not None:
+            container.wait_for(before)
+        else:
+            for name, projection in container.projections.items():
+                if hasattr(projection, "bind"):
+                    container.runner(name).catch_up()
+        if app.recorder.max_notification_id() == before:
+            return
+
+
 class CreditPolicyView(View):
     name = "credit_policy"
 

@@ -99,7 +99,7 @@ class SpotCheckView(View):
             Column("max_severity", String(10)),
             Column("completed_on", Date, index=True),
             Column("publish_due_on", Date, index=True),
-            Column("due_basis", String(10)),
+            Column("due_basis", String(16)),
             Column("due_note", String(500)),
             Column("published_on", Date),
             Column("channel", String(100)),
@@ -345,6 +345,15 @@ class SpotCheckProjection(ViewProjection[SpotCheckView]):
     def _result_published(self, event: Inspection.ResultPublished, session: Session) -> None:
         self._update_inspection(session, event, status="published", published_on=event.occurred_on,
                                 channel=event.channel, published_late=event.late)
+
+    @handles(Inspection.DeadlineRevised)
+    def _deadline_revised(self, event: Inspection.DeadlineRevised, session: Session) -> None:
+        self._update_inspection(session, event, publish_due_on=event.due_on, due_basis=event.basis,
+                                due_note=event.note[:500])
+
+    @handles(Inspection.OverdueWithdrawn)
+    def _overdue_withdrawn(self, event: Inspection.OverdueWithdrawn, session: Session) -> None:
+        self._update_inspection(session, event, publication_overdue=False, overdue_marked_on=None)
 
     @handles(Inspection.PublicationOverdue)
     def _publication_overdue(self, event: Inspection.PublicationOverdue, session: Session) -> None:

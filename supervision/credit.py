@@ -54,11 +54,14 @@ MUNICIPALITIES = ("11", "12", "31", "50")
 
 def bureau_region_prefix(agency: str) -> str | None:
     """MZJ-140500 (city bureau) → "1405"; MZJ-140502 (county) → "140502"; MZJ-110000 (Beijing, a
-    municipality and so a city) → "11"; a provincial bureau or another agency → None."""
+    municipality and so a city) → "11"; MZJ-110105 (a Beijing district) → "110105"; a provincial
+    bureau, a non-existent municipal "city" bureau (MZJ-110100) or another agency → None."""
     match = _BUREAU.match(agency or "")
     if not match:
         return None
     code = match.group(1)
+    if code[:2] in MUNICIPALITIES and code[2:4] != "00" and code[4:] == "00":
+        return None  # e.g. MZJ-110100: no such bureau in a municipality
     while code.endswith("00") and len(code) > 2:
         code = code[:-2]
     if len(code) == 2 and code not in MUNICIPALITIES:
@@ -67,6 +70,14 @@ def bureau_region_prefix(agency: str) -> str | None:
 
 
 def city_bureau(region_code: str) -> str:
+    """The city-level civil-affairs bureau of a region (县级以上民政部门, "谁监管、谁列入").
+
+    Municipalities (直辖市 北京 110000, 天津 120000, 上海 310000, 重庆 500000) are provincial-level
+    cities: their city-level bureau is the municipal bureau (MZJ-110000); "110100" (市辖区) or
+    "500200" (县) are statistical groupings with no bureau of their own.
+    """
+    if region_code[:2] in MUNICIPALITIES:
+        return f"MZJ-{region_code[:2]}0000"
     return f"MZJ-{region_code[:4]}00"
 
 
@@ -311,6 +322,7 @@ class CreditCommands(SupervisionBase):
     def _list_now(self, ctx: Context, listing: Listing, effective_on: date, measures: list[str] | None,
               when: date) -> None:
         procedure = self.listing_procedure
+        procedure.check_measures(listing.list_kind, measures or [])
         listing.list_(
             effective_on=effective_on,
             expires_on=last_day_in_force(effective_on, procedure.term_years),

@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from supervision.application import Accepted, Context
+from supervision.commands import calendar as calendar_schemas
 from supervision.commands import complaints as complaint_schemas
 from supervision.commands import credit as credit_schemas
 from supervision.commands import facilities as facility_schemas
@@ -30,6 +31,7 @@ ALL_COMMANDS: tuple[CommandSpec, ...] = (
     *credit_schemas.COMMANDS,
     *fire_schemas.COMMANDS,
     *prepaid_schemas.COMMANDS,
+    *calendar_schemas.COMMANDS,
 )
 
 

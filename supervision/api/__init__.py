@@ -16,6 +16,7 @@ from flask_smorest import Api
 
 from supervision.api import errors
 from supervision.api.asyncapi import blp as asyncapi_blp
+from supervision.api.calendar import blp as calendar_blp
 from supervision.api.complaints import blp as complaints_blp
 from supervision.api.credit import blp as credit_blp
 from supervision.api.credit import public_blp as public_credit_blp
@@ -37,6 +38,7 @@ BLUEPRINTS = [
     asyncapi_blp,
     credit_blp,
     public_credit_blp,
+    calendar_blp,
 ]
 
 

@@ -98,7 +98,7 @@ class ComplaintDeadlineSchema(Schema):
     received_on = fields.Date()
     kind = fields.String(metadata={"enum": ["acknowledge", "conclude"]})
     due_on = fields.Date()
-    basis = fields.String(metadata={"description": "official calendar or fallback (see note)"})
+    basis = fields.String(metadata={"description": "official or provisional (see note: the data used)"})
     note = fields.String()
     overdue = fields.Boolean()
     marked_overdue_on = fields.Date(allow_none=True)

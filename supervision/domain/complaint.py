@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from supervision.domain.errors import Conflict, InvalidValue, NotFound
 from supervision.domain.values import Actor, deterministic_id
+from supervision.policy.calendar import is_provisional
 
 CHANNELS = ("hotline_12345", "online", "letter", "walk_in", "referral")
 CATEGORIES = (
@@ -132,6 +133,8 @@ class Complaint(Aggregate):
         self.received_on = occurred_on
         self.ack_due_on = ack_due_on
         self.conclude_due_on = conclude_due_on
+        self.ack_due_basis = ack_due_basis
+        self.conclude_due_basis = conclude_due_basis
         self.status = "received"
         self.last_step_on = occurred_on
         self.acknowledged_on: date | None = None
@@ -307,6 +310,56 @@ class Complaint(Aggregate):
         self, uscc: str, due_on: date, detected_on: date, occurred_on: date, actor: Actor, source: str
     ) -> None:
         self.conclusion_overdue_marked = True
+
+    # -- deadline revision (a year's official schedule replaced the provisional calendar) -----
+    def open_deadlines(self) -> dict[str, tuple[date, str]]:
+        """Deadlines still waiting for their act: name → (due_on, basis)."""
+        out: dict[str, tuple[date, str]] = {}
+        if self.acknowledged_on is None:
+            out["acknowledge"] = (self.ack_due_on, getattr(self, "ack_due_basis", "provisional"))
+        if self.concluded_on is None:
+            out["conclude"] = (self.conclude_due_on, getattr(self, "conclude_due_basis", "provisional"))
+        return out
+
+    def revise_deadline(self, *, deadline: str, due_on: date, basis: str, note: str, occurred_on: date,
+                        actor: Actor, source: str) -> bool:
+        """Record a recomputed due date of an open deadline; withdraw an overdue marking made on the
+        old date (the clock marks again if the new date has passed too). False when nothing changed."""
+        if deadline not in self.open_deadlines():
+            raise Conflict(f"the {deadline} deadline of this complaint is no longer open")
+        old_due, old_basis = self.open_deadlines()[deadline]
+        if old_due == due_on and is_provisional(old_basis) == is_provisional(basis):
+            return False  # same date on the same kind of basis: nothing to revise
+        if due_on <= self.received_on:
+            raise InvalidValue("due_on", "a deadline must follow the day of receipt")
+        self._deadline_revised(uscc=self.uscc, deadline=deadline, old_due_on=old_due, due_on=due_on,
+                               old_basis=old_basis, basis=basis, note=note, occurred_on=occurred_on,
+                               actor=actor, source=source)
+        marked = self.ack_overdue_marked if deadline == "acknowledge" else self.conclusion_overdue_marked
+        if marked and due_on != old_due:
+            self._overdue_withdrawn(
+                uscc=self.uscc, deadline=deadline, due_on=old_due,
+                reason=f"the due date was revised from {old_due.isoformat()} to {due_on.isoformat()} "
+                       f"({basis}: {note})",
+                occurred_on=occurred_on, actor=actor, source=source)
+        return True
+
+    @event("DeadlineRevised")
+    def _deadline_revised(self, uscc: str, deadline: str, old_due_on: date, due_on: date, old_basis: str,
+                          basis: str, note: str, occurred_on: date, actor: Actor, source: str) -> None:
+        if deadline == "acknowledge":
+            self.ack_due_on, self.ack_due_basis = due_on, basis
+        else:
+            self.conclude_due_on, self.conclude_due_basis = due_on, basis
+
+    @event("OverdueWithdrawn")
+    def _overdue_withdrawn(self, uscc: str, deadline: str, due_on: date, reason: str, occurred_on: date,
+                           actor: Actor, source: str) -> None:
+        """The marking stays in the history; this event says it no longer holds."""
+        if deadline == "acknowledge":
+            self.ack_overdue_marked = False
+        else:
+            self.conclusion_overdue_marked = False
 
     # -- identity -----------------------------------------------------------------------------
     def reveal_identity(self, *, reason: str, occurred_on: date, actor: Actor, source: str) -> str:

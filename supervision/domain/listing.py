@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate, event
 
 from supervision.domain.errors import Conflict, InvalidValue, NotFound
 from supervision.domain.values import Actor, deterministic_id
+from supervision.policy.calendar import is_provisional
 
 PROPOSED = "proposed"
 NOTICE_SERVED = "notice_served"
@@ -227,6 +228,35 @@ class Listing(Aggregate):
         self.status = NOTICE_SERVED
         self.served_on = self.last_step_on = occurred_on
         self.objection_due_on = objection_due_on
+        self.objection_due_basis = due_basis
+
+    def open_deadlines(self) -> dict[str, tuple[date, str]]:
+        """The objection window while it runs (notice served, no objection, not listed yet)."""
+        if self.status != NOTICE_SERVED or self.objection_due_on is None:
+            return {}
+        return {"objection": (self.objection_due_on, getattr(self, "objection_due_basis", "provisional"))}
+
+    def revise_deadline(self, *, deadline: str, due_on: date, basis: str, note: str, occurred_on: date,
+                        actor: Actor, source: str) -> bool:
+        """Record a recomputed end of the objection window (a year's official schedule replaced the
+        provisional calendar). False when nothing changed."""
+        if deadline not in self.open_deadlines():
+            raise ListingStepRefused("revise the objection window", self.status, (NOTICE_SERVED,))
+        old_due, old_basis = self.open_deadlines()[deadline]
+        if old_due == due_on and is_provisional(old_basis) == is_provisional(basis):
+            return False  # same date on the same kind of basis: nothing to revise
+        assert self.served_on is not None
+        if due_on <= self.served_on:
+            raise InvalidValue("due_on", "the objection window ends after the notice was served")
+        self._deadline_revised(uscc=self.uscc, deadline=deadline, old_due_on=old_due, due_on=due_on,
+                               old_basis=old_basis, basis=basis, note=note, occurred_on=occurred_on,
+                               actor=actor, source=source)
+        return True
+
+    @event("DeadlineRevised")
+    def _deadline_revised(self, uscc: str, deadline: str, old_due_on: date, due_on: date, old_basis: str,
+                          basis: str, note: str, occurred_on: date, actor: Actor, source: str) -> None:
+        self.objection_due_on, self.objection_due_basis = due_on, basis
 
     def file_objection(self, *, summary: str, occurred_on: date, actor: Actor, source: str) -> None:
         self._check_status("file an objection", NOTICE_SERVED)

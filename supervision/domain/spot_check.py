@@ -20,6 +20,7 @@ from supervision.domain.facility import OWNERSHIPS
 from supervision.domain.inspector import agency_code
 from supervision.domain.uscc import validate_uscc
 from supervision.domain.values import Actor, deterministic_id
+from supervision.policy.calendar import is_provisional
 
 CAMPAIGN_KINDS = ("annual", "special")
 #: conclusions as the national disclosure system (国家企业信用信息公示系统) words them
@@ -429,6 +430,7 @@ class Inspection(Aggregate):
         self.result = {"conclusion": conclusion, "items": items, "evidence": evidence,
                        "completed_on": completed_on}
         self.publish_due_on = publish_due_on
+        self.publish_due_basis = due_basis
 
     def publish(self, *, channel: str, occurred_on: date, actor: Actor, source: str) -> None:
         """一公开: once; a late publication is still recorded, and says it was late."""
@@ -465,6 +467,45 @@ class Inspection(Aggregate):
         source: str,
     ) -> None:
         self.published_on = occurred_on
+
+    # -- deadline revision (a year's official schedule replaced the provisional calendar) -----
+    def open_deadlines(self) -> dict[str, tuple[date, str]]:
+        """The publication deadline while the result waits to be published: name → (due_on, basis)."""
+        if self.result is None or self.published_on is not None or self.publish_due_on is None:
+            return {}
+        return {"publish": (self.publish_due_on, getattr(self, "publish_due_basis", "provisional"))}
+
+    def revise_deadline(self, *, deadline: str, due_on: date, basis: str, note: str, occurred_on: date,
+                        actor: Actor, source: str) -> bool:
+        """Record a recomputed publication due date; withdraw an overdue marking made on the old one
+        (the clock marks again if the new date has passed too). False when nothing changed."""
+        if deadline not in self.open_deadlines():
+            raise Conflict(f"the publication deadline of {self.uscc} is no longer open")
+        old_due, old_basis = self.open_deadlines()[deadline]
+        if old_due == due_on and is_provisional(old_basis) == is_provisional(basis):
+            return False  # same date on the same kind of basis: nothing to revise
+        self._deadline_revised(uscc=self.uscc, campaign_id=self.campaign_id, deadline=deadline,
+                               old_due_on=old_due, due_on=due_on, old_basis=old_basis, basis=basis, note=note,
+                               occurred_on=occurred_on, actor=actor, source=source)
+        if self.overdue_marked_on is not None and due_on != old_due:
+            self._overdue_withdrawn(
+                uscc=self.uscc, campaign_id=self.campaign_id, deadline=deadline, due_on=old_due,
+                reason=f"the due date was revised from {old_due.isoformat()} to {due_on.isoformat()} "
+                       f"({basis}: {note})",
+                occurred_on=occurred_on, actor=actor, source=source)
+        return True
+
+    @event("DeadlineRevised")
+    def _deadline_revised(self, uscc: str, campaign_id: str, deadline: str, old_due_on: date, due_on: date,
+                          old_basis: str, basis: str, note: str, occurred_on: date, actor: Actor,
+                          source: str) -> None:
+        self.publish_due_on, self.publish_due_basis = due_on, basis
+
+    @event("OverdueWithdrawn")
+    def _overdue_withdrawn(self, uscc: str, campaign_id: str, deadline: str, due_on: date, reason: str,
+                           occurred_on: date, actor: Actor, source: str) -> None:
+        """The marking stays in the history; this event says it no longer holds."""
+        self.overdue_marked_on = None
 
     def mark_publication_overdue(self, *, today: date, actor: Actor, source: str) -> None:
         """Refused (Conflict) when already marked or published: that makes the clock exactly-once."""

@@ -10,6 +10,7 @@ were proposed under.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 JOINT_PUNISHMENT = "joint_punishment"  # 失信联合惩戒对象名单
 KEY_ATTENTION = "key_attention"  # 重点关注对象名单
@@ -68,6 +69,13 @@ def criterion(code: str) -> Criterion:
         raise KeyError(f"unknown listing criterion {code!r}; known: {', '.join(CRITERION_CODES)}") from None
 
 
+class _Missing(dict[str, Any]):
+    """Template values; a value the step did not record shows as "?" instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 @dataclass(frozen=True)
 class ListingProcedure:
     """The figures of the listing procedure (DOMAIN.md "Credit lists"; (default) marks local choice)."""
@@ -82,6 +90,42 @@ class ListingProcedure:
 
     def default_measures(self, kind: str) -> list[str]:
         return list(self.measures.get(kind, ()))
+
+    def check_measures(self, kind: str, measures: list[str]) -> None:
+        """Refuse measures the list cannot impose (422 on `measures`).
+
+        The key-attention list (重点关注对象名单) is for conduct only recorded, not punished by a
+        decision: it carries key supervision, never the joint-punishment measures (惩戒 such as
+        exclusion from grading, subsidies or government purchasing), which 民发〔2019〕103号 ties to the
+        joint-punishment list ("谁列入、谁惩戒") and which need a penalty decision behind them. So a
+        key-attention listing asking for "no_grading" is refused rather than silently ignored or
+        enforced (DOMAIN.md "Which list").
+        """
+        from supervision.domain.errors import InvalidValue
+
+        allowed = self.measures.get(kind, ())
+        refused = [m for m in measures if m not in allowed]
+        if refused:
+            names = ", ".join(refused)
+            if kind == KEY_ATTENTION:
+                raise InvalidValue("measures", f"{names}: a key-attention listing carries key supervision "
+                                   "only; joint-punishment measures need the joint-punishment list")
+            raise InvalidValue("measures", f"{names}: not a measure of the {kind} list")
+
+    def step_basis(self, event_type: str, details: dict[str, Any]) -> dict[str, str]:
+        """The provision a listing step applies and its key figure, for `explain` (the legal chain).
+
+        Keyed by the event's name (`Listing.NoticeServed`, ...); figures come from this procedure
+        version and from the step's own recorded values (due dates, term, reason).
+        """
+        name = event_type.rsplit(".", 1)[-1]
+        reason = details.get("reason") or ""
+        provision, figure = _STEPS.get((name, reason), _STEPS.get((name, ""), ("", "")))
+        values = _Missing({k: v for k, v in details.items() if isinstance(v, str | int)})
+        values.update(objection=self.objection_working_days, term=self.term_years,
+                      repair=self.repair_min_full_years)
+        figure = figure.format_map(values)
+        return {"source": _SOURCE, "provision": provision, "figure": figure}
 
 
 LISTING_PROCEDURE_2019 = ListingProcedure(
@@ -103,6 +147,37 @@ LISTING_PROCEDURE_2019 = ListingProcedure(
         KEY_ATTENTION: ("key_supervision",),
     },
 )
+
+#: procedures by version: a listing is explained by the procedure it was proposed under
+LISTING_PROCEDURES: dict[str, ListingProcedure] = {LISTING_PROCEDURE_2019.version: LISTING_PROCEDURE_2019}
+
+#: (event name, reason) → (provision applied, key figure as a template over the procedure's figures and
+#: the step's recorded values). Provisions are named by subject: the 办法's article numbers are not
+#: kept here until checked against the published text.
+_STEPS: dict[tuple[str, str], tuple[str, str]] = {
+    ("Proposed", ""): (
+        "列入情形与列入主体：县级以上人民政府民政部门按照“谁监管、谁列入、谁惩戒、谁负责”提出列入",
+        "criterion {criterion}; authority {authority}"),
+    ("NoticeServed", ""): (
+        "列入前书面告知：告知列入的事由、依据和提出异议的权利",
+        "objection window {objection} working days, until {objection_due_on} ({due_basis})"),
+    ("DeadlineRevised", ""): (
+        "期间以工作日计算，按国务院公布的节假日安排（民法典第二百零一条—第二百零三条）",
+        "objection window until {due_on} ({basis}), was {old_due_on}"),
+    ("ObjectionFiled", ""): ("异议期内提出异议及证据材料", "within {objection} working days of the notice"),
+    ("ObjectionDecided", ""): ("民政部门对异议进行核实并作出决定", "upheld: not listed; rejected: listed"),
+    ("Listed", ""): ("作出列入决定并公开，列入期限届满自动移出",
+                     "term {term} years, {effective_on} through {expires_on}"),
+    ("Dropped", "objection_upheld"): ("异议成立的，不予列入", ""),
+    ("Dropped", "decision_revoked"): ("据以列入的处罚决定被撤销的，不予列入", ""),
+    ("Dropped", ""): ("列入建议撤回，不予列入", ""),
+    ("Removed", "expired"): ("列入期限届满，移出名单", "term {term} years ended; out from {ended_on}"),
+    ("Removed", "credit_repaired"): (
+        "信用修复：列入满规定期限，未再发生严重失信行为或已履行义务、完成整改的，可申请提前移出",
+        "at least {repair} full years after listing"),
+    ("Removed", "decision_revoked"): ("据以列入的决定被撤销的，立即移出", "removed on {ended_on}"),
+    ("Removed", "annulled"): ("列入决定经复议、诉讼被撤销的，立即移出", "removed on {ended_on}"),
+}
 
 #: human-readable names of the measures (public output)
 MEASURE_TITLES: dict[str, str] = {

@@ -36,10 +36,13 @@ def test_a_regulator_lists_a_facility_from_the_cli_and_the_published_list_masks_
     assert decided.returncode == 0, decided.stderr
     bad = run("listing", "propose", USCC, "--criterion", "littering")
     assert bad.returncode == 2 and "criterion" in bad.stderr
+    # the decision proposed the listing when `penalty decide` returned (the policy process caught up
+    # within the command), so proposing it again by hand is a conflict naming it
     proposed = run("listing", "propose", USCC, "--criterion", "fraud_fundraising",
                    "--decision", "榕民罚〔2026〕1号", "--on", "2026-06-02")
-    assert proposed.returncode == 0, proposed.stderr
-    lid = json.loads(proposed.stdout)["listing_id"]
+    assert proposed.returncode == 5 and "already proposed" in proposed.stderr
+    lid = json.loads(run("facility", "explain", USCC).stdout)["listings"][0]["listing_id"]
+    assert lid in proposed.stderr
     assert run("listing", "serve-notice", lid, "--notice-no", "N-1", "--on", "2026-06-05").returncode == 0
     assert run("listing", "decide", lid).returncode == 0  # window closed 2026-06-12: listed today
 

@@ -1,4 +1,4 @@
-"""Working-day deadlines on China's official calendar, with a declared fallback."""
+"""Working-day deadlines on China's official calendar, with a declared provisional fallback."""
 
 import json
 from datetime import date, datetime
@@ -31,7 +31,8 @@ def test_twenty_working_days_across_national_day_skip_the_golden_week() -> None:
     # Completed Fri 2025-09-26; Sun 09-28 and Sat 10-11 are adjusted working days,
     # 10-01..10-08 are off. Count: 09-28, 09-29, 09-30, 10-09, 10-10, 10-11, then 14 weekdays.
     deadline = OFFICIAL.add_working_days(date(2025, 9, 26), 20)
-    assert deadline == Deadline(due_on=date(2025, 10, 30), basis="official", note="")
+    assert deadline == Deadline(due_on=date(2025, 10, 30), basis="official",
+                               note="2025: chinese-calendar 1.11.0")
 
 
 def test_adjusted_working_weekends_are_working_days_and_holidays_are_not() -> None:
@@ -96,51 +97,37 @@ def test_explicit_due_date_is_taken_as_written_even_on_a_holiday() -> None:
     assert OFFICIAL.is_overdue(date(2025, 10, 1), date(2025, 10, 2))
 
 
-# --- fallback ------------------------------------------------------------------------------
+# --- provisional fallback ------------------------------------------------------------------
 
 
-def test_year_without_official_data_falls_back_to_weekdays_and_says_so(tmp_path: Path) -> None:
+def test_year_without_official_data_uses_the_statutory_holidays_and_says_so(tmp_path: Path) -> None:
     path = write_holiday_file(tmp_path, {"holidays": [], "working_days": []})
     calendar = WorkingCalendar(HolidayFile.load(path))
-    deadline = calendar.add_working_days(date(2031, 1, 3), 1)  # Friday
-    assert deadline.due_on == date(2031, 1, 6)
-    assert deadline.basis == "fallback"
-    assert deadline.note.startswith("2031 not in the official calendar data (chinese-calendar ")
-    assert f"computed from weekends plus holidays file {path}" in deadline.note
-    assert "the file lists no dates for 2031" in deadline.note
-
-
-def test_holiday_in_the_file_is_skipped_in_a_fallback_year(tmp_path: Path) -> None:
-    path = write_holiday_file(tmp_path, {"holidays": ["2031-01-01"], "note": "2031 notice"})
-    calendar = WorkingCalendar(HolidayFile.load(path))
-    assert not calendar.is_working_day(date(2031, 1, 1))  # a Wednesday
-    deadline = calendar.add_working_days(date(2030, 12, 31), 1)
+    deadline = calendar.add_working_days(date(2030, 12, 31), 1)  # Tuesday; 2031-01-01 is 元旦
     assert deadline.due_on == date(2031, 1, 2)
-    assert deadline.basis == "fallback"
-    assert "lists no dates" not in deadline.note
+    assert deadline.basis == "provisional"
+    assert deadline.note.startswith("2031: provisional: statutory holidays of 《全国年节及纪念日放假办法》")
+    assert "tyme4py" in deadline.note and "chinese-calendar" in deadline.note
+    assert str(tmp_path) not in deadline.note and "/" not in deadline.note
 
 
-def test_without_the_holiday_the_same_fallback_deadline_is_a_day_earlier() -> None:
-    assert WorkingCalendar(HolidayFile()).add_working_days(date(2030, 12, 31), 1).due_on == date(
-        2031, 1, 1
-    )
+def test_holiday_in_the_file_is_skipped_in_a_provisional_year_and_named_by_its_document(
+    tmp_path: Path,
+) -> None:
+    path = write_holiday_file(tmp_path, {"holidays": ["2031-01-02"], "document_no": "京政办〔2030〕1号"})
+    calendar = WorkingCalendar(HolidayFile.load(path))
+    assert not calendar.is_working_day(date(2031, 1, 2))  # a Thursday
+    deadline = calendar.add_working_days(date(2030, 12, 31), 1)
+    assert deadline.due_on == date(2031, 1, 3)
+    assert deadline.basis == "provisional"
+    assert "adjusted by the operator holidays file 京政办〔2030〕1号" in deadline.note
+    assert str(path) not in deadline.note
 
 
-def test_adjusted_working_day_in_the_file_counts_in_a_fallback_year(tmp_path: Path) -> None:
+def test_adjusted_working_day_in_the_file_counts_in_a_provisional_year(tmp_path: Path) -> None:
     path = write_holiday_file(tmp_path, {"working_days": ["2031-01-04"]})  # a Saturday
     calendar = WorkingCalendar(HolidayFile.load(path))
     assert calendar.add_working_days(date(2031, 1, 3), 1).due_on == date(2031, 1, 4)
-
-
-def test_deadline_reaching_into_an_uncovered_year_is_marked_fallback(tmp_path: Path) -> None:
-    if OFFICIAL.covers(date(2027, 1, 1)):
-        pytest.skip("chinese-calendar now covers 2027; pick the next uncovered year")
-    path = write_holiday_file(tmp_path, {"holidays": ["2027-01-01"]})
-    calendar = WorkingCalendar(HolidayFile.load(path))
-    deadline = calendar.add_working_days(date(2026, 12, 30), 2)  # Thu 12-31, then Mon 01-04
-    assert deadline.due_on == date(2027, 1, 4)
-    assert deadline.basis == "fallback"
-    assert deadline.note.startswith("2027 not in the official calendar data")
 
 
 def test_deadline_within_a_covered_year_stays_official_whatever_the_file_says(
@@ -150,30 +137,30 @@ def test_deadline_within_a_covered_year_stays_official_whatever_the_file_says(
     calendar = WorkingCalendar(HolidayFile.load(path))
     assert calendar.is_working_day(date(2025, 10, 9))
     assert calendar.add_working_days(date(2025, 9, 26), 20) == Deadline(
-        date(2025, 10, 30), "official", ""
+        date(2025, 10, 30), "official", "2025: chinese-calendar 1.11.0"
     )
 
 
-def test_missing_holiday_file_means_weekends_only(tmp_path: Path) -> None:
+def test_missing_holiday_file_means_statutory_holidays_and_weekends_only(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.json"
     holidays = HolidayFile.load(missing)
     assert holidays == HolidayFile(path=missing)
     deadline = WorkingCalendar(holidays).add_working_days(date(2031, 1, 3), 1)
     assert deadline.due_on == date(2031, 1, 6)
-    assert str(missing) in deadline.note
+    assert str(missing) not in deadline.note
 
 
 def test_the_shipped_example_file_loads_and_tells_operators_how_to_fill_it() -> None:
     holidays = HolidayFile.load(DEFAULT_HOLIDAYS_PATH)
     assert holidays.holidays == frozenset()
     assert holidays.working_days == frozenset()
-    assert "State Council" in holidays.note
+    assert "calendar load" in holidays.note
     assert WorkingCalendar().holidays == holidays
 
 
-def test_fallback_deadline_must_carry_a_note() -> None:
+def test_provisional_deadline_must_carry_a_note() -> None:
     with pytest.raises(ValueError, match="must say why"):
-        Deadline(date(2031, 1, 6), "fallback", "")
+        Deadline(date(2031, 1, 6), "provisional", "")
     with pytest.raises(ValueError, match="unknown deadline basis"):
         Deadline(date(2031, 1, 6), "guess", "")  # type: ignore[arg-type]
 

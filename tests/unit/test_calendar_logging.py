@@ -7,11 +7,11 @@ from structlog.testing import capture_logs
 from infra.bootstrap import LoggingCalendar
 
 
-def test_a_fallback_deadline_is_logged_and_an_official_one_is_not():
+def test_a_provisional_deadline_is_logged_and_an_official_one_is_not():
     calendar = LoggingCalendar()
     with capture_logs() as logs:
         official = calendar.add_working_days(date(2025, 9, 26), 20)
-        fallback = calendar.add_working_days(date(2031, 1, 3), 1)
-    assert official.basis == "official" and fallback.basis == "fallback"
+        provisional = calendar.add_working_days(date(2031, 1, 3), 1)
+    assert official.basis == "official" and provisional.basis == "provisional"
     assert [e["event"] for e in logs] == ["deadline_without_official_calendar"]
-    assert logs[0]["due_on"] == "2031-01-06" and "not in the official calendar data" in logs[0]["note"]
+    assert logs[0]["due_on"] == "2031-01-06" and "provisional" in logs[0]["note"]

@@ -44,7 +44,7 @@ def test_conclusion_deadline_skips_the_spring_festival_holiday():
 
 def test_a_year_without_official_data_falls_back_and_says_so():
     deadline = POLICY.conclude_by(CAL, date(2027, 12, 20))
-    assert deadline.basis == "fallback" and "2028" in deadline.note
+    assert deadline.basis == "provisional" and "2028: provisional" in deadline.note
 
 
 def test_inconsistent_figures_are_refused():

@@ -1,0 +1,72 @@
+"""`eldercare calendar ...`: load a year's official holiday schedule, show the calendar, revisit.
+
+    eldercare calendar load notice-2027.json     # {"year", "document_no", "holidays", "working_days"}
+    eldercare calendar show 2027                  # statutory days, loaded notice, data used
+    eldercare calendar revisit                    # recompute open provisional deadlines now
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from infra.cli_support import EXIT_INVALID, State, command, dispatch, echo_json, fail
+
+
+@click.group()
+def calendar() -> None:
+    """Working-day calendar: official schedules (国务院办公厅节假日安排通知) and provisional deadlines."""
+
+
+@calendar.command("load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@command
+def load(state: State, file: Path) -> None:
+    """Load a year's schedule from FILE (JSON: year, document_no, holidays, working_days) as an event,
+    then revise every open provisional deadline; prints the deadlines revised."""
+    try:
+        payload = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"no such file: {file.name}", EXIT_INVALID)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        fail(f"{file.name} is not valid JSON: {exc}", EXIT_INVALID)
+    if not isinstance(payload, dict):
+        fail(f"{file.name} must hold a JSON object", EXIT_INVALID)
+    dispatch(state, "load_calendar_schedule", payload)
+
+
+@calendar.command("revisit")
+@command
+def revisit(state: State) -> None:
+    """Recompute every open provisional deadline on the current calendar (admin)."""
+    dispatch(state, "revisit_provisional_deadlines", {})
+
+
+@calendar.command("show")
+@click.argument("year", type=int)
+@command
+def show(state: State, year: int) -> None:
+    """The statutory holidays of YEAR, the loaded notice if any, and which data deadlines use."""
+    from datetime import date
+
+    from supervision.policy.statutory_holidays import rule_for, statutory_holidays
+
+    try:
+        rule = rule_for(year)
+    except ValueError as exc:
+        fail(str(exc), EXIT_INVALID)
+    app = state.container.app
+    loaded = app.loaded_schedules().get(year)
+    probe = app.calendar.add_working_days(date(year, 1, 1), 1)
+    echo_json({
+        "year": year,
+        "statutory_basis": rule.source,
+        "statutory_holidays": [{"date": d, "name": n} for d, n in statutory_holidays(year).items()],
+        "loaded_notice": None if loaded is None else {
+            "document_no": loaded.document_no, "holidays": sorted(loaded.holidays),
+            "working_days": sorted(loaded.working_days)},
+        "basis": probe.basis,
+        "note": probe.note,
+    })

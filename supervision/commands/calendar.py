@@ -1,0 +1,41 @@
+"""Schemas of the calendar commands: load a year's official holiday schedule, revisit deadlines."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from supervision.commands.fields import CommandSchema, CommandSpec, StrictInt
+from supervision.roles import ADMIN, SYSTEM
+
+
+class LoadCalendarSchedule(CommandSchema):
+    """国务院办公厅关于<year>年部分节假日安排的通知, as dates.
+
+    `holidays`: every day off the notice lists (weekends inside a holiday span included);
+    `working_days`: the adjusted working Saturdays/Sundays (调休上班).
+    """
+
+    year = StrictInt(required=True, validate=validate.Range(min=2000, max=2100))
+    document_no = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                                metadata={"description": "the notice's number, e.g. 国办发明电〔2026〕12号"})
+    holidays = fields.List(fields.Date(), required=True, validate=validate.Length(min=1, max=120))
+    working_days = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=30))
+
+
+class RevisitProvisionalDeadlines(CommandSchema):
+    """Issued by the clock (or an admin): recompute open provisional deadlines on today's calendar."""
+
+    class Meta(CommandSchema.Meta):
+        exclude = ("occurred_on",)
+
+    today = fields.Date(load_default=None)
+    only_if_changed = fields.Boolean(load_default=False)
+
+
+COMMANDS = (
+    CommandSpec("load_calendar_schedule", LoadCalendarSchedule, "load_calendar_schedule", (ADMIN,),
+                "load a year's official holiday schedule (State Council notice) and revise provisional "
+                "deadlines"),
+    CommandSpec("revisit_provisional_deadlines", RevisitProvisionalDeadlines, "revisit_provisional_deadlines",
+                (ADMIN, SYSTEM), "recompute open provisional deadlines on the current calendar"),
+)
