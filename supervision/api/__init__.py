@@ -24,6 +24,8 @@ from supervision.api.fire_safety import blp as fire_safety_blp
 from supervision.api.prepaid import blp as prepaid_blp
 from supervision.api.schemas import ErrorSchema
 from supervision.api.spot_checks import blp as spot_checks_blp
+from supervision.commands import bounds
+from supervision.domain.errors import InvalidCommand
 
 log = structlog.get_logger("eldercare.api")
 
@@ -67,7 +69,7 @@ def create_app(services: Any) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
-        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=bounds.MAX_BODY_BYTES,  # larger bodies: 413 before they are read
     )
     app.extensions["eldercare"] = services
     api = Api(app)
@@ -83,6 +85,7 @@ def create_app(services: Any) -> Flask:
         g.started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
+        check_request(request)
 
     @app.after_request
     def _finish(response: Any) -> Any:
@@ -110,6 +113,24 @@ def create_app(services: Any) -> Flask:
         return jsonify({"api": "/api/v1", "openapi": "/api/openapi.json", "docs": "/api/docs"})
 
     return app
+
+
+def check_request(req: Any) -> None:
+    """The door for every request, before any handler parses it: a body over `MAX_BODY_BYTES` is 413
+    (werkzeug raises it while reading), JSON nested deeper than `MAX_JSON_DEPTH` is 422 (found by a
+    scan that does not recurse, so the JSON parser never sees it), and path or query values holding
+    control characters or unpaired surrogates are 422 (they would reach SQL as they are)."""
+    problems: dict[str, list[str]] = {}
+    for name, value in [*(req.view_args or {}).items(), *req.args.items(multi=True)]:
+        if isinstance(value, str) and (bounds.text_problem(value) or len(value) > 4 * bounds.TEXT):
+            problems[str(name)] = [bounds.text_problem(value) or f"longer than {4 * bounds.TEXT} characters"]
+    if problems:
+        raise InvalidCommand("invalid characters in the URL", problems)
+    if req.method in ("POST", "PUT", "PATCH", "DELETE"):
+        data = req.get_data(cache=True)
+        if data and bounds.json_too_deep(data):
+            raise InvalidCommand(f"JSON nested deeper than {bounds.MAX_JSON_DEPTH} levels", {
+                "_body": [f"arrays and objects may nest at most {bounds.MAX_JSON_DEPTH} levels deep"]})
 
 
 def runner_status(services: Any, name: str) -> dict[str, int]:

@@ -11,7 +11,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
-from supervision.commands.fields import CommandSchema, CommandSpec, Uscc
+from supervision.commands import bounds
+from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Reference, Text, Uscc, phone
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES
 from supervision.roles import ADMIN, CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
 
@@ -20,10 +21,16 @@ READ_ROLES = (CIVIL_AFFAIRS, FIRE, MARKET, ADMIN)
 
 
 class ResidentIdNumber(fields.String):
-    """居民身份证号码 (GB 11643): 18 characters, valid birth date and check character."""
+    """居民身份证号码 (GB 11643): 18 characters, valid birth date and check character. NFKC first
+    (full-width digits become ASCII); any other non-ASCII character is refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Length(equal=18), **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        raw = super()._deserialize(value, attr, data, **kwargs)
+        raw = bounds.normalise_identifier(super()._deserialize(value, attr, data, **kwargs)[:80]).upper()
+        if not bounds.fullmatch(r"[0-9]{17}[0-9X]", raw):
+            raise ValidationError("is not a valid resident identity card number (GB 11643)")
         try:
             return str(ric.validate(raw))
         except StdnumError:
@@ -36,21 +43,19 @@ class ComplainantSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    name = fields.String(validate=validate.Length(min=1, max=50))
+    name = Text(bounds.PERSON_NAME, min_length=1)
     id_number = ResidentIdNumber()
-    phone = fields.String(
-        validate=validate.Regexp(r"^[0-9+\- ]{5,20}$", error="must be 5–20 digits, spaces, + or -")
-    )
+    phone = phone()
 
 
 class RegisterComplaint(CommandSchema):
     uscc = Uscc(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    summary = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    reference = fields.String(
+    summary = Text(bounds.TEXT, min_length=1, multiline=True, required=True)
+    reference = Reference(
+        bounds.SHORT_NO,
         load_default=None,
-        validate=validate.Length(min=1, max=64),
         metadata={"description": "external ticket number (e.g. 12345 work order); unique per channel"},
     )
     complainant = fields.Nested(ComplainantSchema, load_default=None)
@@ -58,7 +63,7 @@ class RegisterComplaint(CommandSchema):
 
 class ComplaintStep(CommandSchema):
     complaint_id = fields.UUID(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = Text(bounds.NOTE, multiline=True, load_default="")
 
 
 class AcknowledgeComplaint(ComplaintStep):
@@ -66,18 +71,17 @@ class AcknowledgeComplaint(ComplaintStep):
 
 
 class AssignComplaint(ComplaintStep):
-    agency = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                           metadata={"description": "agency code, e.g. MZJ-140502 or SCJG-140500"})
-    officer = fields.String(load_default="", validate=validate.Length(max=100))
+    agency = Reference(100, required=True,
+                       metadata={"description": "agency code, e.g. MZJ-140502 or SCJG-140500"})
+    officer = Text(100, load_default="")
 
 
 class ConcludeComplaint(CommandSchema):
     complaint_id = fields.UUID(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    measures = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list,
-                           validate=validate.Length(max=50))
-    penalty_decision_no = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
-    findings = fields.String(load_default="", validate=validate.Length(max=4000))
+    measures = BoundedList(Text(bounds.SHORT_TEXT, min_length=1), bounds.MAX_LIST_TEXTS, load_default=list)
+    penalty_decision_no = Reference(bounds.DOCUMENT_NO, load_default=None)
+    findings = Text(bounds.LONG_TEXT, multiline=True, load_default="")
 
 
 class CloseComplaint(ComplaintStep):
@@ -99,8 +103,8 @@ class RevealComplainantIdentity(CommandSchema):
         exclude = ("occurred_on",)
 
     complaint_id = fields.UUID(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
-                           metadata={"description": "why the identity is needed (kept in the audit event)"})
+    reason = Text(bounds.SHORT_TEXT, min_length=1, multiline=True, required=True,
+                  metadata={"description": "why the identity is needed (kept in the audit event)"})
 
 
 COMMANDS = (
