@@ -134,8 +134,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a whole number of bytes") from None
-    if value < 4096:
-        raise SettingsError(f"{name}={raw!r}: at least 4096 bytes")
+    if value < 64 * 1024:  # below this the relay's headroom leaves no room for an event
+        raise SettingsError(f"{name}={raw!r}: at least 65536 bytes")
     return value
 
 

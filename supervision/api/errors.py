@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, g, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from supervision.crypto import SealError
 from supervision.domain.errors import DomainError
@@ -54,6 +54,12 @@ def install(app: Flask) -> None:
         response = body(str(exc), 401)
         response.headers["WWW-Authenticate"] = 'Bearer realm="eldercare"'
         return response
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> Any:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        return body(f"request body larger than {limit} bytes", 413,
+                    {"_body": [f"at most {limit} bytes (MAX_BODY_BYTES)"]})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -14,7 +14,6 @@ from supervision.domain.penalty import AUTHORITY_KINDS
 from supervision.policy.listing_criteria import CRITERION_CODES, LIST_KINDS, MEASURE_TITLES
 from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
 
-
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
