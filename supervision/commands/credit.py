@@ -35,6 +35,9 @@ class EventRef(fields.String):
 
 
 class ListingId(fields.String):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Length(equal=36), **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
         if not bounds.fullmatch(_UUID, raw):

@@ -20,6 +20,9 @@ def _no(**kwargs: Any) -> Reference:
 class ResidentRef(fields.String):
     """A pseudonymous resident reference; an ID or phone number is refused, never stored."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Length(max=64), **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
         try:
