@@ -57,7 +57,8 @@ def test_a_thirty_million_yuan_fine_is_accepted_and_held_by_every_view(pg_client
     r = client.post(f"{CREDIT}/penalty-decisions", {
         "uscc": USCC, "decision_no": "晋城民罚决字〔2026〕30号", "authority": "晋城市城区民政局",
         "authority_kind": "civil_affairs", "conduct": "abuse_cheating",
-        "legal_basis": "《养老机构管理办法》第四十六条", "summary": "殴打入住老人", "fine_fen": fine, "occurred_on": "2026-05-01"}, as_="civil_affairs")
+        "legal_basis": "《养老机构管理办法》第四十六条", "summary": "殴打入住老人", "fine_fen": fine,
+        "occurred_on": "2026-05-01"}, as_="civil_affairs")
     assert r.status_code == 201, r.json
     settle(client)
     shown = client.get(f"{CREDIT}/penalty-decisions/晋城民罚决字〔2026〕30号", as_="civil_affairs")
