@@ -246,3 +246,41 @@ def test_the_openapi_document_shows_the_bounds(client):
         {p["name"]: p for p in spec["paths"]["/api/v1/facilities"]["get"]["parameters"]}
     assert params["page"]["schema"]["maximum"] == bounds.MAX_PAGE
     assert params["page_size"]["schema"]["maximum"] == bounds.MAX_PAGE_SIZE
+
+
+def test_the_event_size_estimate_is_honest_about_what_the_relay_sends(tmp_path):
+    """The largest campaign accepted under a 64 KiB limit becomes a relay record (envelope, headers and
+    key included) that still fits 64 KiB, and the next size up is refused."""
+    from consumers.relay import EventTranslator
+    from consumers.topics import Catalogue
+    from supervision.application import Context, EventTooLarge
+    from tests.support import ROLE_ACTORS
+
+    limit = 64 * 1024
+    container = make_container(f"sqlite:///{tmp_path}/events.sqlite", tmp_path / "var",
+                               max_message_bytes=limit)
+    try:
+        ctx = Context(ROLE_ACTORS["civil_affairs"], "api")
+        accepted, n = None, 100
+        while True:
+            body = {**campaign(checklist(n, 60)), "reference": f"SJ-{n}"}
+            try:
+                accepted = container.dispatcher.dispatch("plan_spot_check_campaign", body, ctx)
+            except EventTooLarge as exc:
+                assert exc.limit == limit
+                break
+            n += 10
+        assert accepted is not None and n > 100
+        notification = container.app.recorder.select_notifications(accepted.notification_id, 1)[0]
+        event = container.app.mapper.to_domain_event(notification)
+        catalogue = Catalogue()
+        etype = EventTranslator.event_type(notification)
+        topic = catalogue.for_event(etype)
+        assert topic is not None, etype  # a planned campaign is published
+        message = EventTranslator(container.app, catalogue, None, "/eldercare/eldercare").domain_message(
+            topic, etype, event)
+        size = len(message.value or b"") + len((message.key or "").encode()) + sum(
+            len(k) + len(v) for k, v in message.headers.items())
+        assert limit / 2 < size <= limit
+    finally:
+        container.close()
