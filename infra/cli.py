@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from infra.cli_bounds import PAGE, PAGE_SIZE, REGION_PREFIX
 from infra.cli_support import (
     DATE,
     State,
@@ -144,13 +145,13 @@ def facility_show(state: State, uscc: str, history: bool) -> None:
 
 
 @facility.command("list")
-@click.option("--region", "region_code", help="region code or prefix")
+@click.option("--region", "region_code", type=REGION_PREFIX, help="region code or prefix")
 @click.option("--ownership", type=click.Choice(["public", "public_built_private_run", "private"]))
 @click.option("--profit-status", type=click.Choice(["for_profit", "non_profit"]))
 @click.option("--grade", type=click.IntRange(1, 5))
 @click.option("--status", type=click.Choice(["open", "closed"]))
-@click.option("--page", type=click.IntRange(min=1), default=1)
-@click.option("--page-size", type=click.IntRange(1, 500), default=50)
+@click.option("--page", type=PAGE, default=1)
+@click.option("--page-size", type=PAGE_SIZE, default=50)
 @click.option("--json", "as_json", is_flag=True, hidden=True, help="same as --format json")
 @command
 def facility_list(state: State, as_json: bool, **filters: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from infra.cli_bounds import PAGE, PAGE_SIZE
 from infra.cli_support import DATE, State, command, dispatch, echo_json, load_json_option
 from supervision.domain.complaint import CATEGORIES, CHANNELS, STATUSES
 
@@ -105,8 +106,8 @@ def reveal(state: State, complaint_id: str, reason: str) -> None:
 @click.option("--category", type=click.Choice(CATEGORIES))
 @click.option("--channel", type=click.Choice(CHANNELS))
 @click.option("--overdue/--not-overdue", default=None)
-@click.option("--page", type=click.IntRange(min=1), default=1)
-@click.option("--page-size", type=click.IntRange(1, 500), default=50)
+@click.option("--page", type=PAGE, default=1)
+@click.option("--page-size", type=PAGE_SIZE, default=50)
 @command
 def list_(state: State, **filters: Any) -> None:
     """List complaints (no complainant identities)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from infra.cli_bounds import PAGE, PAGE_SIZE
 from infra.cli_support import State, command, dispatch, echo_json, load_json_option
 
 DATA_HELP = "JSON object or @file.json (see the OpenAPI schema of the command)"
@@ -62,8 +63,8 @@ def fire_show(state: State, case_id: str) -> None:
 @click.option("--major", is_flag=True, default=None, help="major hazards only")
 @click.option("--overdue", is_flag=True, default=None, help="overdue only")
 @click.option("--sealed", is_flag=True, default=None, help="sealed premises only")
-@click.option("--page", type=click.IntRange(min=1), default=1)
-@click.option("--page-size", type=click.IntRange(1, 500), default=50)
+@click.option("--page", type=PAGE, default=1)
+@click.option("--page-size", type=PAGE_SIZE, default=50)
 @command
 def fire_list(state: State, uscc: str | None, status: str | None, open_: bool | None, major: bool | None,
               overdue: bool | None, sealed: bool | None, page: int, page_size: int) -> None:

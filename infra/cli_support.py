@@ -238,7 +238,14 @@ def load_json_option(value: str | None) -> dict[str, Any]:
     """`--data '{"a": 1}'` or `--data @file.json`."""
     if not value:
         return {}
-    text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+    from supervision.commands.bounds import MAX_JSON_DEPTH, json_too_deep
+
+    try:
+        text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"--data file cannot be read as UTF-8: {exc}", EXIT_INVALID)
+    if json_too_deep(text):
+        fail(f"--data nests arrays/objects deeper than {MAX_JSON_DEPTH} levels", EXIT_INVALID)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -3,6 +3,11 @@
 Two kinds of line: a facility row (CSV, or a JSON object without "command") — validated one by one
 and saved many per transaction — and a historical command (`{"command": NAME, "data": {...}}`),
 dispatched one by one exactly as the API would. A rejected line writes nothing.
+
+A line that fails in any way — unreadable bytes, JSON nested deeper than `bounds.MAX_JSON_DEPTH`, a
+line over `bounds.MAX_IMPORT_LINE_BYTES`, a value out of range, an event over the broker's message
+limit — is rejected with its line number and reason, and the import goes on with the next line. Only an
+unreachable database stops it (exit 69, nothing after the last committed line is lost to a retry).
 """
 
 from __future__ import annotations
@@ -17,11 +22,16 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+import structlog
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from infra.cli_support import EXIT_INVALID, State
 from supervision.application import Context
+from supervision.commands import bounds
 from supervision.domain.errors import DomainError, InvalidCommand
+from supervision.unavailable import as_unavailable
+
+log = structlog.get_logger(__name__)
 
 #: rejected lines printed to the terminal; the rest go to --rejects (or are counted)
 SHOWN_REJECTIONS = 20
@@ -49,24 +59,38 @@ def _detect(path: Path, fmt: str) -> str:
 
 def _csv_value(key: str, value: str) -> Any:
     value = value.strip()
-    if key in INT_COLUMNS and value.lstrip("-").isdigit():
+    if key in INT_COLUMNS and bounds.fullmatch(r"-?[0-9]{1,19}", value):  # ASCII digits only (not ٤ or ²)
         return int(value)
     return value
+
+
+def _too_long(number: int, raw: bytes) -> tuple[int, int, str] | None:
+    if len(raw) > bounds.MAX_IMPORT_LINE_BYTES:
+        return number, len(raw), f"line longer than {bounds.MAX_IMPORT_LINE_BYTES} bytes"
+    return None
 
 
 def read_lines(stream: IO[bytes], fmt: str) -> Iterator[tuple[int, int, dict[str, Any] | str]]:
     """Yield (line number, bytes consumed, parsed row or an error message)."""
     if fmt == "csv":
         header_line = stream.readline()
-        header = next(csv.reader([header_line.decode("utf-8-sig")]))
+        try:
+            header = next(csv.reader([header_line.decode("utf-8-sig")]))
+        except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
+            yield 1, len(header_line), f"unreadable CSV header: {exc}"
+            return
         number = 1
         for raw in stream:
             number += 1
             if not raw.strip():
                 continue
+            too_long = _too_long(number, raw)
+            if too_long:
+                yield too_long
+                continue
             try:
                 values = next(csv.reader([raw.decode("utf-8")]))
-            except (UnicodeDecodeError, csv.Error) as exc:
+            except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
                 yield number, len(raw), f"unreadable CSV line: {exc}"
                 continue
             if len(values) != len(header):
@@ -78,9 +102,16 @@ def read_lines(stream: IO[bytes], fmt: str) -> Iterator[tuple[int, int, dict[str
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():
             continue
+        too_long = _too_long(number, raw)
+        if too_long:
+            yield too_long
+            continue
+        if bounds.json_too_deep(raw):
+            yield number, len(raw), f"JSON nested deeper than {bounds.MAX_JSON_DEPTH} levels"
+            continue
         try:
-            row = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            row = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             yield number, len(raw), f"malformed JSON: {exc}"
             continue
         yield number, len(raw), row if isinstance(row, dict) else "line must be a JSON object"
@@ -111,12 +142,21 @@ def historical_command(dispatcher: Any, row: dict[str, Any]) -> tuple[str, Any]:
     return name, data
 
 
+def unexpected(exc: Exception) -> str:
+    """The reason for a line that failed in a way no validator named; a database outage is not the
+    line's fault and is raised instead (the import stops: exit 69)."""
+    if as_unavailable(exc) is not None:
+        raise exc
+    log.warning("import_line_failed", error_type=type(exc).__name__)
+    return f"cannot be kept: {type(exc).__name__}: {str(exc)[:300]}"
+
+
 def import_stream(
     container: Any, ctx: Context, stream: IO[bytes], fmt: str, batch_size: int = 500,
-    advance: Any = None,
+    advance: Any = None, report: Report | None = None,
 ) -> Report:
     app, dispatcher = container.app, container.dispatcher
-    report = Report()
+    report = report if report is not None else Report()
     started = time.perf_counter()
     batch: list[tuple[int, Any]] = []
 
@@ -125,7 +165,12 @@ def import_stream(
         report.rejections.append((number, reason))
 
     def flush() -> None:
-        results = app.register_facilities([f for _, f in batch])
+        try:
+            results: list[Any] = app.register_facilities([f for _, f in batch])
+        except DomainError as exc:  # e.g. an event over the message limit: the batch wrote nothing
+            results = [exc] * len(batch)
+        except Exception as exc:
+            results = [RuntimeError(unexpected(exc))] * len(batch)
         for (number, _), error in zip(batch, results, strict=True):
             if error is None:
                 report.imported += 1
@@ -152,6 +197,9 @@ def import_stream(
         except DomainError as exc:
             reject(number, describe(exc))
             continue
+        except Exception as exc:  # anything else is this line's fault: reject it, keep going
+            reject(number, unexpected(exc))
+            continue
         if len(batch) >= batch_size:
             flush()
     flush()
@@ -163,14 +211,24 @@ def run_import(state: State, path: Path, fmt: str, batch_size: int, rejects: Pat
                progress: bool) -> None:
     ctx = state.context(source="import")
     kind = _detect(path, fmt)
-    with open(path, "rb") as stream, Progress(
-        TextColumn(f"import {path.name}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-        disable=not progress, transient=False,
-    ) as bar:
-        task = bar.add_task("import", total=path.stat().st_size)
-        report = import_stream(state.container, ctx, stream, kind, batch_size,
-                               advance=lambda n: bar.advance(task, n))
-        bar.update(task, completed=path.stat().st_size)  # the whole file was read: 100 %
+    report = Report()
+    try:
+        with open(path, "rb") as stream, Progress(
+            TextColumn(f"import {path.name}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+            disable=not progress, transient=False,
+        ) as bar:
+            task = bar.add_task("import", total=path.stat().st_size)
+            import_stream(state.container, ctx, stream, kind, batch_size,
+                          advance=lambda n: bar.advance(task, n), report=report)
+            bar.update(task, completed=path.stat().st_size)  # the whole file was read: 100 %
+    finally:
+        write_rejections(report, rejects)
+    if report.rejected:
+        raise SystemExit(EXIT_INVALID)
+
+
+def write_rejections(report: Report, rejects: Path | None) -> None:
+    """Rejections to stderr and to the rejects file (also when the import stopped early)."""
     report.rejections.sort()  # duplicates in a batch are found at its flush, after later lines
     shown = report.rejections[:SHOWN_REJECTIONS]
     for number, reason in shown:
@@ -187,8 +245,6 @@ def run_import(state: State, path: Path, fmt: str, batch_size: int, rejects: Pat
         f"imported {report.imported}, rejected {report.rejected} in {report.seconds:.1f}s "
         f"({report.rate:.0f} rows/s)"
     )
-    if report.rejected:
-        raise SystemExit(EXIT_INVALID)
 
 
 def text_stream(text: str) -> IO[bytes]:

@@ -36,6 +36,7 @@ class Settings:
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
     today: date | None = None  # fixed "today" for demos and tests (Asia/Shanghai otherwise)
+    max_message_bytes: int = 1024 * 1024  # the broker's message limit; bigger events are refused (413)
     extra: dict[str, str] = field(default_factory=dict)
     #: the configuration file that was read (None: environment only)
     config_file: Path | None = None
@@ -83,6 +84,7 @@ class Settings:
             today=fixed_today,
             config_file=config,
             store_explicit=bool(env.get("DATABASE_URL")),
+            max_message_bytes=_int(env, "ELDERCARE_MAX_MESSAGE_BYTES", 1024 * 1024),
         )
         settings.store_env()  # fail early on a malformed DATABASE_URL
         return settings
@@ -106,9 +108,11 @@ class Settings:
         return Path(raw[1:] if raw.startswith("/") else raw)
 
     def store_env(self) -> dict[str, str]:
-        """The `eventsourcing` persistence environment for the event store."""
+        """The `eventsourcing` persistence environment for the event store (and the event size limit)."""
+        limit = {"ELDERCARE_MAX_MESSAGE_BYTES": str(self.max_message_bytes)}
         if self.is_sqlite:
             return {
+                **limit,
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path()),
                 "SQLITE_LOCK_TIMEOUT": "10",
@@ -122,6 +126,7 @@ class Settings:
         if not parts.path.strip("/"):
             raise SettingsError("DATABASE_URL must name a database: postgresql://user@host/dbname")
         return {
+            **limit,
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
@@ -207,6 +212,17 @@ def read_config(path: Path) -> dict[str, str]:
             raise SettingsError(f"{path}: {key!r} must be an upper-case variable name with a value")
         out[key] = str(value)
     return out
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number of bytes") from None
+    if value < 64 * 1024:  # below this the relay's headroom leaves no room for an event
+        raise SettingsError(f"{name}={raw!r}: at least 65536 bytes")
+    return value
 
 
 def _path(value: str | None) -> Path | None:

@@ -12,7 +12,20 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, Text, and_, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from projections.base import View, ViewProjection, _plain, handles
@@ -107,7 +120,7 @@ class CreditListsView(View):
             Column("conduct", String(40), nullable=False),
             Column("legal_basis", Text, nullable=False),
             Column("summary", Text, nullable=False),
-            Column("fine_fen", Integer),
+            Column("fine_fen", BigInteger),  # money: up to bounds.MAX_FEN (10^13 fen)
             Column("evidence", Text, nullable=False),
             Column("decided_on", Date, nullable=False),
             Column("revoked_on", Date),

@@ -14,11 +14,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, StoredEvent, Transcoding
 from eventsourcing.utils import EnvType
 
+from supervision.commands.bounds import DEFAULT_MAX_MESSAGE_BYTES, MESSAGE_HEADROOM_BYTES
 from supervision.crypto import Sealer
-from supervision.domain.errors import ConcurrentModification, NotFound
+from supervision.domain.errors import ConcurrentModification, DomainError, NotFound
 from supervision.domain.values import Actor, not_after
 from supervision.policy.calendar import WorkingCalendar
 
@@ -45,6 +46,45 @@ class ActorAsDict(Transcoding):
 
     def decode(self, data: dict[str, str]) -> Actor:
         return Actor(**data)
+
+
+class EventTooLarge(DomainError):
+    """A command's event would not fit the broker's message limit once the relay wraps it: refused
+    (HTTP 413) before anything is written, so no record can ever block the relay."""
+
+    category = "too_large"
+
+    def __init__(self, event_type: str, size: int, limit: int) -> None:
+        message = (f"the {event_type} event would be {size} bytes; with the relay's envelope "
+                   f"({MESSAGE_HEADROOM_BYTES} bytes allowed) it exceeds the broker's message limit of "
+                   f"{limit} bytes (ELDERCARE_MAX_MESSAGE_BYTES)")
+        super().__init__(message, {"_body": [f"the event must stay under {limit - MESSAGE_HEADROOM_BYTES} "
+                                             f"bytes (broker message limit {limit} bytes)"]})
+        self.size = size
+        self.limit = limit
+
+
+class SizedMapper(Mapper[UUID]):
+    """The store's mapper, refusing an event whose JSON plus the relay's headroom exceeds the broker's
+    message limit. Every save of every entrypoint maps its events here before the recorder inserts any
+    of them, so a refusal writes nothing. The stored state is the event's full JSON (UTF-8, compact, as
+    the relay encodes it); the relay drops personal keys and adds its envelope keys, so its body is the
+    stored size ± a few hundred bytes (measured: +27 bytes for a campaign). The headroom covers that, the
+    CloudEvents headers (~200 bytes), the key and the record overhead
+    (`tests/faults/test_door_http.py::test_the_event_size_estimate_is_honest_about_what_the_relay_sends`)."""
+
+    def __init__(self, mapper: Mapper[UUID], limit: int) -> None:
+        super().__init__(mapper.transcoder, mapper.compressor, mapper.cipher)
+        self.limit = limit
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        stored = super().to_stored_event(domain_event)
+        size = len(stored.state)
+        if self.compressor or self.cipher:  # measure what the relay will send, not what is stored
+            size = len(self.transcoder.encode(dict(vars(domain_event))))
+        if size + MESSAGE_HEADROOM_BYTES > self.limit:
+            raise EventTooLarge(type(domain_event).__qualname__, size, self.limit)
+        return stored
 
 
 @dataclass(frozen=True)
@@ -83,6 +123,10 @@ class SupervisionBase(Application[UUID]):
         self.clock = clock
         self.calendar = calendar or WorkingCalendar()
         self.on_saved = on_saved
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        limit = int(self.env.get("ELDERCARE_MAX_MESSAGE_BYTES") or DEFAULT_MAX_MESSAGE_BYTES)
+        return SizedMapper(super().construct_mapper(), limit)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

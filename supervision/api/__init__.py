@@ -25,6 +25,8 @@ from supervision.api.fire_safety import blp as fire_safety_blp
 from supervision.api.prepaid import blp as prepaid_blp
 from supervision.api.schemas import ErrorSchema
 from supervision.api.spot_checks import blp as spot_checks_blp
+from supervision.commands import bounds
+from supervision.domain.errors import InvalidCommand
 
 log = structlog.get_logger("eldercare.api")
 
@@ -70,7 +72,7 @@ def create_app(services: Any) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         # served from the installed swagger-ui-bundle: government networks are offline (no CDN)
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
-        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=bounds.MAX_BODY_BYTES,  # larger bodies: 413 before they are read
     )
     app.extensions["eldercare"] = services
     api = Api(app)
@@ -93,6 +95,7 @@ def create_app(services: Any) -> Flask:
         g.started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
+        check_request(request)
 
     @app.before_request
     def _refuse_unknown_query_parameters() -> Any:
@@ -166,6 +169,24 @@ def declared_query_parameters(app: Flask, endpoint: str, method: str) -> frozens
                 names.update(f.data_key or n for n, f in schema.fields.items() if not f.dump_only)
             _QUERY_PARAMETERS[key] = frozenset(names)
     return _QUERY_PARAMETERS[key]
+
+
+def check_request(req: Any) -> None:
+    """The door for every request, before any handler parses it: a body over `MAX_BODY_BYTES` is 413
+    (werkzeug raises it while reading), JSON nested deeper than `MAX_JSON_DEPTH` is 422 (found by a
+    scan that does not recurse, so the JSON parser never sees it), and path or query values holding
+    control characters or unpaired surrogates are 422 (they would reach SQL as they are)."""
+    problems: dict[str, list[str]] = {}
+    for name, value in [*(req.view_args or {}).items(), *req.args.items(multi=True)]:
+        if isinstance(value, str) and (bounds.text_problem(value) or len(value) > 4 * bounds.TEXT):
+            problems[str(name)] = [bounds.text_problem(value) or f"longer than {4 * bounds.TEXT} characters"]
+    if problems:
+        raise InvalidCommand("invalid characters in the URL", problems)
+    if req.method in ("POST", "PUT", "PATCH", "DELETE"):
+        data = req.get_data(cache=True)
+        if data and bounds.json_too_deep(data):
+            raise InvalidCommand(f"JSON nested deeper than {bounds.MAX_JSON_DEPTH} levels", {
+                "_body": [f"arrays and objects may nest at most {bounds.MAX_JSON_DEPTH} levels deep"]})
 
 
 def runner_status(services: Any, name: str) -> dict[str, int]:

@@ -16,7 +16,7 @@ from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor, require_role
 from supervision.commands import complaints as cmd
-from supervision.commands.fields import Uscc
+from supervision.commands.fields import Uscc, page, page_size
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES, STATUSES, ComplaintNotFound
 from supervision.domain.errors import FacilityNotFound
 from supervision.public.shapes import ComplaintSummaryPublic
@@ -78,8 +78,8 @@ class ComplaintQueryArgs(Schema):
     channel = fields.String(validate=validate.OneOf(CHANNELS))
     overdue = fields.Boolean(metadata={"description": "only complaints with (true) / without (false) a "
                                                       "missed deadline"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    page = page()
+    page_size = page_size()
 
 
 class ComplaintDeadlineArgs(Schema):

@@ -16,6 +16,7 @@ from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor
 from supervision.commands import credit as cmd
+from supervision.commands.fields import Uscc, region_prefix
 from supervision.domain.errors import FacilityNotFound, InvalidValue, NotFound
 from supervision.domain.listing import ListingNotFound
 from supervision.domain.penalty import PenaltyDecisionNotFound
@@ -43,7 +44,7 @@ class AsOfArgs(Schema):
         unknown = "raise"
 
     as_of = fields.Date(load_default=None, metadata={"description": "answer as of this date (default today)"})
-    region_code = fields.String(load_default="", validate=validate.Regexp(r"^\d{2,6}$|^$"))
+    region_code = region_prefix(load_default="")
 
 
 class GradeArgs(AsOfArgs):
@@ -54,7 +55,7 @@ class HistoryArgs(Schema):
     class Meta:
         unknown = "raise"
 
-    uscc = fields.String(load_default=None)
+    uscc = Uscc(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(
         ("proposed", "notice_served", "objection_filed", "listed", "dropped", "removed")))
 
@@ -63,7 +64,7 @@ class LevelsArgs(Schema):
     class Meta:
         unknown = "raise"
 
-    uscc = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=1000))
+    uscc = fields.List(Uscc(), required=True, validate=validate.Length(min=1, max=1000))
     as_of = fields.Date(load_default=None)
 
 

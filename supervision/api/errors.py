@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, g, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from supervision.crypto import SealError
 from supervision.domain.errors import DomainError
@@ -14,15 +14,28 @@ from supervision.unavailable import as_unavailable
 
 log = structlog.get_logger(__name__)
 
-STATUS = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403}
+STATUS = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403, "too_large": 413}
 
 
 class Unauthorized(Exception):
     pass
 
 
+def printable(value: Any, limit: int = 200) -> Any:
+    """Error text as valid UTF-8 of bounded length: a refused key or message may hold a lone surrogate
+    or be a megabyte long, and must not turn the 422 into a 500 or echo the whole input back."""
+    if isinstance(value, str):
+        text = value.encode("utf-8", "replace").decode("utf-8")
+        return text if len(text) <= limit else text[:limit] + "…"
+    if isinstance(value, dict):
+        return {printable(k): printable(v, 1000) for k, v in list(value.items())[:200]}
+    if isinstance(value, list | tuple):
+        return [printable(v, limit) for v in list(value)[:200]]
+    return value
+
+
 def body(error: str, status: int, fields: dict[str, Any] | None = None) -> Any:
-    payload: dict[str, Any] = {"error": error, "fields": fields or {}}
+    payload: dict[str, Any] = {"error": printable(error, 1000), "fields": printable(fields or {})}
     request_id = getattr(g, "request_id", None)
     if request_id:
         payload["request_id"] = request_id
@@ -41,6 +54,12 @@ def install(app: Flask) -> None:
         response = body(str(exc), 401)
         response.headers["WWW-Authenticate"] = 'Bearer realm="eldercare"'
         return response
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> Any:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        return body(f"request body larger than {limit} bytes", 413,
+                    {"_body": [f"at most {limit} bytes (MAX_BODY_BYTES)"]})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

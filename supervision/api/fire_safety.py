@@ -12,6 +12,7 @@ from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor
 from supervision.commands import fire_safety as cmd
+from supervision.commands.fields import Uscc, page, page_size
 from supervision.domain.fire_safety import CATEGORIES, FireCaseNotFound
 from supervision.domain.uscc import validate_uscc
 
@@ -59,14 +60,14 @@ class FireCaseQueryArgs(Schema):
     class Meta:
         unknown = "raise"
 
-    uscc = fields.String(validate=validate.Length(equal=18))
+    uscc = Uscc()
     status = fields.String(validate=validate.OneOf(("found", "ordered", "reported", "verified")))
     open = fields.Boolean(metadata={"description": "true: not yet verified"})
     major = fields.Boolean()
     overdue = fields.Boolean()
     sealed = fields.Boolean()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    page = page()
+    page_size = page_size()
 
 
 @blp.route("/cases")

@@ -15,6 +15,7 @@ from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import require_role
 from supervision.commands import prepaid as cmd
+from supervision.commands.fields import Uscc
 from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.prepaid import KINDS
 from supervision.domain.uscc import validate_uscc
@@ -89,7 +90,7 @@ class ListArgs(Schema):
     class Meta:
         unknown = "raise"
 
-    uscc = fields.String(validate=validate.Length(equal=18))
+    uscc = Uscc()
     active = fields.Boolean()
 
 

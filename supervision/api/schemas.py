@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from supervision.commands import bounds
+from supervision.commands.fields import Text, page, page_size, region_prefix
 from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES
 
 # `fields` is a field name here, so the schema is built from a dict rather than a class body.
@@ -28,15 +30,15 @@ class FacilityQueryArgs(Schema):
     class Meta:
         unknown = "raise"
 
-    region_code = fields.String(validate=validate.Regexp(r"^\d{2,6}$"), metadata={
+    region_code = region_prefix(metadata={
         "description": "district code or prefix (province 2 digits, city 4, district 6)"})
     ownership = fields.String(validate=validate.OneOf(OWNERSHIPS))
     profit_status = fields.String(validate=validate.OneOf(PROFIT_STATUSES))
     grade = fields.Integer(validate=validate.Range(min=1, max=5))
     status = fields.String(validate=validate.OneOf(("open", "closed")))
-    name = fields.String(validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    name = Text(bounds.SEARCH)
+    page = page()
+    page_size = page_size()
 
 
 class TimelineEntrySchema(Schema):

@@ -12,6 +12,7 @@ from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor
 from supervision.commands import spot_checks as cmd
+from supervision.commands.fields import Uscc, agency_code, page, page_size
 from supervision.domain.errors import InvalidValue
 from supervision.domain.inspector import InspectorNotFound, check_inspector_id
 from supervision.domain.spot_check import CampaignNotFound, InspectionNotFound
@@ -109,7 +110,7 @@ class SpotCheckInspectorQueryArgs(Schema):
     class Meta:
         unknown = "raise"
 
-    agency = fields.String(validate=validate.Regexp(r"^[A-Z]{2,8}-\d{6}$"))
+    agency = agency_code()
     status = fields.String(validate=validate.OneOf(("certified", "decertified")))
 
 
@@ -117,10 +118,10 @@ class SpotCheckPublicResultArgs(Schema):
     class Meta:
         unknown = "raise"
 
-    uscc = fields.String(validate=validate.Length(equal=18))
+    uscc = Uscc()
     campaign_id = fields.UUID()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    page = page()
+    page_size = page_size()
 
 
 # -- inspector pool ------------------------------------------------------------------------

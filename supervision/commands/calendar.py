@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
-from supervision.commands.fields import CommandSchema, CommandSpec, StrictInt
+from supervision.commands import bounds
+from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Reference, StrictInt
 from supervision.roles import ADMIN, SYSTEM
 
 
@@ -15,11 +16,11 @@ class LoadCalendarSchedule(CommandSchema):
     `working_days`: the adjusted working Saturdays/Sundays (调休上班).
     """
 
-    year = StrictInt(required=True, validate=validate.Range(min=2000, max=2100))
-    document_no = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                                metadata={"description": "the notice's number, e.g. 国办发明电〔2026〕12号"})
-    holidays = fields.List(fields.Date(), required=True, validate=validate.Length(min=1, max=120))
-    working_days = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=30))
+    year = StrictInt(min=2000, max=2100, required=True)
+    document_no = Reference(bounds.DOCUMENT_NO, required=True,
+                            metadata={"description": "the notice's number, e.g. 国办发明电〔2026〕12号"})
+    holidays = BoundedList(fields.Date(), 120, min_length=1, required=True)
+    working_days = BoundedList(fields.Date(), 30, load_default=list)
 
 
 class RevisitProvisionalDeadlines(CommandSchema):

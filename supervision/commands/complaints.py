@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, Uscc
+from supervision.commands import bounds
+from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Reference, Text, Uscc, phone
 from supervision.commands.personal import ResidentIdNumber
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES
 from supervision.roles import ADMIN, CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
@@ -22,21 +23,19 @@ class ComplainantSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    name = fields.String(validate=validate.Length(min=1, max=50))
+    name = Text(bounds.PERSON_NAME, min_length=1)
     id_number = ResidentIdNumber()
-    phone = fields.String(
-        validate=validate.Regexp(r"^[0-9+\- ]{5,20}$", error="must be 5–20 digits, spaces, + or -")
-    )
+    phone = phone()
 
 
 class RegisterComplaint(CommandSchema):
     uscc = Uscc(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    summary = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    reference = fields.String(
+    summary = Text(bounds.TEXT, min_length=1, multiline=True, required=True)
+    reference = Reference(
+        bounds.SHORT_NO,
         load_default=None,
-        validate=validate.Length(min=1, max=64),
         metadata={"description": "external ticket number (e.g. 12345 work order); unique per channel"},
     )
     complainant = fields.Nested(ComplainantSchema, load_default=None)
@@ -44,7 +43,7 @@ class RegisterComplaint(CommandSchema):
 
 class ComplaintStep(CommandSchema):
     complaint_id = fields.UUID(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = Text(bounds.NOTE, multiline=True, load_default="")
 
 
 class AcknowledgeComplaint(ComplaintStep):
@@ -52,18 +51,17 @@ class AcknowledgeComplaint(ComplaintStep):
 
 
 class AssignComplaint(ComplaintStep):
-    agency = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                           metadata={"description": "agency code, e.g. MZJ-140502 or SCJG-140500"})
-    officer = fields.String(load_default="", validate=validate.Length(max=100))
+    agency = Reference(100, required=True,
+                       metadata={"description": "agency code, e.g. MZJ-140502 or SCJG-140500"})
+    officer = Text(100, load_default="")
 
 
 class ConcludeComplaint(CommandSchema):
     complaint_id = fields.UUID(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    measures = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list,
-                           validate=validate.Length(max=50))
-    penalty_decision_no = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
-    findings = fields.String(load_default="", validate=validate.Length(max=4000))
+    measures = BoundedList(Text(bounds.SHORT_TEXT, min_length=1), bounds.MAX_LIST_TEXTS, load_default=list)
+    penalty_decision_no = Reference(bounds.DOCUMENT_NO, load_default=None)
+    findings = Text(bounds.LONG_TEXT, multiline=True, load_default="")
 
 
 class CloseComplaint(ComplaintStep):
@@ -85,8 +83,8 @@ class RevealComplainantIdentity(CommandSchema):
         exclude = ("occurred_on",)
 
     complaint_id = fields.UUID(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
-                           metadata={"description": "why the identity is needed (kept in the audit event)"})
+    reason = Text(bounds.SHORT_TEXT, min_length=1, multiline=True, required=True,
+                  metadata={"description": "why the identity is needed (kept in the audit event)"})
 
 
 COMMANDS = (

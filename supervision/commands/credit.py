@@ -6,19 +6,27 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, Fen, Uscc
+from supervision.commands import bounds
+from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Fen, Reference, Text, Uscc
 from supervision.domain.errors import InvalidValue
 from supervision.domain.listing import ANNULLED, DECISION_REVOKED, WITHDRAWN, parse_event_ref
 from supervision.domain.penalty import AUTHORITY_KINDS
 from supervision.policy.listing_criteria import CRITERION_CODES, LIST_KINDS, MEASURE_TITLES
 from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
 
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
 
 class EventRef(fields.String):
     """An event cited as evidence: `<aggregate id>:<version>` (as the timeline lists them)."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Length(max=60), **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
+        if not bounds.fullmatch(_UUID + r":[1-9][0-9]{0,9}", raw):
+            raise ValidationError("must be an event reference <aggregate id>:<version>")
         try:
             parse_event_ref(raw)
         except InvalidValue as exc:
@@ -27,73 +35,86 @@ class EventRef(fields.String):
 
 
 class ListingId(fields.String):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Length(equal=36), **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
-        if not validate.Regexp(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")(raw):
+        if not bounds.fullmatch(_UUID, raw):
             raise ValidationError("must be a listing id (UUID)")
         return raw
 
 
-_DECISION_NO = validate.Length(min=1, max=100)
-_TEXT = validate.Length(min=1, max=2000)
-_MEASURES = fields.List(fields.String(validate=validate.OneOf(tuple(MEASURE_TITLES))), load_default=None,
-                        validate=validate.Length(min=1))
+def _decision_no(**kwargs: Any) -> Reference:
+    return Reference(bounds.DOCUMENT_NO, **kwargs)
+
+
+def _text(**kwargs: Any) -> Text:
+    return Text(bounds.TEXT, min_length=1, multiline=True, **kwargs)
+
+
+def _evidence() -> fields.List:
+    return BoundedList(EventRef(), bounds.MAX_EVIDENCE, load_default=list)
+
+
+_MEASURES = BoundedList(fields.String(validate=validate.OneOf(tuple(MEASURE_TITLES))), len(MEASURE_TITLES),
+                        min_length=1, load_default=None)
 
 
 class RecordPenaltyDecision(CommandSchema):
     uscc = Uscc(required=True)
-    decision_no = fields.String(required=True, validate=_DECISION_NO,
+    decision_no = _decision_no(required=True,
                                 metadata={"description": "文书号, e.g. 晋城民罚决字〔2026〕12号"})
-    authority = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    authority = Text(bounds.TITLE, min_length=1, required=True)
     authority_kind = fields.String(required=True, validate=validate.OneOf(AUTHORITY_KINDS))
     conduct = fields.String(required=True, validate=validate.OneOf(CRITERION_CODES),
                             metadata={"description": "the listing criterion the punished conduct meets"})
-    legal_basis = fields.String(required=True, validate=_TEXT)
-    summary = fields.String(load_default="", validate=validate.Length(max=2000))
+    legal_basis = _text(required=True)
+    summary = Text(bounds.TEXT, multiline=True, load_default="")
     fine_fen = Fen(load_default=None, allow_none=True)
-    evidence = fields.List(EventRef(), load_default=list)
+    evidence = _evidence()
 
 
 class RevokePenaltyDecision(CommandSchema):
-    decision_no = fields.String(required=True, validate=_DECISION_NO)
-    reason = fields.String(required=True, validate=_TEXT)
-    revoked_by = fields.String(load_default="", validate=validate.Length(max=200))
+    decision_no = _decision_no(required=True)
+    reason = _text(required=True)
+    revoked_by = Text(bounds.TITLE, load_default="")
 
 
 class ResponsiblePersons(Schema):
     class Meta:
         unknown = "raise"
 
-    legal_representative = fields.String(validate=validate.Length(max=50))
-    person_in_charge = fields.String(validate=validate.Length(max=50))
+    legal_representative = Text(bounds.PERSON_NAME)
+    person_in_charge = Text(bounds.PERSON_NAME)
 
 
 class ProposeListing(CommandSchema):
     uscc = Uscc(required=True)
     criterion = fields.String(required=True, validate=validate.OneOf(CRITERION_CODES))
     list_kind = fields.String(load_default=None, validate=validate.OneOf(LIST_KINDS))
-    evidence = fields.List(EventRef(), load_default=list)
-    penalty_decision_no = fields.String(load_default=None, validate=_DECISION_NO)
-    reason = fields.String(load_default="", validate=validate.Length(max=2000))
-    dedupe_key = fields.String(load_default=None, validate=validate.Length(min=1, max=300), metadata={
+    evidence = _evidence()
+    penalty_decision_no = _decision_no(load_default=None)
+    reason = Text(bounds.TEXT, multiline=True, load_default="")
+    dedupe_key = Reference(bounds.EVIDENCE_REF, load_default=None, metadata={
         "description": "natural key of the proposal (policy processes); default: the decision or evidence"})
     responsible_persons = fields.Nested(ResponsiblePersons, load_default=None)
 
 
 class ServeListingNotice(CommandSchema):
     listing_id = ListingId(required=True)
-    notice_no = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    notice_no = Reference(bounds.DOCUMENT_NO, required=True)
 
 
 class FileListingObjection(CommandSchema):
     listing_id = ListingId(required=True)
-    summary = fields.String(required=True, validate=_TEXT)
+    summary = _text(required=True)
 
 
 class DecideListingObjection(CommandSchema):
     listing_id = ListingId(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(("upheld", "rejected")))
-    reasons = fields.String(required=True, validate=_TEXT)
+    reasons = _text(required=True)
     effective_on = fields.Date(load_default=None)
     measures = _MEASURES
 
@@ -118,13 +139,13 @@ class RepairListingCredit(CommandSchema):
     no_further_violation = fields.Boolean(load_default=False)
     obligations_fulfilled = fields.Boolean(load_default=False)
     rectification_completed = fields.Boolean(load_default=False)
-    basis = fields.String(load_default="", validate=validate.Length(max=2000))
+    basis = Text(bounds.TEXT, multiline=True, load_default="")
 
 
 class RemoveListing(CommandSchema):
     listing_id = ListingId(required=True)
     reason = fields.String(required=True, validate=validate.OneOf((DECISION_REVOKED, ANNULLED, WITHDRAWN)))
-    basis = fields.String(required=True, validate=_TEXT)
+    basis = _text(required=True)
 
 
 _LISTING = (CIVIL_AFFAIRS,)

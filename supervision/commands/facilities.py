@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, RegionCode, StrictInt, Uscc
+from supervision.commands import bounds
+from supervision.commands.fields import (
+    BoundedDict,
+    CommandSchema,
+    CommandSpec,
+    Count,
+    Reference,
+    RegionCode,
+    StrictInt,
+    Text,
+    Uscc,
+    phone,
+)
 from supervision.commands.personal import ResidentIdNumber
 from supervision.commands.publication import PublicSummary
 from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES
@@ -18,56 +30,56 @@ class PersonalSchema(Schema):
         unknown = "raise"
 
     legal_representative_id_number = ResidentIdNumber()
-    contact_phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
+    contact_phone = phone()
 
 
 class ProfileFields(CommandSchema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    address = fields.String(validate=validate.Length(max=300))
+    name = Text(bounds.TITLE, min_length=1)
+    address = Text(bounds.ADDRESS)
     region_code = RegionCode()
     ownership = fields.String(validate=validate.OneOf(OWNERSHIPS))
     profit_status = fields.String(validate=validate.OneOf(PROFIT_STATUSES))
-    total_beds = StrictInt(validate=validate.Range(min=0))
-    nursing_beds = StrictInt(validate=validate.Range(min=0))
-    legal_representative = fields.String(validate=validate.Length(max=50))
-    person_in_charge = fields.String(validate=validate.Length(max=50))
+    total_beds = Count(bounds.MAX_BEDS)
+    nursing_beds = Count(bounds.MAX_BEDS)
+    legal_representative = Text(bounds.PERSON_NAME)
+    person_in_charge = Text(bounds.PERSON_NAME)
     opened_on = fields.Date(allow_none=True)
     personal = fields.Nested(PersonalSchema)
 
 
 class RegisterFacility(ProfileFields):
     uscc = Uscc(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    address = fields.String(required=True, validate=validate.Length(max=300))
+    name = Text(bounds.TITLE, min_length=1, required=True)
+    address = Text(bounds.ADDRESS, required=True)
     region_code = RegionCode(required=True)
     ownership = fields.String(required=True, validate=validate.OneOf(OWNERSHIPS))
     profit_status = fields.String(required=True, validate=validate.OneOf(PROFIT_STATUSES))
-    total_beds = StrictInt(required=True, validate=validate.Range(min=0))
-    nursing_beds = StrictInt(required=True, validate=validate.Range(min=0))
-    legal_representative = fields.String(load_default="", validate=validate.Length(max=50))
-    person_in_charge = fields.String(load_default="", validate=validate.Length(max=50))
+    total_beds = Count(bounds.MAX_BEDS, required=True)
+    nursing_beds = Count(bounds.MAX_BEDS, required=True)
+    legal_representative = Text(bounds.PERSON_NAME, load_default="")
+    person_in_charge = Text(bounds.PERSON_NAME, load_default="")
     opened_on = fields.Date(load_default=None, allow_none=True)
 
 
 class ChangeFacilityProfile(ProfileFields):
     uscc = Uscc(required=True)
-    expected_version = StrictInt(validate=validate.Range(min=1))
+    expected_version = StrictInt(min=1, max=bounds.MAX_VERSION)
 
 
 class AssessFacilityGrade(CommandSchema):
     uscc = Uscc(required=True)
-    level = StrictInt(required=True, validate=validate.Range(min=1, max=5))
-    score = StrictInt(required=True, validate=validate.Range(min=0, max=1000))
-    parts = fields.Dict(keys=fields.String(), values=StrictInt(), load_default=None)
-    assessing_body = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    level = StrictInt(required=True, min=1, max=5)
+    score = Count(bounds.MAX_SCORE, required=True)
+    parts = BoundedDict(Text(bounds.CODE, min_length=1), Count(bounds.MAX_SCORE), load_default=None)
+    assessing_body = Text(bounds.TITLE, min_length=1, required=True)
+    certificate_no = Reference(bounds.DOCUMENT_NO, required=True)
     valid_until = fields.Date(load_default=None)
 
 
 class CloseFacility(CommandSchema):
     uscc = Uscc(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
-                           metadata={"description": "internal: never public"})
+    reason = Text(bounds.SHORT_TEXT, min_length=1, multiline=True, required=True,
+                  metadata={"description": "internal: never public"})
     public_summary = PublicSummary("the exit as the public registry may state it")
 
 

@@ -1,42 +1,187 @@
-"""Shared marshmallow fields: one validation per concept, reused by every command schema."""
+"""Shared marshmallow fields: one validation per concept, reused by every command schema.
+
+Every field takes its limits from `supervision.commands.bounds` and states them with marshmallow's own
+validators (`Range`, `Length`, `Regexp`), so the OpenAPI document shows them (`minimum`/`maximum`,
+`maxLength`, `maxItems`, `pattern`). Identifiers are NFKC-normalised, then must be ASCII and match their
+pattern over the whole value (`re.fullmatch`: `"140502\\n"` is refused, never stored).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
+from supervision.commands import bounds
 from supervision.domain.errors import InvalidValue
 from supervision.domain.uscc import validate_uscc
 from supervision.domain.values import region_code
 
 
-class Uscc(fields.String):
-    """统一社会信用代码 with the GB 32100 check character."""
+class FullMatch(validate.Regexp):
+    """`validate.Regexp` anchored at both ends and ASCII-only (`\\d` is 0–9, never ٤); apispec renders
+    its pattern into the OpenAPI document."""
+
+    def __init__(self, pattern: str, error: str | None = None) -> None:
+        super().__init__(pattern, flags=re.ASCII, error=error or f"must match {pattern}")
+
+    def __call__(self, value: str) -> str:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+    def _format_error(self, value: Any) -> str:  # never echo the value (it may be personal data)
+        return self.error.format(regex=self.regex.pattern, input="")
+
+
+class NoControlCharacters(FullMatch):
+    """Refuses NUL, control characters, surrogates, non-characters and bidi controls in text."""
+
+    def __init__(self, multiline: bool) -> None:
+        super().__init__(bounds.MULTI_LINE_PATTERN if multiline else bounds.SINGLE_LINE_PATTERN)
+        self.multiline = multiline
+
+    def __call__(self, value: str) -> str:
+        problem = bounds.text_problem(value, multiline=self.multiline)
+        if problem:
+            raise ValidationError(problem)
+        return value
+
+
+class Text(fields.String):
+    """Free text with a maximum length in characters; single-line unless `multiline` (then \\n and
+    \\t are allowed, CR LF becomes LF). NUL and other control characters are refused."""
+
+    def __init__(self, max_length: int, *, min_length: int = 0, multiline: bool = False,
+                 validate: Any = None, **kwargs: Any) -> None:
+        extra = [validate] if callable(validate) else list(validate or [])
+        super().__init__(validate=[validate_length(min_length, max_length), NoControlCharacters(multiline),
+                                   *extra], **kwargs)
+        self.multiline = multiline
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
+        return bounds.normalise_text(raw, multiline=self.multiline)
+
+
+def validate_length(min_length: int, max_length: int) -> validate.Length:
+    return validate.Length(min=min_length or None, max=max_length)
+
+
+class Identifier(fields.String):
+    """A code: NFKC (full-width → ASCII), then printable ASCII matching `pattern` in full."""
+
+    def __init__(self, pattern: str, *, max_length: int, error: str | None = None, upper: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(validate=[validate.Length(max=max_length), FullMatch(pattern, error)], **kwargs)
+        self.max_length = max_length
+        self.upper = upper
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if len(raw) > 4 * self.max_length:  # refuse before normalising megabytes
+            raise ValidationError(f"Longer than maximum length {self.max_length}.")
+        code = bounds.normalise_identifier(raw)
+        if self.upper:
+            code = code.upper()
+        problem = bounds.identifier_problem(code)
+        if problem:
+            raise ValidationError(problem)
+        return code
+
+
+class Reference(fields.String):
+    """A document number (文书号, ticket, receipt, order number): may hold Chinese; NFKC-normalised
+    (full-width digits → ASCII) so `１２号` and `12号` are the same number; single line, no surrounding
+    whitespace, no other scripts' digits."""
+
+    def __init__(self, max_length: int = bounds.DOCUMENT_NO, *, min_length: int = 1, **kwargs: Any) -> None:
+        super().__init__(validate=[validate_length(min_length, max_length),
+                                   FullMatch(r"^[^\x00-\x20\x7f](?:[^\x00-\x1f\x7f]*[^\x00-\x20\x7f])?$",
+                                             "must be one line without surrounding whitespace")],
+                         **kwargs)
+        self.max_length = max_length
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if len(raw) > 4 * self.max_length:
+            raise ValidationError(f"Longer than maximum length {self.max_length}.")
+        ref = bounds.normalise_identifier(raw)
+        problem = bounds.reference_problem(ref)
+        if problem:
+            raise ValidationError(problem)
+        return ref
+
+
+USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+REGION_PATTERN = r"^[1-8][0-9]{5}$"
+REGION_PREFIX_PATTERN = r"^[1-8][0-9]{1,5}$"
+AGENCY_PATTERN = r"^[A-Z]{2,8}-[0-9]{6}$"
+ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
+PHONE_PATTERN = r"^[0-9+\- ]{5,20}$"
+
+
+class Uscc(Identifier):
+    """统一社会信用代码 with the GB 32100 check character (NFKC, upper-cased)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(USCC_PATTERN, max_length=18, upper=True,
+                         error="must be 18 characters of the GB 32100 alphabet", **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return validate_uscc(raw)
+            return validate_uscc(code)
         except InvalidValue as exc:
             raise ValidationError(exc.fields[exc.field][0]) from None
 
 
-class RegionCode(fields.String):
+class RegionCode(Identifier):
+    """A 6-digit GB/T 2260 administrative division code (first digit 1–8)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(REGION_PATTERN, max_length=6,
+                         error="must be a 6-digit administrative region code (GB/T 2260)", **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        raw = super()._deserialize(value, attr, data, **kwargs)
+        code = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return region_code(raw)
+            return region_code(code)
         except InvalidValue as exc:
             raise ValidationError(exc.fields[exc.field][0]) from None
+
+
+def region_prefix(**kwargs: Any) -> Identifier:
+    """A region code or its prefix: province (2 digits), city (4) or district (6), 2–6 digits."""
+    return Identifier(REGION_PREFIX_PATTERN, max_length=6, error="must be a region code or prefix "
+                      "(2–6 ASCII digits, first 1–8)", **kwargs)
+
+
+def agency_code(**kwargs: Any) -> Identifier:
+    """An agency code such as `MZJ-140500` (full-width `ＭＺＪ－１４０５００` is converted)."""
+    return Identifier(AGENCY_PATTERN, max_length=15, upper=True, error="an agency code like MZJ-140500",
+                      **kwargs)
+
+
+def id_number(**kwargs: Any) -> Identifier:
+    """An 18-character resident ID number shape (the checksum is checked where it matters)."""
+    return Identifier(ID_NUMBER_PATTERN, max_length=18, upper=True, error="18-character ID number",
+                      **kwargs)
+
+
+def phone(**kwargs: Any) -> Identifier:
+    return Identifier(PHONE_PATTERN, max_length=20, error="must be 5–20 digits, spaces, + or -", **kwargs)
 
 
 class Fen(fields.Integer):
-    """Money in integer fen: floats and negatives are refused, never rounded."""
+    """Money in integer fen, 0 … `bounds.MAX_FEN` (¥100 billion): floats are refused, never rounded."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
+        self.validators.insert(0, validate.Range(min=0, max=bounds.MAX_FEN,
+                                                 error=f"must be 0 … {bounds.MAX_FEN} fen"))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, float | bool):
@@ -48,8 +193,72 @@ class Fen(fields.Integer):
 
 
 class StrictInt(fields.Integer):
-    def __init__(self, **kwargs: Any) -> None:
+    """An integer (no floats, no strings) that must be given a range: an unbounded integer could
+    overflow a view's column."""
+
+    def __init__(self, *, min: int = 0, max: int, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
+        self.validators.insert(0, validate.Range(min=min, max=max))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise ValidationError("Not a valid integer.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def Count(max: int, **kwargs: Any) -> StrictInt:
+    """A count 0 … `max`."""
+    return StrictInt(min=0, max=max, **kwargs)
+
+
+class QueryInt(fields.Integer):
+    """An integer query argument (a string in the URL) with a range: `page=10000000000000000000` is 422.
+    The digits are NFKC-normalised and must be ASCII."""
+
+    def __init__(self, *, min: int, max: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Range(min=min, max=max))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str):
+            value = bounds.normalise_identifier(value)
+            if not bounds.fullmatch(r"[+-]?[0-9]{1,20}", value):
+                raise ValidationError("Not a valid integer.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def page(**kwargs: Any) -> QueryInt:
+    return QueryInt(min=1, max=bounds.MAX_PAGE, load_default=1, **kwargs)
+
+
+def page_size(**kwargs: Any) -> QueryInt:
+    return QueryInt(min=1, max=bounds.MAX_PAGE_SIZE, load_default=50, **kwargs)
+
+
+def BoundedList(inner: fields.Field, max_length: int, *, min_length: int = 0,
+                **kwargs: Any) -> fields.List:
+    """A list of at most `max_length` items (`maxItems` in the OpenAPI document)."""
+    return fields.List(inner, validate=validate.Length(min=min_length or None, max=max_length), **kwargs)
+
+
+class MaxEntries(validate.Validator):
+    """At most `max_entries` keys in an object (shown as `maxProperties`)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+
+    def __call__(self, value: Any) -> Any:
+        if len(value) > self.max_entries:
+            raise ValidationError(f"must have at most {self.max_entries} entries")
+        return value
+
+
+def BoundedDict(keys: fields.Field, values: fields.Field, max_entries: int = bounds.MAX_DICT_ENTRIES,
+                **kwargs: Any) -> fields.Dict:
+    """An object of at most `max_entries` keys (`maxProperties` in the OpenAPI document)."""
+    metadata = {**kwargs.pop("metadata", {}), "maxProperties": max_entries}
+    return fields.Dict(keys=keys, values=values, validate=MaxEntries(max_entries), metadata=metadata,
+                       **kwargs)
 
 
 class CommandSchema(Schema):

@@ -10,19 +10,26 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from supervision.commands.fields import CommandSchema, CommandSpec, Uscc
+from supervision.commands import bounds
+from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Reference, Text, Uscc
 from supervision.commands.publication import PublicSummary
 from supervision.domain.fire_safety import CATEGORIES, ORIGINS, REPORTERS
 from supervision.roles import CIVIL_AFFAIRS, FIRE, SYSTEM
 
-_TEXT = validate.Length(max=1000)
-_NO = validate.Length(min=1, max=64)
+
+def _text(**kwargs: Any) -> Text:
+    return Text(bounds.NOTE, multiline=True, **kwargs)
+
+
+def _no(**kwargs: Any) -> Reference:
+    return Reference(bounds.SHORT_NO, **kwargs)
+
 
 
 class CaseRef(CommandSchema):
     case_id = fields.UUID(load_default=None, metadata={"description": "the case id (or uscc + finding_no)"})
     uscc = Uscc(load_default=None)
-    finding_no = fields.String(load_default=None, validate=_NO)
+    finding_no = _no(load_default=None)
 
     @validates_schema
     def _named(self, data: dict[str, Any], **_: Any) -> None:
@@ -32,57 +39,56 @@ class CaseRef(CommandSchema):
 
 class RecordFireFinding(CommandSchema):
     uscc = Uscc(required=True)
-    finding_no = fields.String(required=True, validate=_NO,
-                               metadata={"description": "the fire authority's number of the finding"})
+    finding_no = _no(required=True,
+                     metadata={"description": "the fire authority's number of the finding"})
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    location = fields.String(required=True, validate=validate.Length(min=1, max=300), metadata={
+    location = Text(bounds.ADDRESS, min_length=1, required=True, metadata={
         "description": "where on the premises (building, floor): published; no names", "x-published": True})
-    description = fields.String(load_default="", validate=_TEXT, metadata={"description": "internal only"})
+    description = _text(load_default="", metadata={"description": "internal only"})
     public_summary = PublicSummary("the hazard as the public may read it")
     major = fields.Boolean(load_default=False, metadata={"description": "重大火灾隐患"})
-    major_criterion = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+    major_criterion = Text(bounds.TITLE, load_default=None, metadata={
         "description": 'the GB 35181-2017 clause, e.g. "GB 35181-2017 6.3" (required when major)'})
     origin = fields.String(load_default="fire_authority", validate=validate.OneOf(ORIGINS))
-    spot_check_inspection_id = fields.String(load_default=None, validate=validate.Length(max=64))
-    order_no = fields.String(load_default=None, validate=_NO,
-                             metadata={"description": "责令限期整改通知书 number (with due_on)"})
+    spot_check_inspection_id = Reference(bounds.SHORT_NO, load_default=None)
+    order_no = _no(load_default=None,
+                   metadata={"description": "责令限期整改通知书 number (with due_on)"})
     due_on = fields.Date(load_default=None, metadata={"description": "rectification deadline, as written"})
 
 
 class OrderRectification(CaseRef):
-    order_no = fields.String(required=True, validate=_NO)
+    order_no = _no(required=True)
     due_on = fields.Date(required=True)
 
 
 class ReportRectification(CaseRef):
     reported_by = fields.String(load_default="facility", validate=validate.OneOf(REPORTERS))
-    summary = fields.String(load_default="", validate=_TEXT)
-    evidence = fields.List(fields.String(validate=validate.Length(max=300)), load_default=list,
-                           validate=validate.Length(max=50))
+    summary = _text(load_default="")
+    evidence = BoundedList(Reference(bounds.EVIDENCE_REF), bounds.MAX_LIST_TEXTS, load_default=list)
 
 
 class VerifyRectification(CaseRef):
-    inspection_no = fields.String(required=True, validate=_NO, metadata={"description": "复查 record number"})
-    notes = fields.String(load_default="", validate=_TEXT)
+    inspection_no = _no(required=True, metadata={"description": "复查 record number"})
+    notes = _text(load_default="")
 
 
 class RejectRectification(CaseRef):
-    inspection_no = fields.String(required=True, validate=_NO)
-    reasons = fields.List(fields.String(validate=validate.Length(min=1, max=300)), required=True,
-                          validate=validate.Length(min=1, max=50))
-    new_order_no = fields.String(load_default=None, validate=_NO)
+    inspection_no = _no(required=True)
+    reasons = BoundedList(Text(bounds.ADDRESS, min_length=1), bounds.MAX_LIST_TEXTS, min_length=1,
+                          required=True)
+    new_order_no = _no(load_default=None)
     new_due_on = fields.Date(load_default=None)
 
 
 class SealPremises(CaseRef):
-    decision_no = fields.String(required=True, validate=_NO,
-                                metadata={"description": "临时查封决定书 number"})
-    scope = fields.String(load_default="", validate=validate.Length(max=300))
+    decision_no = _no(required=True,
+                      metadata={"description": "临时查封决定书 number"})
+    scope = Text(bounds.ADDRESS, load_default="")
 
 
 class UnsealPremises(CaseRef):
-    decision_no = fields.String(load_default="", validate=validate.Length(max=64))
-    reason = fields.String(load_default="", validate=_TEXT)
+    decision_no = Reference(bounds.SHORT_NO, min_length=0, load_default="")
+    reason = _text(load_default="")
 
 
 class MarkRectificationOverdue(CaseRef):

@@ -6,16 +6,22 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, Fen, StrictInt, Uscc
+from supervision.commands import bounds
+from supervision.commands.fields import CommandSchema, CommandSpec, Fen, Reference, StrictInt, Text, Uscc
 from supervision.domain.errors import InvalidValue
 from supervision.domain.prepaid import CUSTODY_ARRANGEMENTS, KINDS, resident_ref
 from supervision.roles import CIVIL_AFFAIRS, MARKET, SYSTEM
 
-_NO = validate.Length(min=1, max=64)
+
+def _no(**kwargs: Any) -> Reference:
+    return Reference(bounds.SHORT_NO, **kwargs)
 
 
 class ResidentRef(fields.String):
     """A pseudonymous resident reference; an ID or phone number is refused, never stored."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Length(max=64), **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
@@ -30,9 +36,9 @@ class RecordPrepayment(CommandSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     resident_ref = ResidentRef(required=True)
     amount_fen = Fen(required=True, validate=validate.Range(min=1))
-    receipt_no = fields.String(load_default=None, validate=_NO,
-                               metadata={"description": "the facility's receipt number (unique per ledger)"})
-    covers_months = StrictInt(load_default=None, validate=validate.Range(min=1, max=600),
+    receipt_no = _no(load_default=None,
+                     metadata={"description": "the facility's receipt number (unique per ledger)"})
+    covers_months = StrictInt(min=1, max=bounds.MAX_MONTHS, load_default=None,
                               metadata={"description": "months a prepaid service fee covers"})
     monthly_bed_fee_fen = Fen(load_default=None, validate=validate.Range(min=1),
                               metadata={"description": "月床位费 (deposit cap base)"})
@@ -45,9 +51,9 @@ class RecordRefund(CommandSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     resident_ref = ResidentRef(required=True)
     amount_fen = Fen(required=True, validate=validate.Range(min=1))
-    refund_no = fields.String(load_default=None, validate=_NO)
-    due_ref = fields.String(load_default=None, validate=_NO,
-                            metadata={"description": "the refund due it pays"})
+    refund_no = _no(load_default=None)
+    due_ref = _no(load_default=None,
+                  metadata={"description": "the refund due it pays"})
     from_custody = fields.Boolean(load_default=False,
                                   metadata={"description": "paid out of the custody account"})
 
@@ -58,8 +64,8 @@ class RecordRefundDue(CommandSchema):
     resident_ref = ResidentRef(required=True)
     amount_fen = Fen(required=True, validate=validate.Range(min=1))
     due_on = fields.Date(required=True)
-    reason = fields.String(load_default="", validate=validate.Length(max=300))
-    due_ref = fields.String(load_default=None, validate=_NO)
+    reason = Text(bounds.ADDRESS, multiline=True, load_default="")
+    due_ref = _no(load_default=None)
 
 
 class RecordCustodyDeposit(CommandSchema):
@@ -67,13 +73,13 @@ class RecordCustodyDeposit(CommandSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     amount_fen = Fen(required=True, validate=validate.Range(min=1))
     arrangement = fields.String(load_default="bank_custody", validate=validate.OneOf(CUSTODY_ARRANGEMENTS))
-    bank = fields.String(load_default="", validate=validate.Length(max=100))
-    deposit_no = fields.String(load_default=None, validate=_NO)
+    bank = Text(100, load_default="")
+    deposit_no = _no(load_default=None)
 
 
 class MarkRefundOverdue(CommandSchema):
     uscc = Uscc(required=True)
-    due_ref = fields.String(required=True, validate=_NO)
+    due_ref = _no(required=True)
     due_on = fields.Date(required=True)
     today = fields.Date(required=True)
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from supervision.commands.fields import NoControlCharacters
+
 PUBLISHED_NOTE = (
     "PUBLISHED AS WRITTEN on public outputs (topics, pages): write it for the public — no "
     "names, phone numbers or other personal data. Optional; the other texts stay internal."
@@ -24,6 +26,6 @@ class PublicSummary(fields.String):
     def __init__(self, what: str, **kwargs: Any) -> None:
         kwargs.setdefault("load_default", None)
         kwargs.setdefault("allow_none", True)
-        kwargs.setdefault("validate", validate.Length(min=1, max=300))
+        kwargs.setdefault("validate", [validate.Length(min=1, max=300), NoControlCharacters(False)])
         kwargs.setdefault("metadata", {"description": f"{what}. {PUBLISHED_NOTE}", "x-published": True})
         super().__init__(**kwargs)

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, RegionCode, StrictInt, Uscc
+from supervision.commands import bounds
+from supervision.commands.fields import (
+    BoundedDict,
+    BoundedList,
+    CommandSchema,
+    CommandSpec,
+    Identifier,
+    Reference,
+    RegionCode,
+    StrictInt,
+    Text,
+    Uscc,
+    agency_code,
+    phone,
+    region_prefix,
+)
 from supervision.commands.personal import ResidentIdNumber
 from supervision.domain.facility import OWNERSHIPS
 from supervision.domain.spot_check import CAMPAIGN_KINDS, CONCLUSIONS, ITEM_RESULTS, SEVERITIES
 from supervision.policy.sampling import LEVELS
 from supervision.roles import CIVIL_AFFAIRS, FIRE, INSPECTOR, MARKET, SYSTEM
 
-_ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,49}$", error="2–50 letters, digits, '.', '_' or '-'")
-_AGENCY = validate.Regexp(r"^[A-Z]{2,8}-\d{6}$", error="an agency code like MZJ-140500")
+_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,49}$"
+
+
+def _inspector_id(**kwargs: object) -> Identifier:
+    return Identifier(_ID_PATTERN, max_length=50, error="2–50 letters, digits, '.', '_' or '-'", **kwargs)
 
 
 class InspectorPersonalSchema(Schema):
@@ -22,59 +40,59 @@ class InspectorPersonalSchema(Schema):
         unknown = "raise"
 
     id_number = ResidentIdNumber()
-    phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
+    phone = phone()
 
 
 class CertifyInspector(CommandSchema):
-    inspector_id = fields.String(required=True, validate=_ID, metadata={"description": "natural key"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    agency = fields.String(required=True, validate=_AGENCY)
+    inspector_id = _inspector_id(required=True, metadata={"description": "natural key"})
+    name = Text(bounds.PERSON_NAME, min_length=1, required=True)
+    agency = agency_code(required=True)
     region_code = RegionCode(required=True)
-    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=50),
-                                   metadata={"description": "执法证号"})
+    certificate_no = Reference(50, required=True, metadata={"description": "执法证号"})
     personal = fields.Nested(InspectorPersonalSchema)
 
 
 class DeclareInspectorConflict(CommandSchema):
-    inspector_id = fields.String(required=True, validate=_ID)
+    inspector_id = _inspector_id(required=True)
     uscc = Uscc(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(bounds.SHORT_TEXT, min_length=1, multiline=True, required=True)
 
 
 class DecertifyInspector(CommandSchema):
-    inspector_id = fields.String(required=True, validate=_ID)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    inspector_id = _inspector_id(required=True)
+    reason = Text(bounds.SHORT_TEXT, min_length=1, multiline=True, required=True)
 
 
 class ChecklistItem(Schema):
     class Meta:
         unknown = "raise"
 
-    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = Reference(bounds.CODE, required=True)
+    title = Text(bounds.TITLE, min_length=1, required=True)
 
 
 class PlanSpotCheckCampaign(CommandSchema):
-    reference = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
-                              metadata={"description": "campaign number; a second plan with it is 409"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reference = Reference(bounds.DOCUMENT_NO, load_default=None,
+                          metadata={"description": "campaign number; a second plan with it is 409"})
+    name = Text(bounds.TITLE, min_length=1, required=True)
     kind = fields.String(required=True, validate=validate.OneOf(CAMPAIGN_KINDS))
-    agencies = fields.List(fields.String(validate=_AGENCY), required=True, validate=validate.Length(min=1),
+    agencies = BoundedList(agency_code(), bounds.MAX_AGENCIES, min_length=1, required=True,
                            metadata={"description": "joint campaigns: MZJ-…, XFJY-…, SCJG-…"})
-    region_prefix = fields.String(required=True, validate=validate.Regexp(r"^[1-8]\d{1,5}$"),
+    region_prefix = region_prefix(required=True,
                                   metadata={"description": "region code or prefix (2–6 digits)"})
-    ownerships = fields.List(fields.String(validate=validate.OneOf(OWNERSHIPS)), load_default=None,
-                             validate=validate.Length(min=1), metadata={"description": "default: all"})
-    checklist = fields.List(fields.Nested(ChecklistItem), required=True, validate=validate.Length(min=1))
-    sampling_ratios = fields.Dict(keys=fields.String(validate=validate.OneOf(LEVELS)), values=StrictInt(),
-                                  load_default=None,
+    ownerships = BoundedList(fields.String(validate=validate.OneOf(OWNERSHIPS)), len(OWNERSHIPS),
+                             min_length=1, load_default=None, metadata={"description": "default: all"})
+    checklist = BoundedList(fields.Nested(ChecklistItem), bounds.MAX_CHECKLIST, min_length=1, required=True)
+    sampling_ratios = BoundedDict(fields.String(validate=validate.OneOf(LEVELS)),
+                                  StrictInt(min=0, max=bounds.MAX_PERCENT), len(LEVELS), load_default=None,
                                   metadata={"description": "percent per level, overriding the policy"})
-    inspectors_per_facility = StrictInt(load_default=None, validate=validate.Range(min=2, max=10))
+    inspectors_per_facility = StrictInt(min=2, max=10, load_default=None)
 
 
 class DrawSpotCheck(CommandSchema):
     campaign_id = fields.UUID(required=True)
-    seed = fields.String(load_default=None, validate=validate.Length(min=8, max=128),
+    seed = Identifier(r"^[!-~]{8,128}$", max_length=128, error="8–128 printable ASCII characters",
+                      load_default=None,
                          metadata={"description": "default: 128 random bits from `secrets`"})
 
 
@@ -82,26 +100,25 @@ class ResultItem(Schema):
     class Meta:
         unknown = "raise"
 
-    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    code = Reference(bounds.CODE, required=True)
     result = fields.String(required=True, validate=validate.OneOf(ITEM_RESULTS))
     severity = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SEVERITIES))
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = Text(bounds.NOTE, multiline=True, load_default="")
 
 
 class RecordSpotCheckResult(CommandSchema):
     campaign_id = fields.UUID(required=True)
     uscc = Uscc(required=True)
     conclusion = fields.String(required=True, validate=validate.OneOf(tuple(CONCLUSIONS)))
-    items = fields.List(fields.Nested(ResultItem), load_default=list)
-    evidence = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
-                           validate=validate.Length(max=100))
+    items = BoundedList(fields.Nested(ResultItem), bounds.MAX_RESULT_ITEMS, load_default=list)
+    evidence = BoundedList(Reference(bounds.EVIDENCE_REF), bounds.MAX_EVIDENCE, load_default=list)
     completed_on = fields.Date(load_default=None, metadata={"description": "default: occurred_on"})
 
 
 class PublishSpotCheckResult(CommandSchema):
     campaign_id = fields.UUID(required=True)
     uscc = Uscc(required=True)
-    channel = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    channel = Text(100, min_length=1, load_default=None)
 
 
 class MarkPublicationOverdue(CommandSchema):

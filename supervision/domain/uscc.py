@@ -7,6 +7,8 @@ validate the shape ourselves and delegate only the check-character arithmetic to
 
 from __future__ import annotations
 
+import unicodedata
+
 from stdnum.cn import uscc as stdnum_uscc
 
 from supervision.domain.errors import InvalidValue
@@ -20,7 +22,7 @@ def validate_uscc(value: object, field: str = "uscc") -> str:
     """Return the canonical (upper-case, trimmed) USCC or raise `InvalidValue` naming the fault."""
     if not isinstance(value, str):
         raise InvalidValue(field, "must be a string of 18 characters")
-    code = value.strip().upper()
+    code = unicodedata.normalize("NFKC", value).strip().upper()  # full-width forms → ASCII
     if len(code) != 18:
         raise InvalidValue(field, f"must be 18 characters, got {len(code)}")
     bad = sorted({c for c in code if c not in ALPHABET})

@@ -38,12 +38,12 @@ def deterministic_id(kind: str, natural_key: str) -> UUID:
     return uuid5(NAMESPACE, f"{kind}:{natural_key}")
 
 
-_REGION = re.compile(r"^[1-8]\d{5}$")
+_REGION = re.compile(r"[1-8][0-9]{5}")  # fullmatch: no trailing newline, ASCII digits only
 
 
 def region_code(value: str, field: str = "region_code") -> str:
     """A 6-digit GB/T 2260 administrative division code (first digit 1–8)."""
-    if not isinstance(value, str) or not _REGION.match(value):
+    if not isinstance(value, str) or not _REGION.fullmatch(value):
         raise InvalidValue(field, "must be a 6-digit administrative region code (GB/T 2260)")
     return value
 

@@ -19,6 +19,12 @@ BAD_BODIES = [
     b'{"unexpected_field": 1}',
     b'{"uscc": "91350100M000100Y44", "occurred_on": "2099-01-01", "amount_fen": 1.5, "level": "high"}',
     b'{"occurred_on": "not-a-date", "due_on": 17, "items": "x", "reason": ""}',
+    # the door (issue 9): nesting, NUL, lone surrogates, other scripts' digits, out-of-range numbers
+    b"[" * 1024 + b"]" * 1024,
+    b'{"uscc": "91350100M000100Y43", "name": ' + b"[" * 200 + b"]" * 200 + b"}",
+    b'{"name": "a\\u0000b", "summary": "\\ud800", "region_code": "1\\u0664\\u0660502", "reason": "x\\u0000"}',
+    b'{"uscc": "91350100M000100Y43\\n", "total_beds": 9223372036854775808, "fine_fen": 10000000000001,'
+    b' "amount_fen": 100000000000000000000, "page": 10000000000000000000}',
 ]
 
 

@@ -294,7 +294,7 @@ def test_bad_campaign_plans_are_422_field_by_field(pg_client):
     assert set(r.json["fields"]) >= {"kind", "agencies.0", "checklist"}
     r = client.post(CAMPAIGNS, {"name": "x", "kind": "special", "agencies": [MZJ], "region_prefix": "14",
                                 "checklist": CHECKLIST, "sampling_ratios": {"A": 150}})
-    assert r.status_code == 422 and "sampling_ratios" in r.json["fields"]
+    assert r.status_code == 422 and any(f.startswith("sampling_ratios") for f in r.json["fields"])
     assert head(client) == 0
 
 
