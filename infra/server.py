@@ -1,68 +1,52 @@
-"""`eldercare serve`: gunicorn serving the Flask app; projections run once, in the master.
+"""`eldercare api`: the gunicorn master serving the Flask app; no threads, no connections.
 
-Workers are forked without the master's connections: each worker builds its own container in
-`load()`. The projections (and any other background loop) run only in the master, so each view has
-exactly one writer however many workers serve requests.
+The master only forks and watches workers: it never builds a container, so a fork can never copy
+a held lock or an open connection. Each worker builds its own container in `load()`, after the
+fork. Background work (projections, policy processes, clock, relay) runs in the worker process
+(infra.worker); `eldercare serve` supervises both (infra.supervisor, docs/processes.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import threading
 from typing import Any
 
 import structlog
 from gunicorn.app.base import BaseApplication
 
-from infra.bootstrap import Container
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-def _clock(container: Container) -> Callable[[], None]:
-    from infra.clock import start_clock_loop
-
-    return start_clock_loop(container)
-
-
-#: Background loops started in the master besides the projections (clock, relay, ...): each
-#: takes the container and returns its stopper.
-BACKGROUND: list[Callable[[Container], Callable[[], None]]] = [_clock]
-BACKGROUND.append(lambda c: __import__("infra.kafka_relay", fromlist=["start"]).start(c))  # relay
-
 
 class Server(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings, options: dict[str, Any], master: Container) -> None:
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings = settings
         self.options = options
-        self.master = master
-        self.stoppers: list[Callable[[], None]] = []
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        self.cfg.set("when_ready", self._when_ready)
-        self.cfg.set("on_exit", self._on_exit)
-
-    def _when_ready(self, _arbiter: Any) -> None:
-        service = self.master.start_projections()
-        self.stoppers.append(service.stop)
-        for start in BACKGROUND:
-            self.stoppers.append(start(self.master))
-        log.info("background_started", views=[r.name for r in service.runners], loops=len(BACKGROUND))
-
-    def _on_exit(self, _arbiter: Any) -> None:
-        for stop in reversed(self.stoppers):
-            stop()
-        self.master.close()
+        self.cfg.set("pre_fork", _pre_fork)
 
     def load(self) -> Any:
+        from infra.bootstrap import Container
         from supervision.api import create_app
 
         return create_app(Container(self.settings))
 
 
-def serve_forever(container: Container, host: str, port: int, workers: int = 1) -> None:
+def _pre_fork(_arbiter: Any, _worker: Any) -> None:
+    """The rule this module keeps, checked where it matters: nothing but the main thread forks."""
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if others:
+        log.error("fork_with_threads", threads=others, pid=os.getpid())
+
+
+def serve_api(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Run the gunicorn master until SIGTERM/SIGINT (graceful: requests in flight finish)."""
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -73,4 +57,4 @@ def serve_forever(container: Container, host: str, port: int, workers: int = 1) 
         "accesslog": None,  # the API logs one canonical line per request itself
         "control_socket_disable": True,
     }
-    Server(container.settings, options, container).run()
+    Server(settings, options).run()

@@ -32,6 +32,7 @@ class Settings:
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
     today: date | None = None  # fixed "today" for demos and tests (Asia/Shanghai otherwise)
+    read_models_wait_s: float = 2.0  # read-your-writes bound: longer, and a command answers 202
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -58,6 +59,7 @@ class Settings:
             log_format=env.get("ELDERCARE_LOG_FORMAT", "auto"),
             log_level=env.get("ELDERCARE_LOG_LEVEL", "INFO"),
             today=fixed_today,
+            read_models_wait_s=_seconds(env, "ELDERCARE_READ_MODELS_WAIT_S", 2.0),
         )
         settings.store_env()  # fail early on a malformed DATABASE_URL
         return settings
@@ -119,6 +121,19 @@ class Settings:
             return f"sqlite:///{path.with_name(path.stem + '-views' + path.suffix)}"
         parts = urlsplit(self.database_url)
         return parts._replace(scheme="postgresql+psycopg").geturl()
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if not 0 <= value <= 60:
+        raise SettingsError(f"{name}={raw!r} must be between 0 and 60 seconds")
+    return value
 
 
 def _path(value: str | None) -> Path | None:
