@@ -9,7 +9,9 @@ fork. Background work (projections, policy processes, clock, relay) runs in the 
 from __future__ import annotations
 
 import os
+import select
 import threading
+import time
 from typing import Any
 
 import structlog
@@ -18,6 +20,9 @@ from gunicorn.app.base import BaseApplication
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+#: how long the API waits for the worker's tables before serving anyway (seconds)
+READY_WAIT_S = 60.0
 
 
 class Server(BaseApplication):  # type: ignore[misc]
@@ -45,8 +50,34 @@ def _pre_fork(_arbiter: Any, _worker: Any) -> None:
         log.error("fork_with_threads", threads=others, pid=os.getpid())
 
 
+def await_worker_ready(timeout: float = READY_WAIT_S) -> None:
+    """Under `serve`: wait until the worker created the tables (its word on the pipe, or the pipe's
+    end when it failed), so no API worker races its `CREATE TABLE`. Without the pipe: at once."""
+    fd = os.environ.pop("ELDERCARE_AFTER_READY_FD", None)
+    if not fd:
+        return
+    started = time.monotonic()
+    try:
+        readable, _, _ = select.select([int(fd)], [], [], timeout)
+        word = os.read(int(fd), 64) if readable else b""
+        os.close(int(fd))
+    except (OSError, ValueError):
+        word = b""
+    log.info("worker_ready_awaited", ready=word.startswith(b"ready"),
+             waited_s=round(time.monotonic() - started, 3))
+
+
 def serve_api(settings: Settings, host: str, port: int, workers: int = 1) -> None:
-    """Run the gunicorn master until SIGTERM/SIGINT (graceful: requests in flight finish)."""
+    """Run the gunicorn master until SIGTERM/SIGINT (graceful: requests in flight finish).
+
+    The application's modules are imported here, before any fork, so a new worker starts in
+    milliseconds; importing opens nothing (ARCHITECTURE: nothing connects at import time), and
+    `pre_fork` logs an error should a thread ever exist at a fork.
+    """
+    import infra.bootstrap  # noqa: F401
+    import supervision.api  # noqa: F401
+
+    await_worker_ready()
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,

@@ -3,9 +3,10 @@
 The supervisor holds no threads and no database connection: it only starts programs (fork + exec,
 so nothing of it runs in a child), watches them and forwards signals.
 
-- Start: the worker first (`eldercare worker`), which creates the tables and says "ready" on a
-  pipe (at most ``READY_WAIT_S``; the API starts anyway after that, or when the worker failed);
-  then the API (`eldercare api`: the gunicorn master, which forks its workers).
+- Start: the worker (`eldercare worker`) and the API (`eldercare api`: the gunicorn master, which
+  forks its workers) together, so they import in parallel. The worker creates the tables and says
+  "ready" on a pipe; the API master waits for that (at most 60 s, or until the worker
+  closed the pipe by failing) before it forks, so no API worker races the worker's `CREATE TABLE`.
 - A child that exits while serving is started again after a backoff of 0.5 s doubling up to 30 s;
   one that had run for ``STABLE_S`` starts again after 0.5 s. Each exit is logged with its code.
 - SIGTERM or SIGINT: SIGTERM to every child, wait up to ``STOP_WAIT_S``, then SIGKILL; exit 0.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -29,7 +29,6 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
-READY_WAIT_S = 60.0
 STOP_WAIT_S = 20.0
 STABLE_S = 60.0
 BACKOFF_S = (0.5, 30.0)
@@ -60,50 +59,23 @@ def cli_argv(*args: str) -> list[str]:
 
 class Supervisor:
     def __init__(self, children: Sequence[Child], env: dict[str, str] | None = None,
-                 ready_wait: float = READY_WAIT_S, stop_wait: float = STOP_WAIT_S) -> None:
+                 stop_wait: float = STOP_WAIT_S) -> None:
         self.children = list(children)
         self.env = {**os.environ, **(env or {}), "ELDERCARE_SUPERVISOR_PID": str(os.getpid())}
-        self.ready_wait = ready_wait
         self.stop_wait = stop_wait
         self.stopping: int | None = None
 
     # -- children ------------------------------------------------------------------------------
-    def start(self, child: Child, wait_ready: bool = False) -> None:
+    def start(self, child: Child, pass_fd: tuple[str, int] | None = None) -> None:
+        """Start `child`; `pass_fd` = (variable, fd): hand it that descriptor, named in its env."""
         env = {**self.env, **child.extra_env}
-        if not wait_ready:
-            child.proc = subprocess.Popen(child.argv, env=env, close_fds=True)
-            child.started_at = time.monotonic()
-            log.info("child_started", child=child.name, pid=child.proc.pid, restarts=child.restarts)
-            return
-        read_fd, write_fd = os.pipe()
-        try:
-            child.proc = subprocess.Popen(child.argv, env={**env, "ELDERCARE_READY_FD": str(write_fd)},
-                                          pass_fds=(write_fd,), close_fds=True)
-        finally:
-            os.close(write_fd)
+        fds: tuple[int, ...] = ()
+        if pass_fd is not None:
+            env[pass_fd[0]] = str(pass_fd[1])
+            fds = (pass_fd[1],)
+        child.proc = subprocess.Popen(child.argv, env=env, pass_fds=fds, close_fds=True)
         child.started_at = time.monotonic()
         log.info("child_started", child=child.name, pid=child.proc.pid, restarts=child.restarts)
-        try:
-            self._await_ready(child, read_fd)
-        finally:
-            os.close(read_fd)
-
-    def _await_ready(self, child: Child, read_fd: int) -> None:
-        deadline = time.monotonic() + self.ready_wait
-        while self.stopping is None and child.proc is not None and child.proc.poll() is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                log.warning("child_not_ready", child=child.name, waited_s=self.ready_wait)
-                return
-            try:
-                readable, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
-            except InterruptedError:
-                continue
-            if readable:
-                if os.read(read_fd, 64):
-                    log.info("child_ready", child=child.name,
-                             after_s=round(time.monotonic() - child.started_at, 3))
-                return  # ready, or the child closed the pipe without saying so
 
     def _reap(self, child: Child, now: float) -> None:
         """A child exited: schedule its restart with backoff."""
@@ -120,11 +92,17 @@ class Supervisor:
     def run(self) -> int:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
+            # the worker creates the tables and says "ready" on a pipe; the API imports meanwhile
+            # and waits for that word (or the pipe's end) before it forks its first worker
             first, *rest = self.children
-            self.start(first, wait_ready=True)
-            for child in rest:
-                if self.stopping is None:
-                    self.start(child)
+            read_fd, write_fd = os.pipe()
+            try:
+                self.start(first, ("ELDERCARE_READY_FD", write_fd))
+                for child in rest:
+                    self.start(child, ("ELDERCARE_AFTER_READY_FD", read_fd))
+            finally:
+                os.close(write_fd)
+                os.close(read_fd)
             while self.stopping is None:
                 now = time.monotonic()
                 for child in self.children:
