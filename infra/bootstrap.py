@@ -188,8 +188,9 @@ class Container:
     def runners(self, names: list[str] | None = None) -> list[Runner]:
         return [self.runner(n) for n in (names or list(self.projections))]
 
-    def start_projections(self) -> ProjectionService:
-        service = ProjectionService(self.runners())
+    def start_projections(self, poll_interval: float = 0.5) -> ProjectionService:
+        """Every view followed by its own thread, in this process (tests, the worker)."""
+        service = ProjectionService(self.runners(), poll_interval=poll_interval)
         self.projection_service = service
         service.start()
         return service

@@ -73,8 +73,9 @@ def die_with_parent(parent_pid: int | None) -> None:
 class Worker:
     """Everything `serve` runs besides the HTTP API, in one process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, poll_interval: float = 0.5) -> None:
         self.container = Container(settings)
+        self.poll_interval = poll_interval  # the fallback only: saves wake the runners at once
         self.stoppers: list[Callable[[], None]] = []
         self.listener: Listener | None = None
 
@@ -91,7 +92,7 @@ class Worker:
 
     def start(self) -> None:
         self.listener = _bind(self.container.worker_address, self.wake)
-        service = self.container.start_projections()
+        service = self.container.start_projections(self.poll_interval)
         service.on_progress = self.listener.answer
         self.stoppers.append(service.stop)
         for start in BACKGROUND:
