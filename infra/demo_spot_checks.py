@@ -5,7 +5,7 @@ Idempotent: every step checks the store first, so a second `eldercare demo` adds
 the demo's own records are acted on: a campaign with the demo's reference that someone else
 planned is left alone, and results are recorded and published only for the demo's facilities,
 by inspectors the demo certified. (The draw itself samples every facility of the region, as the
-regulation requires; a drawn user facility is never given a result by the demo.)
+regulation requires, so the demo draws only while every facility there is its own.)
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from supervision.domain.values import Actor, deterministic_id
 REFERENCE = "JC-2026-SSJ-01"
 SEED = "jincheng-demo-2026"
 CITY = "140500"
+PREFIX = "1405"  # the campaign's region: the sample city
 AGENCIES = {"MZJ": f"MZJ-{CITY}", "XFJY": f"XFJY-{CITY}", "SCJG": f"SCJG-{CITY}"}
 OFFICERS = {"MZJ": "civil_affairs", "XFJY": "fire", "SCJG": "market"}
 INSPECTORS = [
@@ -56,10 +57,18 @@ def load(container: Any, demo: Demo) -> str:
     if not app._exists(campaign_key):
         dispatcher.dispatch("plan_spot_check_campaign", {
             "reference": REFERENCE, "name": "2026年晋城市养老机构“双随机、一公开”联合抽查",
-            "kind": "annual", "agencies": list(AGENCIES.values()), "region_prefix": "1405",
+            "kind": "annual", "agencies": list(AGENCIES.values()), "region_prefix": PREFIX,
             "checklist": CHECKLIST}, lead)
     campaign = app.get_campaign(campaign_id)
     if not campaign.is_drawn:
+        # a draw schedules inspections of whatever it draws: only when every facility it could
+        # draw from is the demo's (on a fresh demo, always)
+        container.runner("facility_list").catch_up()
+        ours = set(demo.usccs)
+        strangers = [u for u in container.view("facility_list").active_usccs(PREFIX) if u not in ours]
+        if strangers:
+            return (f"spot checks: {certified} inspectors certified, campaign {REFERENCE} planned, not "
+                    f"drawn: {len(strangers)} facilities in {PREFIX} are not the demo's")
         dispatcher.dispatch("draw_spot_check", {"campaign_id": campaign_id, "seed": SEED}, lead)
         campaign = app.get_campaign(campaign_id)
 
