@@ -148,10 +148,11 @@ def serve(host: str, port: int, workers: int) -> None:
     Two processes under this one: `eldercare worker` and `eldercare api` (gunicorn). Either is
     restarted with backoff if it dies; SIGTERM/SIGINT stops both (docs/processes.md).
     """
+    from infra.supervisor import exit_now
     from infra.supervisor import serve as supervise
 
     _settings()
-    raise SystemExit(supervise(host, port, workers))
+    exit_now(supervise(host, port, workers))
 
 
 @main.command()
@@ -173,9 +174,10 @@ def api(host: str, port: int, workers: int) -> None:
 @main.command()
 def worker() -> None:
     """Only the background work: projections, policy processes, clock, relay (`serve` runs it)."""
+    from infra.supervisor import exit_now
     from infra.worker import run
 
-    raise SystemExit(run(_settings()))
+    exit_now(run(_settings()))  # everything is closed by then
 
 
 def _settings() -> Any:

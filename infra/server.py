@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import select
+import sys
 import threading
 import time
 from typing import Any
@@ -35,6 +36,7 @@ class Server(BaseApplication):  # type: ignore[misc]
         for key, value in self.options.items():
             self.cfg.set(key, value)
         self.cfg.set("pre_fork", _pre_fork)
+        self.cfg.set("worker_exit", _worker_exit)
 
     def load(self) -> Any:
         from infra.bootstrap import Container
@@ -67,6 +69,22 @@ def await_worker_ready(timeout: float = READY_WAIT_S) -> None:
              waited_s=round(time.monotonic() - started, 3))
 
 
+def _worker_exit(_arbiter: Any, worker: Any) -> None:
+    """In the exiting worker: close its container, then leave without the interpreter's teardown
+    (which would copy every page shared with the master, seconds on a loaded machine)."""
+    from infra.supervisor import exit_now
+
+    app = getattr(worker, "wsgi", None)
+    services = getattr(app, "extensions", {}).get("eldercare") if app is not None else None
+    if services is not None and hasattr(services, "close"):
+        try:
+            services.close()
+        except Exception:
+            log.exception("worker_close_failed")
+    exc = sys.exc_info()[1]
+    exit_now(exc.code if isinstance(exc, SystemExit) else (1 if exc else 0))
+
+
 def serve_api(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Run the gunicorn master until SIGTERM/SIGINT (graceful: requests in flight finish).
 
@@ -88,4 +106,10 @@ def serve_api(settings: Settings, host: str, port: int, workers: int = 1) -> Non
         "accesslog": None,  # the API logs one canonical line per request itself
         "control_socket_disable": True,
     }
-    Server(settings, options).run()
+    from infra.supervisor import exit_now
+
+    try:
+        Server(settings, options).run()
+    except SystemExit as stop:  # gunicorn's halt: the master holds nothing to close
+        exit_now(stop.code)
+    exit_now(0)
