@@ -48,7 +48,7 @@ def test_a_command_whose_views_do_not_catch_up_answers_202_with_the_lag_per_view
     assert set(body["read_models"]["lag"]) == set(container.projections)
     header = response.headers["X-Read-Models-Lag"]
     assert "facility_list=" in header and "timeline=" in header
-    assert 0.3 <= waited < 3
+    assert 0.3 <= waited < 10  # the bound, plus a loaded machine's slack
     # the write itself is durable: once a runner catches up, the facility is there
     container.runner("facility_list").catch_up()
     assert client.get(f"/api/v1/facilities/{USCC}").status_code == 200
