@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import click
+import structlog
 
 from infra.bootstrap import Container
 from infra.sample_city import facilities as sample_facilities
 from supervision.application import Context
 from supervision.domain.values import Actor
+
+log = structlog.get_logger(__name__)
 
 DEMO_ACTORS = {
     "admin": Actor("demo-admin", "MZJ-140500", "admin"),
@@ -144,4 +148,7 @@ def serve_after_loading(container: Container, host: str, port: int) -> None:
     container.close()
     container.__dict__.pop("app", None)
     container.__dict__.pop("datastore", None)
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if others:  # the supervisor only fork+execs, so this is safe, but it should not happen
+        log.warning("demo_threads_left_open", threads=others)
     raise SystemExit(supervise(host, port, workers=1, env=env))
