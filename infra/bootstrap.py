@@ -210,8 +210,10 @@ class Container:
         if self.projection_service is not None:
             done = self.projection_service.wait(notification_id, timeout)
         else:
+            started = time.monotonic()
             answered = await_applied(self.worker_address, notification_id, timeout)
-            done = answered if answered is not None else self._poll_positions(notification_id, timeout)
+            remaining = max(timeout - (time.monotonic() - started), 0.0)
+            done = answered if answered is not None else self._poll_positions(notification_id, remaining)
         if not done:
             log.warning("read_models_lagging", notification_id=notification_id, waited_s=timeout)
         return done
