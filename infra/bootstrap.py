@@ -78,12 +78,13 @@ class Container:
         self.projection_service: ProjectionService | None = None
         #: in the background worker: what a save in this process wakes (runners, relay)
         self.wake_hooks: list[Callable[[int], None]] = []
-        self._announcer: Announcer | None = None
+        #: tells the worker process of this process's saves (opens its socket on first use)
+        self._announcer = Announcer(worker_address(settings.var_dir, settings.database_url))
 
-    @cached_property
+    @property
     def worker_address(self) -> bytes:
         """The background worker's wake-up socket (infra.wakeup), for this var dir and database."""
-        return worker_address(self.settings.var_dir, self.settings.database_url)
+        return self._announcer.address
 
     # -- secrets and auth ------------------------------------------------------------------
     @cached_property
@@ -138,8 +139,6 @@ class Container:
         for hook in self.wake_hooks:
             hook(notification_id)
         if self.projection_service is None and not self.wake_hooks:
-            if self._announcer is None:
-                self._announcer = Announcer(self.worker_address)
             self._announcer.saved(notification_id)
 
     @cached_property
@@ -238,8 +237,7 @@ class Container:
     def close(self) -> None:
         if self.projection_service is not None:
             self.projection_service.stop()
-        if self._announcer is not None:
-            self._announcer.close()
+        self._announcer.close()
         if "app" in self.__dict__:
             self.app.close()
         if "datastore" in self.__dict__ and self.datastore.engine is not None:
