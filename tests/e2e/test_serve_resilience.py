@@ -13,6 +13,7 @@ asserts a floor), so a slow machine makes it shorter, never endless.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -203,7 +204,7 @@ class Writers:
                 status = call("POST", f"{self.base}/api/v1/facilities", row, self.token, timeout=15)[0]
                 with self.lock:
                     self.statuses[status] = self.statuses.get(status, 0) + 1
-            except (OSError, ValueError):  # the killed worker's connections: expected
+            except (OSError, ValueError, http.client.HTTPException):  # the killed worker's: expected
                 with self.lock:
                     self.errors += 1
 
