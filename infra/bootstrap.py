@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import cached_property
@@ -20,6 +21,7 @@ from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 
 from infra.settings import Settings
 from infra.spot_check_directory import SpotCheckDirectory
+from infra.wakeup import Announcer, await_applied, worker_address
 from projections.base import View, ViewProjection
 from projections.registry import PROJECTIONS
 from projections.runner import ProjectionService, Runner
@@ -74,6 +76,15 @@ class Container:
         self.clock = Clock(settings.today, clock or shanghai_today)
         self._lock = threading.RLock()
         self.projection_service: ProjectionService | None = None
+        #: in the background worker: what a save in this process wakes (runners, relay)
+        self.wake_hooks: list[Callable[[int], None]] = []
+        #: tells the worker process of this process's saves (opens its socket on first use)
+        self._announcer = Announcer(worker_address(settings.var_dir, settings.database_url))
+
+    @property
+    def worker_address(self) -> bytes:
+        """The background worker's wake-up socket (infra.wakeup), for this var dir and database."""
+        return self._announcer.address
 
     # -- secrets and auth ------------------------------------------------------------------
     @cached_property
@@ -122,8 +133,13 @@ class Container:
             return app
 
     def _on_saved(self, notification_id: int) -> None:
+        """Wake whoever follows the log: in-process runners, or the worker process (a datagram)."""
         if self.projection_service is not None:
             self.projection_service.wake(notification_id)
+        for hook in self.wake_hooks:
+            hook(notification_id)
+        if self.projection_service is None and not self.wake_hooks:
+            self._announcer.saved(notification_id)
 
     @cached_property
     def dispatcher(self) -> Dispatcher:
@@ -171,37 +187,57 @@ class Container:
     def runners(self, names: list[str] | None = None) -> list[Runner]:
         return [self.runner(n) for n in (names or list(self.projections))]
 
-    def start_projections(self) -> ProjectionService:
-        service = ProjectionService(self.runners())
+    def start_projections(self, poll_interval: float = 0.5) -> ProjectionService:
+        """Every view followed by its own thread, in this process (tests, the worker)."""
+        service = ProjectionService(self.runners(), poll_interval=poll_interval)
         self.projection_service = service
         service.start()
         return service
 
-    def wait_for(self, notification_id: int | None, timeout: float = 3.0) -> bool:
-        """Read-your-writes: wait until the views applied `notification_id`.
+    def wait_for(self, notification_id: int | None, timeout: float | None = None) -> bool:
+        """Read-your-writes: wait until every view applied `notification_id` (at most `timeout` s).
 
-        In-process runners signal at once; otherwise (gunicorn workers, projections in the master)
-        the views' tracking positions are polled. A timeout is not an error: the write is durable,
-        only the read models lag, which the caller is told.
+        In-process runners (tests, the worker itself) signal through a condition. Otherwise (API
+        workers under `eldercare serve`) the background worker is asked over its socket and answers
+        as soon as its views applied the id (infra.wakeup): no sleeping, no polling. With no worker
+        listening at all, the views' positions are read every 20 ms. A timeout is not an error: the
+        write is durable, only the read models lag, which the caller says (`read_models_lag`).
         """
         if notification_id is None:
             return True
+        timeout = self.settings.read_models_wait_s if timeout is None else timeout
         if self.projection_service is not None:
             done = self.projection_service.wait(notification_id, timeout)
         else:
-            try:
-                for name in self.projections:
-                    self.view(name).wait(self.app.name, notification_id, timeout=timeout)
-                done = True
-            except TimeoutError:
-                done = False
+            started = time.monotonic()
+            answered = await_applied(self.worker_address, notification_id, timeout)
+            remaining = max(timeout - (time.monotonic() - started), 0.0)
+            done = answered if answered is not None else self._poll_positions(notification_id, remaining)
         if not done:
-            log.warning("read_models_lagging", notification_id=notification_id)
+            log.warning("read_models_lagging", notification_id=notification_id, waited_s=timeout)
         return done
+
+    def _poll_positions(self, notification_id: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.read_models_lag(notification_id):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def read_models_lag(self, notification_id: int) -> dict[str, int]:
+        """Views that have not applied `notification_id` yet: name -> notifications still to read."""
+        lag: dict[str, int] = {}
+        for name in self.projections:
+            position = self.view(name).max_tracking_id(self.app.name) or 0
+            if position < notification_id:
+                lag[name] = notification_id - position
+        return lag
 
     def close(self) -> None:
         if self.projection_service is not None:
             self.projection_service.stop()
+        self._announcer.close()
         if "app" in self.__dict__:
             self.app.close()
         if "datastore" in self.__dict__ and self.datastore.engine is not None:

@@ -204,15 +204,58 @@ def import_file(state: State, path: Path, fmt: str, batch_size: int, rejects: Pa
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", type=int, default=8000)
-@click.option("--workers", type=int, default=1, help="gunicorn workers (projections run in the master)")
-@command
-def serve(state: State, host: str, port: int, workers: int) -> None:
-    """Serve the HTTP API with gunicorn, running the projections (and clock) in the background."""
-    from infra.cli_support import require_free_port
-    from infra.server import serve_forever
+@click.option("--workers", type=int, default=1, help="gunicorn workers (background work has its own process)")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the HTTP API and run the background worker (projections, clock, relay), supervised.
 
-    require_free_port(host, port)
-    serve_forever(state.container, host=host, port=port, workers=workers)
+    Two processes under this one: `eldercare worker` and `eldercare api` (gunicorn). Either is
+    restarted with backoff if it dies; SIGTERM/SIGINT stops both (docs/processes.md).
+    """
+    from infra.cli_support import require_free_port
+    from infra.supervisor import exit_now
+    from infra.supervisor import serve as supervise
+
+    require_free_port(host, port)  # before anything starts: a busy port says what to do
+    _settings()
+    exit_now(supervise(host, port, workers))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", type=int, default=8000)
+@click.option("--workers", type=int, default=1, help="gunicorn workers")
+def api(host: str, port: int, workers: int) -> None:
+    """Only the HTTP API (gunicorn); `serve` runs it beside the worker. Needs a worker to be live."""
+    import os
+
+    from infra.server import serve_api
+    from infra.worker import die_with_parent
+
+    parent = os.environ.get("ELDERCARE_SUPERVISOR_PID")
+    die_with_parent(int(parent) if parent else None)
+    serve_api(_settings(), host=host, port=port, workers=workers)
+
+
+@main.command()
+def worker() -> None:
+    """Only the background work: projections, policy processes, clock, relay (`serve` runs it)."""
+    from infra.supervisor import exit_now
+    from infra.worker import run
+
+    exit_now(run(_settings()))  # everything is closed by then
+
+
+def _settings() -> Any:
+    """Settings from the environment, logging configured; nothing built, nothing connected."""
+    from infra.logging import configure_logging
+    from infra.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    configure_logging(settings.log_format, settings.log_level)
+    return settings
 
 
 @main.command()

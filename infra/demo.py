@@ -1,21 +1,29 @@
 """`eldercare demo`: embedded defaults, a sample city, demo tokens, URLs, then serve.
 
-Idempotent: a second run reuses the stored data and tokens.
+Idempotent, and it only touches what it created: an aggregate is the demo's when its first event
+was recorded with source "demo" (the store itself says so, whatever else was added since). Every
+step acts only on the demo's facilities, cases, listings, ...; a second run adds nothing and never
+acts on a facility, listing or campaign a user created.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import threading
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import click
+import structlog
 
 from infra.bootstrap import Container
 from infra.sample_city import facilities as sample_facilities
 from supervision.application import Context
 from supervision.domain.values import Actor
+
+log = structlog.get_logger(__name__)
 
 DEMO_ACTORS = {
     "admin": Actor("demo-admin", "MZJ-140500", "admin"),
@@ -26,9 +34,32 @@ DEMO_ACTORS = {
     "inspector": Actor("MZJ-001", "MZJ-140500", "inspector"),
 }
 
-#: Further sample data, one "module:function" per capability: f(container, tokens) -> summary line.
+#: the `source` of every event the demo records itself
+SOURCE = "demo"
+
+#: Further sample data, one "module:function" per capability: f(container, demo) -> summary line.
 DEMO_STEPS: list[str] = ["infra.demo_complaints:load", "infra.demo_spot_checks:load",
                          "infra.demo_fire_prepaid:load", "infra.demo_credit:load"]
+
+
+class Demo:
+    """What the demo created, by identity: an aggregate whose first event has source "demo"."""
+
+    def __init__(self, container: Container) -> None:
+        self.app = container.app
+        self.usccs: list[str] = []  # the demo's own open facilities, in sample-city order
+        self._owned: dict[UUID, bool] = {}
+
+    def owns(self, aggregate_id: UUID | str) -> bool:
+        key = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+        if key not in self._owned:
+            first = next(iter(self.app.events.get(key, limit=1)), None)
+            self._owned[key] = first is not None and getattr(first, "source", None) == SOURCE
+        return self._owned[key]
+
+    def owns_evidence(self, evidence: list[str]) -> bool:
+        """A listing's evidence (`<aggregate id>:<version>` refs) all points at the demo's records."""
+        return bool(evidence) and all(self.owns(ref.split(":", 1)[0]) for ref in evidence)
 
 
 def demo_tokens(container: Container) -> dict[str, str]:
@@ -49,10 +80,14 @@ def demo_tokens_path(container: Container) -> Any:
     return container.settings.var_dir / "demo-tokens.json"
 
 
-def load_facilities(container: Container, count: int) -> int:
-    """Register the sample facilities (skipping those already there) and grade some."""
+def load_facilities(container: Container, count: int, demo: Demo) -> int:
+    """Register the sample facilities (skipping those already there) and grade the new ones.
+
+    Sets `demo.usccs` to the sample facilities the demo registered itself and that are open: a
+    sample USCC someone else registered is never the demo's.
+    """
     app, dispatcher = container.app, container.dispatcher
-    ctx = Context(DEMO_ACTORS["civil_affairs"], source="demo")
+    ctx = Context(DEMO_ACTORS["civil_affairs"], source=SOURCE)
     rows = list(sample_facilities(count, today=app.today()))
     built = [app.new_facility(ctx, **dispatcher.load("register_facility", r)) for r in rows]
     fresh = [f for f in built if not app._exists(f.id)]
@@ -69,20 +104,25 @@ def load_facilities(container: Container, count: int) -> int:
                 "uscc": facility.uscc, "level": level, "score": score,
                 "assessing_body": "晋城市民政局", "certificate_no": f"JC-{i:04d}",
                 "occurred_on": assessed.isoformat()}, ctx)
+    container.runner("facility_list").catch_up()
+    open_now = set(container.view("facility_list").active_usccs())
+    demo.usccs = [f.uscc for f in built if f.uscc in open_now and demo.owns(f.id)]
     return len(fresh)
 
 
 def run_demo(container: Container, host: str, port: int, facilities: int, serve: bool) -> None:
     settings = container.settings
     tokens = demo_tokens(container)
-    added = load_facilities(container, facilities)
-    lines = [f"facilities: {added} new ({facilities} in the sample city)"]
+    demo = Demo(container)
+    added = load_facilities(container, facilities, demo)
+    lines = [f"facilities: {added} new ({facilities} in the sample city, {len(demo.usccs)} the demo's)"]
     for path in DEMO_STEPS:
         module, _, name = path.partition(":")
-        lines.append(getattr(importlib.import_module(module), name)(container, tokens))
+        lines.append(getattr(importlib.import_module(module), name)(container, demo))
     lines.append(importlib.import_module("infra.demo_kafka").start(container))  # broker + relay
     for runner in container.runners():
         runner.catch_up()
+    settings = container.settings  # the demo's broker, when it started one
     base = f"http://{host}:{port}"
     info: dict[str, Any] = {
         "event store": str(settings.sqlite_path()) if settings.is_sqlite else settings.database_url,
@@ -106,6 +146,20 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
     click.echo(f"  try: curl -s '{base}/api/v1/facilities?region_code=140502&page_size=5'")
     click.echo(f"       ELDERCARE_TOKEN={tokens['admin']} eldercare facility list --region 140502")
     if serve:
-        from infra.server import serve_forever
+        serve_after_loading(container, host, port)
 
-        serve_forever(container, host=host, port=port)
+
+def serve_after_loading(container: Container, host: str, port: int) -> None:
+    """Close everything the loading opened (nothing open may cross a fork), then supervise."""
+    from infra.supervisor import serve as supervise
+
+    env = {}
+    if container.settings.kafka_bootstrap_servers:
+        env["KAFKA_BOOTSTRAP_SERVERS"] = container.settings.kafka_bootstrap_servers
+    container.close()
+    container.__dict__.pop("app", None)
+    container.__dict__.pop("datastore", None)
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if others:  # the supervisor only fork+execs, so this is safe, but it should not happen
+        log.warning("demo_threads_left_open", threads=others)
+    raise SystemExit(supervise(host, port, workers=1, env=env))

@@ -1,6 +1,7 @@
 """Demo complaints: a few 12345 hotline tickets about sample facilities at different stages.
 
 Idempotent: each ticket has a reference, so its id is deterministic and a second run skips it.
+Only the demo's own facilities get tickets, and only a ticket the demo registered is taken further.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from infra.demo import DEMO_ACTORS
+from infra.demo import DEMO_ACTORS, SOURCE, Demo
 from supervision.application import Context
 from supervision.domain.complaint import complaint_id
 
@@ -23,13 +24,12 @@ TICKETS = [
 STAGES = ("received", "acknowledged", "assigned", "concluded", "closed")
 
 
-def load(container: Any, tokens: dict[str, str]) -> str:
+def load(container: Any, demo: Demo) -> str:
     app, dispatcher = container.app, container.dispatcher
-    ctx = Context(DEMO_ACTORS["civil_affairs"], source="demo")
-    container.runner("facility_list").catch_up()
-    usccs = container.view("facility_list").active_usccs()
+    ctx = Context(DEMO_ACTORS["civil_affairs"], source=SOURCE)
+    usccs = demo.usccs
     if not usccs:
-        return "complaints: none (no facilities)"
+        return "complaints: none (no demo facilities)"
     today = app.today()
     added = 0
     for i, (reference, category, days_ago, stage, summary) in enumerate(TICKETS):

@@ -1,6 +1,7 @@
 """Demo data for fire safety and prepaid fees: a few findings (one major hazard overdue, one verified,
-one sealed) and a ledger with a deposit over the national cap. Idempotent: existing cases and
-ledgers are left alone, and an overdue mark already made is a refused (409) no-op.
+one sealed) and a ledger with a deposit over the national cap, on the demo's own facilities only.
+Idempotent: existing cases and ledgers are left alone, and an overdue mark already made is a
+refused (409) no-op; a case or ledger the demo did not create is never touched.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
-from infra.demo import DEMO_ACTORS
+from infra.demo import DEMO_ACTORS, SOURCE, Demo
 from supervision.application import Context
 from supervision.domain.errors import Conflict
 from supervision.domain.fire_safety import fire_case_id
@@ -17,9 +18,9 @@ from supervision.domain.prepaid import ledger_id
 from supervision.domain.values import SYSTEM_ACTOR
 
 
-def _fire_cases(container: Any, usccs: list[str]) -> int:
+def _fire_cases(container: Any, usccs: list[str], demo: Demo) -> int:
     app, dispatcher = container.app, container.dispatcher
-    ctx = Context(DEMO_ACTORS["fire"], source="demo")
+    ctx = Context(DEMO_ACTORS["fire"], source=SOURCE)
     today = app.today()
     found, due, later = today - timedelta(days=60), today - timedelta(days=30), today - timedelta(days=20)
     cases: list[tuple[str, dict[str, Any], list[tuple[str, dict[str, Any]]]]] = [
@@ -52,9 +53,12 @@ def _fire_cases(container: Any, usccs: list[str]) -> int:
         for command, follow_up in follow_ups:
             dispatcher.dispatch(command, {"case_id": str(case_id), **follow_up}, ctx)
         added += 1
+    overdue_case = fire_case_id(usccs[0], "XF-DEMO-001")
+    if not demo.owns(overdue_case):
+        return added
     with suppress(Conflict):  # the major hazard's deadline has passed: the clock would mark it now
         dispatcher.dispatch("mark_rectification_overdue", {
-            "case_id": str(fire_case_id(usccs[0], "XF-DEMO-001")), "due_on": due.isoformat(),
+            "case_id": str(overdue_case), "due_on": due.isoformat(),
             "today": today.isoformat()}, Context(SYSTEM_ACTOR, source="clock"))
     return added
 
@@ -63,7 +67,7 @@ def _ledger(container: Any, uscc: str) -> bool:
     app, dispatcher = container.app, container.dispatcher
     if app._exists(ledger_id(uscc)):
         return False
-    ctx = Context(DEMO_ACTORS["market"], source="demo")
+    ctx = Context(DEMO_ACTORS["market"], source=SOURCE)
     on = (app.today() - timedelta(days=20)).isoformat()
     entries: list[tuple[str, dict[str, Any]]] = [
         ("record_prepayment", {"kind": "deposit", "resident_ref": "R-DEMO-0001", "amount_fen": 3_000_000,
@@ -81,12 +85,11 @@ def _ledger(container: Any, uscc: str) -> bool:
     return True
 
 
-def load(container: Any, tokens: dict[str, str]) -> str:
-    container.runner("facility_list").catch_up()
-    usccs = container.view("facility_list").active_usccs()
+def load(container: Any, demo: Demo) -> str:
+    usccs = demo.usccs
     if len(usccs) < 3:
-        return "fire safety / prepaid fees: skipped (fewer than 3 open facilities)"
-    cases = _fire_cases(container, usccs[:3])
+        return "fire safety / prepaid fees: skipped (fewer than 3 open demo facilities)"
+    cases = _fire_cases(container, usccs[:3], demo)
     ledger = _ledger(container, usccs[0])
     return f"fire-safety cases: {cases} new (1 major overdue, 1 verified, 1 sealed); " \
            f"prepaid ledgers: {int(ledger)} new (1 deposit over the cap)"

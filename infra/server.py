@@ -1,68 +1,101 @@
-"""`eldercare serve`: gunicorn serving the Flask app; projections run once, in the master.
+"""`eldercare api`: the gunicorn master serving the Flask app; no threads, no connections.
 
-Workers are forked without the master's connections: each worker builds its own container in
-`load()`. The projections (and any other background loop) run only in the master, so each view has
-exactly one writer however many workers serve requests.
+The master only forks and watches workers: it never builds a container, so a fork can never copy
+a held lock or an open connection. Each worker builds its own container in `load()`, after the
+fork. Background work (projections, policy processes, clock, relay) runs in the worker process
+(infra.worker); `eldercare serve` supervises both (infra.supervisor, docs/processes.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import select
+import sys
+import threading
+import time
 from typing import Any
 
 import structlog
 from gunicorn.app.base import BaseApplication
 
-from infra.bootstrap import Container
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-def _clock(container: Container) -> Callable[[], None]:
-    from infra.clock import start_clock_loop
-
-    return start_clock_loop(container)
-
-
-#: Background loops started in the master besides the projections (clock, relay, ...): each
-#: takes the container and returns its stopper.
-BACKGROUND: list[Callable[[Container], Callable[[], None]]] = [_clock]
-BACKGROUND.append(lambda c: __import__("infra.kafka_relay", fromlist=["start"]).start(c))  # relay
+#: how long the API waits for the worker's tables before serving anyway (seconds)
+READY_WAIT_S = 60.0
 
 
 class Server(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings, options: dict[str, Any], master: Container) -> None:
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings = settings
         self.options = options
-        self.master = master
-        self.stoppers: list[Callable[[], None]] = []
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        self.cfg.set("when_ready", self._when_ready)
-        self.cfg.set("on_exit", self._on_exit)
-
-    def _when_ready(self, _arbiter: Any) -> None:
-        service = self.master.start_projections()
-        self.stoppers.append(service.stop)
-        for start in BACKGROUND:
-            self.stoppers.append(start(self.master))
-        log.info("background_started", views=[r.name for r in service.runners], loops=len(BACKGROUND))
-
-    def _on_exit(self, _arbiter: Any) -> None:
-        for stop in reversed(self.stoppers):
-            stop()
-        self.master.close()
+        self.cfg.set("pre_fork", _pre_fork)
+        self.cfg.set("worker_exit", _worker_exit)
 
     def load(self) -> Any:
+        from infra.bootstrap import Container
         from supervision.api import create_app
 
         return create_app(Container(self.settings))
 
 
-def serve_forever(container: Container, host: str, port: int, workers: int = 1) -> None:
+def _pre_fork(_arbiter: Any, _worker: Any) -> None:
+    """The rule this module keeps, checked where it matters: nothing but the main thread forks."""
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if others:
+        log.error("fork_with_threads", threads=others, pid=os.getpid())
+
+
+def await_worker_ready(timeout: float = READY_WAIT_S) -> None:
+    """Under `serve`: wait until the worker created the tables (its word on the pipe, or the pipe's
+    end when it failed), so no API worker races its `CREATE TABLE`. Without the pipe: at once."""
+    fd = os.environ.pop("ELDERCARE_AFTER_READY_FD", None)
+    if not fd:
+        return
+    started = time.monotonic()
+    try:
+        readable, _, _ = select.select([int(fd)], [], [], timeout)
+        word = os.read(int(fd), 64) if readable else b""
+        os.close(int(fd))
+    except (OSError, ValueError):
+        word = b""
+    log.info("worker_ready_awaited", ready=word.startswith(b"ready"),
+             waited_s=round(time.monotonic() - started, 3))
+
+
+def _worker_exit(_arbiter: Any, worker: Any) -> None:
+    """In the exiting worker: close its container, then leave without the interpreter's teardown
+    (which would copy every page shared with the master, seconds on a loaded machine)."""
+    from infra.supervisor import exit_now
+
+    app = getattr(worker, "wsgi", None)
+    services = getattr(app, "extensions", {}).get("eldercare") if app is not None else None
+    if services is not None and hasattr(services, "close"):
+        try:
+            services.close()
+        except Exception:
+            log.exception("worker_close_failed")
+    exc = sys.exc_info()[1]
+    exit_now(exc.code if isinstance(exc, SystemExit) else (1 if exc else 0))
+
+
+def serve_api(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Run the gunicorn master until SIGTERM/SIGINT (graceful: requests in flight finish).
+
+    The application's modules are imported here, before any fork, so a new worker starts in
+    milliseconds; importing opens nothing (ARCHITECTURE: nothing connects at import time), and
+    `pre_fork` logs an error should a thread ever exist at a fork.
+    """
+    import infra.bootstrap  # noqa: F401
+    import supervision.api  # noqa: F401
+
+    await_worker_ready()
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -73,4 +106,10 @@ def serve_forever(container: Container, host: str, port: int, workers: int = 1) 
         "accesslog": None,  # the API logs one canonical line per request itself
         "control_socket_disable": True,
     }
-    Server(container.settings, options, container).run()
+    from infra.supervisor import exit_now
+
+    try:
+        Server(settings, options).run()
+    except SystemExit as stop:  # gunicorn's halt: the master holds nothing to close
+        exit_now(stop.code)
+    exit_now(0)

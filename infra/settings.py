@@ -37,6 +37,7 @@ class Settings:
     log_level: str = "INFO"
     today: date | None = None  # fixed "today" for demos and tests (Asia/Shanghai otherwise)
     max_message_bytes: int = 1024 * 1024  # the broker's message limit; bigger events are refused (413)
+    read_models_wait_s: float = 2.0  # read-your-writes bound: longer, and a command answers 202
     extra: dict[str, str] = field(default_factory=dict)
     #: the configuration file that was read (None: environment only)
     config_file: Path | None = None
@@ -85,6 +86,7 @@ class Settings:
             config_file=config,
             store_explicit=bool(env.get("DATABASE_URL")),
             max_message_bytes=_int(env, "ELDERCARE_MAX_MESSAGE_BYTES", 1024 * 1024),
+            read_models_wait_s=_seconds(env, "ELDERCARE_READ_MODELS_WAIT_S", 2.0),
         )
         settings.store_env()  # fail early on a malformed DATABASE_URL
         return settings
@@ -212,6 +214,8 @@ def read_config(path: Path) -> dict[str, str]:
             raise SettingsError(f"{path}: {key!r} must be an upper-case variable name with a value")
         out[key] = str(value)
     return out
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if not raw:
@@ -222,6 +226,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name}={raw!r} is not a whole number of bytes") from None
     if value < 64 * 1024:  # below this the relay's headroom leaves no room for an event
         raise SettingsError(f"{name}={raw!r}: at least 65536 bytes")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if not 0 <= value <= 60:
+        raise SettingsError(f"{name}={raw!r} must be between 0 and 60 seconds")
     return value
 
 

@@ -88,18 +88,34 @@ class Runner:
                 self.applied.notify_all()
         return read
 
-    def run_forever(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
-        """Follow the log until `stop` is set; errors stop this view and are kept for `status`."""
+    def run_forever(
+        self,
+        stop: threading.Event,
+        poll_interval: float = 0.5,
+        on_round: Callable[[Runner], None] | None = None,
+    ) -> None:
+        """Follow the log until `stop` is set; errors stop this view and are kept for `status`.
+
+        Woken at once by `wakeup` (saves in this process, datagrams from others: infra.wakeup);
+        `poll_interval` (s) is only the fallback. After each round `last_applied` is the view's
+        position (another process may have advanced it) and `on_round(self)` is called.
+        """
         while not stop.is_set():
+            self.wakeup.clear()
             try:
-                self.catch_up()
+                read = self.catch_up()
+                if not read or not self.last_applied:
+                    with self.applied:
+                        self.last_applied = max(self.last_applied, self.position())
+                        self.applied.notify_all()
             except Exception as exc:  # a broken view must not take the API down
                 self.error = exc
                 log.exception("projection_failed", view=self.name)
                 stop.wait(5)
                 continue
+            if on_round is not None:
+                on_round(self)
             self.wakeup.wait(poll_interval)
-            self.wakeup.clear()
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         self.view.drop_tables()
@@ -117,16 +133,28 @@ class Runner:
 class ProjectionService:
     """All runners of a process, each in its own thread (serve, `projections run`)."""
 
-    def __init__(self, runners: list[Runner]) -> None:
+    def __init__(self, runners: list[Runner], poll_interval: float = 0.5) -> None:
         self.runners = runners
+        self.poll_interval = poll_interval
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
+        #: called with the position every view has applied, whenever it may have moved (the
+        #: worker answers waiting requests with it: infra.wakeup.Listener.answer)
+        self.on_progress: Callable[[int], None] | None = None
+
+    def applied(self) -> int:
+        """The notification id every view of this service has applied (0 before the first round)."""
+        return min((r.last_applied for r in self.runners), default=0)
+
+    def _round_done(self, _runner: Runner) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.applied())
 
     def start(self) -> None:
         for runner in self.runners:
             thread = threading.Thread(
-                target=runner.run_forever, args=(self.stop_event,), name=f"projection-{runner.name}",
-                daemon=True,
+                target=runner.run_forever, args=(self.stop_event, self.poll_interval, self._round_done),
+                name=f"projection-{runner.name}", daemon=True,
             )
             thread.start()
             self.threads.append(thread)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app, request
 
+from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import context
 from supervision.application import Accepted
 from supervision.domain.errors import InvalidCommand
@@ -28,20 +29,41 @@ def json_body() -> dict[str, Any]:
     return dict(payload)
 
 
-def run(name: str, **path: Any) -> dict[str, Any]:
-    """Run command `name` with the JSON body plus path parameters (which win over the body)."""
+#: the header of a 202: `view=notifications behind, ...` (sorted by view name)
+LAG_HEADER = "X-Read-Models-Lag"
+Response = dict[str, Any] | tuple[dict[str, Any], int, dict[str, str]]
+
+
+def run(name: str, **path: Any) -> Response:
+    """Run command `name` with the JSON body plus path parameters (which win over the body).
+
+    Read-your-writes, honestly: the answer waits (at most ELDERCARE_READ_MODELS_WAIT_S, 2 s) until
+    every view shows the write. If one does not, the answer is `202 Accepted` instead of the
+    endpoint's 200/201: the write is durable, and `read_models.lag` plus the `X-Read-Models-Lag`
+    header name the views still behind and by how many notifications.
+    """
     root = services()
     ctx = context()
     root.dispatcher.authorize(name, ctx)
     payload = {**json_body(), **path}
     result: Accepted = root.dispatcher.dispatch(name, payload, ctx)
-    root.wait_for(result.notification_id)
-    return {
+    body: dict[str, Any] = {
         "id": result.id,
         "version": result.version,
         "notification_id": result.notification_id,
         "data": result.data,
     }
+    if root.wait_for(result.notification_id) or result.notification_id is None:
+        return body
+    lag_of = getattr(root, "read_models_lag", None)
+    lag: dict[str, int] = lag_of(result.notification_id) if lag_of else {}
+    if lag_of and not lag:
+        return body  # caught up while we looked
+    settings = getattr(root, "settings", None)
+    body["read_models"] = {"caught_up": False, "lag": lag,
+                           "waited_s": getattr(settings, "read_models_wait_s", None)}
+    header = ", ".join(f"{view}={behind}" for view, behind in sorted(lag.items())) or "unknown"
+    return body, 202, {LAG_HEADER: header}
 
 
 ERROR_RESPONSES = {
@@ -52,6 +74,10 @@ ERROR_RESPONSES = {
     "422": "invalid input, field by field",
     "503": "database unavailable",
 }
+READ_MODELS_LAGGING = (
+    f"accepted and durable, but some views did not show it within the bound: `read_models.lag` and "
+    f"the `{LAG_HEADER}` header name them (view=notifications behind)"
+)
 
 
 def command_doc(schema: Any, summary: str) -> dict[str, Any]:
@@ -61,7 +87,11 @@ def command_doc(schema: Any, summary: str) -> dict[str, Any]:
         "security": [{"bearerAuth": []}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
         "responses": {
-            code: {"description": text, "content": {"application/json": {"schema": "ErrorSchema"}}}
-            for code, text in ERROR_RESPONSES.items()
+            "202": {"description": READ_MODELS_LAGGING,
+                    "headers": {LAG_HEADER: {"schema": {"type": "string"},
+                                             "description": "e.g. `credit_lists=3, timeline=1`"}},
+                    "content": {"application/json": {"schema": AcceptedSchema}}},
+            **{code: {"description": text, "content": {"application/json": {"schema": "ErrorSchema"}}}
+               for code, text in ERROR_RESPONSES.items()},
         },
     }

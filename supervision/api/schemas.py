@@ -19,11 +19,20 @@ ErrorSchema = Schema.from_dict(
 )
 
 
+class ReadModelsLagSchema(Schema):
+    caught_up = fields.Boolean(metadata={"description": "false: some views had not applied the write"})
+    waited_s = fields.Float(metadata={"description": "how long the command waited for the views"})
+    lag = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                      metadata={"description": "view -> notifications it still had to apply"})
+
+
 class AcceptedSchema(Schema):
     id = fields.String(metadata={"description": "aggregate id"})
     version = fields.Integer(allow_none=True)
     notification_id = fields.Integer(allow_none=True, metadata={"description": "position in the event log"})
     data = fields.Dict()
+    read_models = fields.Nested(ReadModelsLagSchema, metadata={
+        "description": "only on 202: the write is durable but these views did not show it in time"})
 
 
 class FacilityQueryArgs(Schema):

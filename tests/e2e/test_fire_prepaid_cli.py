@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from infra.clock import tick
-from infra.demo import load_facilities
+from infra.demo import Demo, load_facilities
 from infra.demo_fire_prepaid import load
 from projections.fire_safety import FireCaseQuery
 from supervision.domain.values import Actor
@@ -59,11 +59,12 @@ def test_the_cli_records_a_finding_and_a_receipt_and_refuses_bad_input_with_exit
 
 
 def test_the_demo_step_is_idempotent(pg_container):
-    load_facilities(pg_container, 6)
-    first = load(pg_container, {})
+    demo = Demo(pg_container)
+    load_facilities(pg_container, 6, demo)
+    first = load(pg_container, demo)
     assert "3 new" in first and "1 new" in first
     head = pg_container.app.recorder.max_notification_id()
-    second = load(pg_container, {})
+    second = load(pg_container, demo)
     assert "0 new" in second and pg_container.app.recorder.max_notification_id() == head
     pg_container.runner("fire_safety").catch_up()
     pg_container.runner("prepaid").catch_up()
