@@ -12,17 +12,19 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from infra.bootstrap import Container
 from infra.logging import configure_logging
 from infra.settings import Settings, SettingsError
-from projections.credit_policy import catch_up_policy_processes
-from supervision.application import Context
 from supervision.domain.errors import DomainError
 from supervision.unavailable import as_unavailable
+
+if TYPE_CHECKING:  # the composition root is imported when a command needs it, not at start-up:
+    # `eldercare serve` (a supervisor that builds nothing) starts without importing the app
+    from infra.bootstrap import Container
+    from supervision.application import Context
 
 #: exit codes (documented in README): 2 = invalid input, as click uses for usage errors
 EXIT_INVALID = 2
@@ -62,6 +64,8 @@ class State:
                      "run `eldercare init` or `./dev.sh demo` there, set DATABASE_URL, or run from "
                      "the folder that holds eldercare.toml", EXIT_CONFIG)
             configure_logging(settings.log_format, settings.log_level)
+            from infra.bootstrap import Container
+
             self._container = Container(settings)
         return self._container
 
@@ -71,6 +75,8 @@ class State:
         actor = self.container.tokens.actor_for(self.token)
         if actor is None:
             fail("unknown or revoked token", EXIT_FORBIDDEN)
+        from supervision.application import Context
+
         return Context(actor=actor, source=source)
 
     def close(self) -> None:
@@ -258,6 +264,8 @@ def load_json_option(value: str | None) -> dict[str, Any]:
 def dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
     """Run a command as the token's actor and print what it returned (id, version, position)."""
     result = state.container.dispatcher.dispatch(name, payload, state.context())
+    from projections.credit_policy import catch_up_policy_processes
+
     catch_up_policy_processes(state.container)  # what the command caused is visible when it returns
     echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
                **result.data})
