@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from supervision.agencies import AgencyCommands
 from supervision.complaints import ComplaintCommands
 from supervision.credit import CreditCommands
 from supervision.facilities import FacilityCommands
@@ -11,7 +12,7 @@ from supervision.spot_checks import SpotCheckCommands
 
 
 class SupervisionApp(FacilityCommands, ComplaintCommands, CreditCommands, SpotCheckCommands,
-                     FireSafetyCommands, PrepaidCommands):
+                     FireSafetyCommands, PrepaidCommands, AgencyCommands):
     """One `eventsourcing` Application; each capability adds its mixin to the bases."""
 
     # Fixed, not the class name: tracking positions of views and the relay are keyed by it.

@@ -44,8 +44,10 @@ class RecordPenaltyDecision(CommandSchema):
     uscc = Uscc(required=True)
     decision_no = fields.String(required=True, validate=_DECISION_NO,
                                 metadata={"description": "文书号, e.g. 晋城民罚决字〔2026〕12号"})
-    authority = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    authority_kind = fields.String(required=True, validate=validate.OneOf(AUTHORITY_KINDS))
+    authority = fields.String(load_default=None, validate=validate.Length(min=1, max=200), metadata={
+        "description": "the recording actor's agency code (default); for a court finding, the court"})
+    authority_kind = fields.String(load_default=None, validate=validate.OneOf(AUTHORITY_KINDS),
+                                   metadata={"description": "default: the recording actor's agency kind"})
     conduct = fields.String(required=True, validate=validate.OneOf(CRITERION_CODES),
                             metadata={"description": "the listing criterion the punished conduct meets"})
     legal_basis = fields.String(required=True, validate=_TEXT)
