@@ -65,8 +65,9 @@ def load_facilities(container: Container, count: int) -> int:
 def run_demo(container: Container, host: str, port: int, facilities: int, serve: bool) -> None:
     settings = container.settings
     tokens = demo_tokens(container)
+    seeded = importlib.import_module("infra.agency_seed").seed_agencies(container)
     added = load_facilities(container, facilities)
-    lines = [f"facilities: {added} new ({facilities} in the sample city)"]
+    lines = [seeded, f"facilities: {added} new ({facilities} in the sample city)"]
     for path in DEMO_STEPS:
         module, _, name = path.partition(":")
         lines.append(getattr(importlib.import_module(module), name)(container, tokens))

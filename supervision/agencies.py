@@ -13,6 +13,8 @@ from typing import Any
 
 from supervision.application import Accepted, Context, SupervisionBase
 from supervision.domain.agency import Agency, AgencyAlreadyRegistered, AgencyNotFound, agency_id
+from supervision.domain.errors import Conflict
+from supervision.domain.token_grant import TokenGrant, token_grant_id
 from supervision.jurisdiction import AgencyRecord
 
 AGENCY_CACHE_SECONDS = 5.0
@@ -63,10 +65,41 @@ class AgencyCommands(SupervisionBase):
 
     def ensure_agencies(self, ctx: Context, records: list[dict[str, Any]]) -> int:
         """Register the agencies not yet registered (seeding: demo, tests); returns how many."""
-        added = 0
-        for r in records:
-            if self._exists(agency_id(r["code"])):
-                continue
-            self.register_agency(ctx, **r)
-            added += 1
-        return added
+        when = self.today()
+        fresh = [Agency.register(**r, occurred_on=when, actor=ctx.actor, source=ctx.source)
+                 for r in records if not self._exists(agency_id(r["code"]))]
+        if fresh:
+            self._save(*fresh, what="the agency registry")
+        self.__dict__.pop("_agency_cache", None)
+        return len(fresh)
+
+    # -- the audit of static tokens ------------------------------------------------------------
+    def issue_token(self, ctx: Context, *, token_id: str, user: str, agency: str, role: str,
+                    expires_at: str | None = None, occurred_on: date | None = None) -> Accepted:
+        """Record that a token for (user, agency, role) was issued; the caller then stores it."""
+        if self.agency_record(agency) is None:
+            raise AgencyNotFound(agency)
+        grant = TokenGrant(token_id=token_id, user=user, agency=agency, role=role, expires_at=expires_at,
+                           occurred_on=self.check_occurred_on(occurred_on), actor=ctx.actor,
+                           source=ctx.source)
+        nid = self._save(grant, conflict=lambda: Conflict(f"token {token_id} is already issued"))
+        return self.accepted(grant, nid, token_id=token_id, user=user, agency=agency, role=role,
+                             expires_at=expires_at)
+
+    def revoke_token(self, ctx: Context, *, token_id: str, reason: str, user: str = "", agency: str = "",
+                     role: str = "", occurred_on: date | None = None) -> Accepted:
+        """Record a revocation (a token issued before issues were recorded gets its grant now)."""
+        when = self.check_occurred_on(occurred_on)
+        if self._exists(token_grant_id(token_id)):
+            grant: TokenGrant = self.repository.get(token_grant_id(token_id))
+        else:
+            grant = TokenGrant(token_id=token_id, user=user, agency=agency, role=role, expires_at=None,
+                               occurred_on=when, actor=ctx.actor, source=ctx.source)
+        grant.revoke(reason=reason, occurred_on=when, actor=ctx.actor, source=ctx.source)
+        nid = self._save(grant, what=f"token {token_id}")
+        return self.accepted(grant, nid, token_id=token_id, agency=grant.agency)
+
+    def token_agency(self, token_id: str) -> str | None:
+        if not self._exists(token_grant_id(token_id)):
+            return None
+        return self.repository.get(token_grant_id(token_id)).agency

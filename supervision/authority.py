@@ -310,6 +310,17 @@ def _agency_target(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
     return Scope([(target.region_code, f"agency {target.code}")] if target else [])
 
 
+def _token_target(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
+    """A token belongs to an agency: only an admin whose jurisdiction holds it issues or revokes it."""
+    code = args.get("agency") or app.token_agency(args["token_id"]) or ""
+    target = app.agency_record(code)
+    if target is None:
+        raise InvalidValue("agency", f"{code or 'the token agency'} is not in the agency registry")
+    if args.get("agency") and app.token_agency(args["token_id"]) not in (None, code):
+        raise InvalidValue("agency", "is not the agency the token was issued for")
+    return Scope([(target.region_code, f"a token of agency {code}")])
+
+
 _listing = _aggregate_uscc("get_listing", "listing_id")
 _complaint = _aggregate_uscc("get_complaint", "complaint_id")
 
@@ -366,6 +377,8 @@ SCOPES: dict[str, Resolver] = {
     # the agency registry
     "register_agency": _agency_target,
     "dissolve_agency": _agency_target,
+    "issue_token": _token_target,
+    "revoke_token": _token_target,
 }
 
 

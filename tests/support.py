@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from infra.agency_seed import seed_agencies
 from infra.bootstrap import Container
 from infra.settings import Settings
 from supervision.api import create_app
@@ -44,11 +45,13 @@ def fresh_pg_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+#: national-level agencies, so scenarios about other rules may use facilities of any region; the
+#: jurisdiction rules have their own tests (tests/e2e/test_authorization_matrix.py) with local agencies
 ROLE_ACTORS = {
-    "civil_affairs": Actor("mz-officer", "MZJ-140500", "civil_affairs"),
-    "fire": Actor("xf-officer", "XFJY-140500", "fire"),
-    "market": Actor("sj-officer", "SCJG-140500", "market"),
-    "admin": Actor("admin", "MZJ-140500", "admin"),
+    "civil_affairs": Actor("mz-officer", "MZB-100000", "civil_affairs"),
+    "fire": Actor("xf-officer", "XFJY-100000", "fire"),
+    "market": Actor("sj-officer", "SCJG-100000", "market"),
+    "admin": Actor("admin", "ADMIN-100000", "admin"),
     "system": Actor("clock", "system", "system"),
 }
 
@@ -65,6 +68,7 @@ class Client:
         self.container = container
         self.flask = create_app(container)
         self.http = self.flask.test_client()
+        seed_agencies(container)  # the agency registry every token's agency must be in
         self.tokens = {role: container.tokens.issue(actor) for role, actor in ROLE_ACTORS.items()}
 
     def token_for(self, actor: Actor) -> str:

@@ -15,6 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 
 from supervision.api import errors
+from supervision.api.agencies import blp as agencies_blp
 from supervision.api.asyncapi import blp as asyncapi_blp
 from supervision.api.complaints import blp as complaints_blp
 from supervision.api.credit import blp as credit_blp
@@ -37,6 +38,7 @@ BLUEPRINTS = [
     asyncapi_blp,
     credit_blp,
     public_credit_blp,
+    agencies_blp,
 ]
 
 

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from supervision.commands.fields import CommandSchema, CommandSpec
 from supervision.jurisdiction import KINDS, LEVELS
-from supervision.roles import ADMIN
+from supervision.roles import ADMIN, ROLES, SYSTEM
 
 AGENCY_CODE = validate.Regexp(r"^[A-Z]{2,8}-\d{6}$", error="an agency code like MZJ-140500")
 
@@ -28,9 +28,27 @@ class DissolveAgency(CommandSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
+class IssueToken(CommandSchema):
+    token_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{12}$"))
+    user = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    agency = fields.String(required=True, validate=AGENCY_CODE)
+    role = fields.String(required=True, validate=validate.OneOf(tuple(r for r in ROLES if r != SYSTEM)))
+    expires_at = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class RevokeToken(CommandSchema):
+    token_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{12}$"))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    user = fields.String(load_default="", validate=validate.Length(max=100))
+    agency = fields.String(load_default="", validate=validate.Length(max=20))
+    role = fields.String(load_default="", validate=validate.Length(max=20))
+
+
 COMMANDS = (
     CommandSpec("register_agency", RegisterAgency, "register_agency", (ADMIN,),
                 "register an agency (code, kind, level, region)"),
     CommandSpec("dissolve_agency", DissolveAgency, "dissolve_agency", (ADMIN,),
                 "dissolve an agency: its tokens stop working"),
+    CommandSpec("issue_token", IssueToken, "issue_token", (ADMIN,), "record the issue of a bearer token"),
+    CommandSpec("revoke_token", RevokeToken, "revoke_token", (ADMIN,), "revoke a bearer token (recorded)"),
 )
