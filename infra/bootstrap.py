@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 import structlog
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 
-from infra.settings import Settings
+from infra.files import harden
+from infra.settings import Settings, SettingsError
 from infra.spot_check_directory import SpotCheckDirectory
 from projections.base import View, ViewProjection
 from projections.registry import PROJECTIONS
 from projections.runner import ProjectionService, Runner
 from supervision.app import SupervisionApp
-from supervision.auth import TokenStore
+from supervision.auth import OidcSettings, OidcVerifier, TokenStore
 from supervision.crypto import Sealer
 from supervision.dispatcher import Dispatcher
 from supervision.policy.calendar import Deadline, HolidayFile, WorkingCalendar
@@ -82,7 +83,7 @@ class Container:
         if not keys:
             path = self.settings.secret_key_path
             if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "wb") as out:
                     out.write(Sealer.generate_key())
@@ -97,7 +98,11 @@ class Container:
 
     @cached_property
     def tokens(self) -> TokenStore:
-        return TokenStore(self.settings.tokens_path)
+        try:
+            oidc = OidcSettings.from_env(self.settings.oidc)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+        return TokenStore(self.settings.tokens_path, oidc=OidcVerifier(oidc) if oidc else None)
 
     # -- event store -----------------------------------------------------------------------
     @cached_property
@@ -105,6 +110,7 @@ class Container:
         with self._lock:
             if self.settings.is_sqlite:
                 self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
+            harden(self.settings)
             try:
                 app = SupervisionApp(
                     env=self.settings.store_env(),
@@ -139,6 +145,7 @@ class Container:
             self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["connect_args"] = {"connect_timeout": 5}
+        harden(self.settings)
         return SQLAlchemyDatastore(url=url, **kwargs)
 
     @cached_property

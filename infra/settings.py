@@ -33,6 +33,7 @@ class Settings:
     log_level: str = "INFO"
     today: date | None = None  # fixed "today" for demos and tests (Asia/Shanghai otherwise)
     extra: dict[str, str] = field(default_factory=dict)
+    oidc: dict[str, str] = field(default_factory=dict)  # ELDERCARE_OIDC_* (supervision.auth.OidcSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +59,7 @@ class Settings:
             log_format=env.get("ELDERCARE_LOG_FORMAT", "auto"),
             log_level=env.get("ELDERCARE_LOG_LEVEL", "INFO"),
             today=fixed_today,
+            oidc={k: v for k, v in env.items() if k.startswith("ELDERCARE_OIDC_")},
         )
         settings.store_env()  # fail early on a malformed DATABASE_URL
         return settings
