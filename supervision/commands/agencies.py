@@ -45,10 +45,12 @@ class RevokeToken(CommandSchema):
 
 
 COMMANDS = (
-    CommandSpec("register_agency", RegisterAgency, "register_agency", (ADMIN,),
+    CommandSpec("register_agency", RegisterAgency, "register_agency", (ADMIN, SYSTEM),
                 "register an agency (code, kind, level, region)"),
-    CommandSpec("dissolve_agency", DissolveAgency, "dissolve_agency", (ADMIN,),
+    CommandSpec("dissolve_agency", DissolveAgency, "dissolve_agency", (ADMIN, SYSTEM),
                 "dissolve an agency: its tokens stop working"),
-    CommandSpec("issue_token", IssueToken, "issue_token", (ADMIN,), "record the issue of a bearer token"),
-    CommandSpec("revoke_token", RevokeToken, "revoke_token", (ADMIN,), "revoke a bearer token (recorded)"),
+    CommandSpec("issue_token", IssueToken, "issue_token", (ADMIN, SYSTEM),
+                "record the issue of a bearer token"),
+    CommandSpec("revoke_token", RevokeToken, "revoke_token", (ADMIN, SYSTEM),
+                "revoke a bearer token (recorded)"),
 )
