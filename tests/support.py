@@ -17,6 +17,7 @@ from infra.bootstrap import Container
 from infra.settings import Settings
 from supervision.api import create_app
 from supervision.domain.values import Actor
+from supervision.unavailable import StoreUnavailable
 
 PG_ADMIN_URL = os.environ.get("ELDERCARE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 #: helpers and parallel runs use distinct prefixes so their databases never collide
@@ -57,8 +58,15 @@ ROLE_ACTORS = {
 
 
 def make_container(database_url: str, var_dir: Path, today: date | None = None, **extra: Any) -> Container:
+    """A container on a real store, with the seed agencies registered (every token's agency must be
+    in the registry); an unreachable store is left unseeded for the tests about it."""
     settings = Settings(database_url=database_url, var_dir=var_dir, today=today, **extra)
-    return Container(settings)
+    container = Container(settings)
+    try:
+        seed_agencies(container)
+    except StoreUnavailable:
+        pass
+    return container
 
 
 class Client:
@@ -69,6 +77,8 @@ class Client:
         self.flask = create_app(container)
         self.http = self.flask.test_client()
         seed_agencies(container)  # the agency registry every token's agency must be in
+        #: the event log's head after seeding: "nothing was written" means the head is still this
+        self.seed_head = container.app.recorder.max_notification_id() or 0
         self.tokens = {role: container.tokens.issue(actor) for role, actor in ROLE_ACTORS.items()}
 
     def token_for(self, actor: Actor) -> str:

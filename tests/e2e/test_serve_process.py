@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from supervision.auth import TokenStore
+from tests.support import make_container
 from supervision.domain.values import Actor
 from tests.support import facility_payload
 
@@ -43,6 +44,7 @@ def server(store_url: str, tmp_path: Path):
     port = free_port()
     var = tmp_path / "var"
     token = TokenStore(var / "tokens.json").issue(Actor("mz", "MZJ-350102", "civil_affairs"))
+    make_container(store_url, var).close()  # registers the seed agencies the token belongs to
     env = {**os.environ, "DATABASE_URL": store_url, "ELDERCARE_VAR_DIR": str(var),
            "ELDERCARE_LOG_FORMAT": "json", "ELDERCARE_TODAY": "2026-11-26"}
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - held open for the process's lifetime
