@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -62,10 +62,8 @@ def make_container(database_url: str, var_dir: Path, today: date | None = None, 
     in the registry); an unreachable store is left unseeded for the tests about it."""
     settings = Settings(database_url=database_url, var_dir=var_dir, today=today, **extra)
     container = Container(settings)
-    try:
+    with suppress(StoreUnavailable):
         seed_agencies(container)
-    except StoreUnavailable:
-        pass
     return container
 
 

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from supervision.auth import TokenStore
-from tests.support import make_container
 from supervision.domain.values import Actor
-from tests.support import facility_payload
+from tests.support import facility_payload, make_container
 
 
 def free_port() -> int:
