@@ -12,8 +12,8 @@ no new write endpoint escapes the matrix. Expectations are the regulation, writt
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +50,8 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
             {}, facility_payload(uscc=NEW, region_code="140522", occurred_on="2026-01-05"), who({CA})),
         ("patch", "/api/v1/facilities/{uscc}"): ({"uscc": F1}, {"total_beds": 130}, who({CA})),
         ("post", "/api/v1/facilities/{uscc}/grade-assessments"): (
-            {"uscc": F1}, {"level": 3, "score": 620, "assessing_body": "阳城县民政局", "certificate_no": "YC-1",
-                           "occurred_on": "2026-02-01"}, who({CA})),
+            {"uscc": F1}, {"level": 3, "score": 620, "assessing_body": "阳城县民政局",
+                           "certificate_no": "YC-1", "occurred_on": "2026-02-01"}, who({CA})),
         ("post", "/api/v1/complaints"): (
             {}, {"uscc": F1, "channel": "online", "category": "service_quality", "summary": "饭菜质量差"},
             who({CA})),
@@ -61,7 +61,8 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
             {"complaint_id": w["complaint"]}, {"agency": "MZJ-140522"}, who({CA})),
         ("post", "/api/v1/complaints/{complaint_id}/conclusion"): (
             {"complaint_id": w["complaint"]}, {"outcome": "unsubstantiated"}, who({CA})),
-        ("post", "/api/v1/complaints/{complaint_id}/closure"): ({"complaint_id": w["complaint"]}, {}, who({CA})),
+        ("post", "/api/v1/complaints/{complaint_id}/closure"): (
+            {"complaint_id": w["complaint"]}, {}, who({CA})),
         ("post", "/api/v1/complaints/{complaint_id}/identity-reveals"): (
             {"complaint_id": w["complaint"]}, {"reason": "核实投诉需要联系投诉人"}, who({CA})),
         ("post", "/api/v1/inspectors"): (
@@ -72,12 +73,14 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
         ("post", "/api/v1/inspectors/{inspector_id}/decertification"): (
             {"inspector_id": "INS-Z"}, {"reason": "调离执法岗位"}, who({CA})),
         ("post", "/api/v1/spot-checks/campaigns"): (
-            {}, {"name": "阳城县专项检查", "kind": "special", "agencies": ALL_CODES, "region_prefix": "140522",
-                 "checklist": [{"code": "A1", "title": "消防通道"}]}, who({CA, MARKET})),
+            {}, {"name": "阳城县专项检查", "kind": "special", "agencies": ALL_CODES,
+                 "region_prefix": "140522", "checklist": [{"code": "A1", "title": "消防通道"}]},
+            who({CA, MARKET})),
         ("post", "/api/v1/spot-checks/campaigns/{campaign_id}/draw"): (
             {"campaign_id": w["campaign"]}, {}, who({CA, MARKET})),
         ("post", "/api/v1/spot-checks/campaigns/{campaign_id}/inspections/{uscc}/result"): (
-            {"campaign_id": w["campaign"], "uscc": F1}, {"conclusion": "no_problem", "items": [{"code": "A1", "result": "pass"}]},
+            {"campaign_id": w["campaign"], "uscc": F1},
+            {"conclusion": "no_problem", "items": [{"code": "A1", "result": "pass"}]},
             who({CA})),
         ("post", "/api/v1/spot-checks/campaigns/{campaign_id}/inspections/{uscc}/publish"): (
             {"campaign_id": w["campaign"], "uscc": F1}, {}, who({CA, MARKET})),
@@ -179,8 +182,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, di
             "complainant": {"name": "李四", "phone": "13800138000"}}, as_="admin"))["id"]
         for iid, agency in (("INS-A", "MZJ-140522"), ("INS-B", "MZJ-140500"), ("INS-C", "MZJ-140000"),
                             ("INS-Z", "MZJ-140522")):
-            ok(client.post("/api/v1/inspectors", {"inspector_id": iid, "name": iid, "agency": agency,
-                                                  "region_code": "140522", "certificate_no": iid}, as_="admin"))
+            ok(client.post("/api/v1/inspectors", {
+                "inspector_id": iid, "name": iid, "agency": agency, "region_code": "140522",
+                "certificate_no": iid}, as_="admin"))
         campaign = ok(client.post("/api/v1/spot-checks/campaigns", {
             "name": "阳城县双随机", "kind": "annual", "agencies": ALL_CODES, "region_prefix": "140522",
             "checklist": [{"code": "A1", "title": "消防通道"}]}, as_="admin"))["data"]["campaign_id"]
@@ -225,7 +229,8 @@ def test_every_write_endpoint_answers_each_identity_as_its_jurisdiction_and_role
             allow = expected_allow(expect, *identity)
             head = container.app.recorder.max_notification_id()
             r = getattr(client, method)(path, dict(body), as_=identity)
-            label = f"{method.upper()} {template} as {identity}: {r.status_code} {r.json and r.json.get('error')}"
+            error = r.json and r.json.get("error")
+            label = f"{method.upper()} {template} as {identity}: {r.status_code} {error}"
             if allow:
                 figures["allow"] += 1
                 if r.status_code not in (200, 201, 409):
