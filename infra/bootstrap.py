@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 
+from infra.campaign_organisers import CampaignOrganisers
 from infra.files import harden
 from infra.settings import Settings, SettingsError
 from infra.spot_check_directory import SpotCheckDirectory
@@ -125,6 +126,7 @@ class Container:
                     raise unavailable from exc
                 raise
             app.spot_check_directory = SpotCheckDirectory(self)  # the draw's snapshot, read from views
+            app.campaigns_of_agency = CampaignOrganisers(self)  # the recusal rule's organisers
             return app
 
     def _on_saved(self, notification_id: int) -> None:

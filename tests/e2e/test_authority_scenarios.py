@@ -69,7 +69,7 @@ def test_only_the_recording_agency_or_its_superior_revokes_a_decision(pg_client)
     assert (shown["revoked_by_user"], shown["revoked_by_agency"]) == ("jc", "MZJ-140500")
 
 
-def test_an_inspector_s_conflict_is_recorded_only_by_their_agency_or_its_superior(pg_client):
+def test_an_inspector_s_conflict_is_recorded_by_their_agency_its_superior_or_a_campaign_organiser(pg_client):
     client = pg_client
     setup(client)
     r = client.post("/api/v1/inspectors", {"inspector_id": "INS-1", "name": "王五", "agency": "MZJ-140522",
@@ -82,6 +82,17 @@ def test_an_inspector_s_conflict_is_recorded_only_by_their_agency_or_its_superio
         assert r.status_code == 403 and "attribution rule" in r.json["error"], (other, r.json)
     assert client.container.app.recorder.max_notification_id() == head
     assert client.post("/api/v1/inspectors/INS-1/conflicts", conflict, as_="jc").status_code == 201
+    # an organiser of a joint campaign the inspector's agency takes part in may record it too
+    r = client.post("/api/v1/spot-checks/campaigns", {
+        "name": "联合检查", "kind": "special", "agencies": ["SCJG-140500", "MZJ-140522"],
+        "region_prefix": "140522", "checklist": [{"code": "A1", "title": "预收费"}]}, as_="jc-sj")
+    assert r.status_code == 201, r.json
+    other = "91110000802100433B"
+    assert client.post("/api/v1/facilities", facility_payload(uscc=other, region_code="140522"),
+                       as_="admin").status_code == 201
+    r = client.post("/api/v1/inspectors/INS-1/conflicts", {"uscc": other, "reason": "曾任该机构顾问"},
+                    as_="jc-sj")
+    assert r.status_code == 201, r.json
 
 
 def test_a_campaign_is_planned_only_inside_the_planner_s_jurisdiction_and_with_the_planner_named(pg_client):
