@@ -43,6 +43,15 @@ AUTHORITY_KIND_OF = {"civil_affairs": "civil_affairs", "fire": "fire", "market_s
 COURT = "court"
 
 
+class OutsideJurisdiction(PermissionDenied):
+    """The command acts on a region outside the actor's agency's jurisdiction (per record: an
+    inbound consumer may dead-letter it, unlike an identity refusal, which fails every record)."""
+
+
+class AttributionRefused(PermissionDenied):
+    """The act belongs to another agency (a decision's authority, an inspector, a campaign)."""
+
+
 @dataclass
 class Scope:
     """What one command acts on: regions to check, and extra attribution rules (callables that
@@ -87,7 +96,7 @@ def check(app: Any, name: str, args: dict[str, Any], ctx: Context) -> dict[str, 
     scope = resolver(app, args, ctx)
     for region, what in scope.regions:
         if not covers(agency, region):
-            raise PermissionDenied(
+            raise OutsideJurisdiction(
                 f"jurisdiction rule: {what} (region {region}) is outside the jurisdiction of "
                 f"{agency.code} ({agency.level}, region {agency.region_code})",
                 {"region_code": [f"{region} outside {agency.code}"]},
@@ -153,11 +162,11 @@ def _record_penalty(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
             args["authority_kind"] = COURT
             return
         if ctx.actor.role != ADMIN and kind != AUTHORITY_KIND_OF.get(agency.kind):
-            raise PermissionDenied(
+            raise AttributionRefused(
                 f"attribution rule: a {agency.kind} agency ({agency.code}) records only its own "
                 f"decisions, not {kind} decisions", {"authority_kind": [f"must be {agency.kind}"]})
         if args.get("authority") and args["authority"] != agency.code:
-            raise PermissionDenied(
+            raise AttributionRefused(
                 f"attribution rule: the deciding authority is the recording actor's agency "
                 f"{agency.code}, not {args['authority']!r}", {"authority": [f"must be {agency.code}"]})
         args["authority"], args["authority_kind"] = agency.code, kind
@@ -179,7 +188,7 @@ def _revoke_penalty(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
         if ctx.actor.role == ADMIN and agency.level == "national":
             return
         if not is_superior_or_same(agency, recorder or recorder_code):
-            raise PermissionDenied(
+            raise AttributionRefused(
                 f"attribution rule: penalty decision {decision.decision_no} was recorded by "
                 f"{recorder_code}; only it or its superior agency may revoke it",
                 {"decision_no": [f"recorded by {recorder_code}"]})
@@ -194,7 +203,7 @@ def _inspector_agency_rule(app: Any, inspector_agency: str, what: str, ctx: Cont
         if ctx.actor.role == ADMIN and covers(agency, target.region_code if target else None):
             return
         if not is_superior_or_same(agency, target or inspector_agency):
-            raise PermissionDenied(
+            raise AttributionRefused(
                 f"attribution rule: {what} belongs to {inspector_agency}; only it or its superior agency "
                 f"may act on it", {"agency": [f"not {inspector_agency} or its superior"]})
 
@@ -232,7 +241,7 @@ def _declare_conflict(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
             own(agency)
         except PermissionDenied:
             if not _organises_with(app, agency.code, inspector.agency, args.get("uscc")):
-                raise PermissionDenied(
+                raise AttributionRefused(
                     f"attribution rule: a conflict of inspector {inspector.inspector_id} "
                     f"({inspector.agency}) is recorded by the inspector, their agency or its superior, "
                     f"or an organiser of a campaign {inspector.agency} takes part in",
@@ -256,7 +265,7 @@ def _campaign_rule(campaign: Any, ctx: Context) -> Callable[[AgencyRecord], None
     def named(agency: AgencyRecord) -> None:
         if ctx.actor.role == ADMIN or agency.code in campaign.agencies:
             return
-        raise PermissionDenied(
+        raise AttributionRefused(
             f"campaign rule: campaign {campaign.id} is run by {', '.join(campaign.agencies)}; "
             f"{agency.code} is not one of them", {"campaign_id": ["not an agency of this campaign"]})
 
@@ -289,7 +298,7 @@ def _plan_campaign(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
 
     def organiser(agency: AgencyRecord) -> None:
         if ctx.actor.role != ADMIN and agency.code not in args["agencies"]:
-            raise PermissionDenied(f"campaign rule: the planning agency {agency.code} must be one of the "
+            raise AttributionRefused(f"campaign rule: the planning agency {agency.code} must be one of the "
                                    "campaign's agencies", {"agencies": [f"must include {agency.code}"]})
 
     return Scope([(args["region_prefix"], "the campaign's scope")], [organiser])
