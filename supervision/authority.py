@@ -240,7 +240,7 @@ def _declare_conflict(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
         try:
             own(agency)
         except PermissionDenied:
-            if not _organises_with(app, agency.code, inspector.agency, args.get("uscc")):
+            if not _organises_with(app, agency, inspector.agency, args.get("uscc")):
                 raise AttributionRefused(
                     f"attribution rule: a conflict of inspector {inspector.inspector_id} "
                     f"({inspector.agency}) is recorded by the inspector, their agency or its superior, "
@@ -250,15 +250,16 @@ def _declare_conflict(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
     return Scope([], [own_agency_or_organiser])
 
 
-def _organises_with(app: Any, organiser: str, member: str, uscc: str | None) -> bool:
-    """Is `organiser` named, with `member`, in a campaign whose scope holds the facility?"""
+def _organises_with(app: Any, organiser: AgencyRecord, member: str, uscc: str | None) -> bool:
+    """Is `organiser` named, with `member`, in a campaign whose scope holds the facility, and is the
+    facility inside the organiser's own jurisdiction?"""
     campaigns = getattr(app, "campaigns_of_agency", None)
-    if campaigns is None or not uscc:
-        return False
     regions = _facility_region(app, uscc)
-    region = regions[0][0] if regions else ""
+    if campaigns is None or not regions or not covers(organiser, regions[0][0]):
+        return False
+    region = regions[0][0]
     return any(member in c["agencies"] and region.startswith(c["region_prefix"])
-               for c in campaigns(organiser))
+               for c in campaigns(organiser.code))
 
 
 def _campaign_rule(campaign: Any, ctx: Context) -> Callable[[AgencyRecord], None]:

@@ -69,7 +69,8 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
             {}, {"inspector_id": "INS-NEW", "name": "赵六", "agency": "MZJ-140522", "region_code": "140522",
                  "certificate_no": "ZF-9"}, who({CA})),  # the inspector's own agency or its superior
         ("post", "/api/v1/inspectors/{inspector_id}/conflicts"): (
-            {"inspector_id": "INS-Z"}, {"uscc": F1, "reason": "近亲属在该机构任职"}, who({CA})),
+            {"inspector_id": "INS-Z"}, {"uscc": F1, "reason": "近亲属在该机构任职"},
+            who({CA, FIRE, MARKET})),  # civil affairs: INS-Z's line; fire, market: organisers with it
         ("post", "/api/v1/inspectors/{inspector_id}/decertification"): (
             {"inspector_id": "INS-Z"}, {"reason": "调离执法岗位"}, who({CA})),
         ("post", "/api/v1/spot-checks/campaigns"): (
