@@ -9,13 +9,14 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from supervision.application import Context
-from tests.support import ROLE_ACTORS
+from supervision.domain.values import Actor
 
 #: the dev broker answers JoinGroup after ~session_timeout_ms / 2
 FAST_GROUP = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 500, "max_poll_interval_ms": 10_000}
 FAST_PRODUCER = {"request_timeout_ms": 1000, "delivery_timeout_ms": 30_000, "retry_backoff_ms": 100,
                  "bootstrap_timeout_ms": 1000, "reconnect_backoff_max_ms": 500}
-CIVIL = Context(ROLE_ACTORS["civil_affairs"], source="api")
+#: the 晋城市 bureau: the sample city's facilities are in 1405xx, and it is their listing authority
+CIVIL = Context(Actor("mz-officer", "MZJ-140500", "civil_affairs"), source="api")
 
 
 def read_topic(bootstrap: str, topic: str, expected: int | None = None, quiet: float = 1.5,
@@ -72,8 +73,7 @@ def inbound_record(ce_id: str, ce_type: str, body: Any, key: str | None = None) 
 def list_facility(dispatcher: Any, uscc: str, decision_no: str, kind: str = "joint_punishment") -> str:
     """Penalty decision → proposal → notice → objection window passes → listed. Returns the listing id."""
     dispatcher.dispatch("record_penalty_decision", {
-        "uscc": uscc, "decision_no": decision_no, "authority": "晋城市民政局",
-        "authority_kind": "civil_affairs",
+        "uscc": uscc, "decision_no": decision_no, "authority_kind": "civil_affairs",
         "conduct": "obstructing_inspection", "legal_basis": "《养老机构管理办法》第四十六条",
         "occurred_on": "2026-10-15"}, CIVIL)
     proposed = dispatcher.dispatch("propose_listing", {
