@@ -19,14 +19,16 @@ from zoneinfo import ZoneInfo
 import structlog
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 
-from infra.settings import Settings
+from infra.campaign_organisers import CampaignOrganisers
+from infra.files import harden
+from infra.settings import Settings, SettingsError
 from infra.spot_check_directory import SpotCheckDirectory
 from infra.wakeup import Announcer, await_applied, worker_address
 from projections.base import View, ViewProjection
 from projections.registry import PROJECTIONS
 from projections.runner import ProjectionService, Runner
 from supervision.app import SupervisionApp
-from supervision.auth import TokenStore
+from supervision.auth import OidcSettings, OidcVerifier, TokenStore
 from supervision.crypto import Sealer
 from supervision.dispatcher import Dispatcher
 from supervision.policy.calendar import Deadline, HolidayFile, WorkingCalendar
@@ -93,7 +95,7 @@ class Container:
         if not keys:
             path = self.settings.secret_key_path
             if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "wb") as out:
                     out.write(Sealer.generate_key())
@@ -108,7 +110,11 @@ class Container:
 
     @cached_property
     def tokens(self) -> TokenStore:
-        return TokenStore(self.settings.tokens_path)
+        try:
+            oidc = OidcSettings.from_env(self.settings.oidc)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+        return TokenStore(self.settings.tokens_path, oidc=OidcVerifier(oidc) if oidc else None)
 
     # -- event store -----------------------------------------------------------------------
     @cached_property
@@ -116,6 +122,7 @@ class Container:
         with self._lock:
             if self.settings.is_sqlite:
                 self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
+            harden(self.settings)
             try:
                 app = SupervisionApp(
                     env=self.settings.store_env(),
@@ -130,6 +137,7 @@ class Container:
                     raise unavailable from exc
                 raise
             app.spot_check_directory = SpotCheckDirectory(self)  # the draw's snapshot, read from views
+            app.campaigns_of_agency = CampaignOrganisers(self)  # the recusal rule's organisers
             return app
 
     def _on_saved(self, notification_id: int) -> None:
@@ -155,6 +163,7 @@ class Container:
             self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["connect_args"] = {"connect_timeout": 5}
+        harden(self.settings)
         return SQLAlchemyDatastore(url=url, **kwargs)
 
     @cached_property

@@ -287,15 +287,40 @@ def token() -> None:
 
 @token.command("issue")
 @click.option("--user", required=True)
-@click.option("--agency", required=True, help="agency code, e.g. MZJ-110105 (民政局), XF-110105 (消防)")
+@click.option("--agency", required=True, help="a registered agency code, e.g. MZJ-110105, XFJY-110105")
 @click.option("--role", required=True,
-              type=click.Choice(["civil_affairs", "fire", "market", "inspector", "admin", "system"]))
+              type=click.Choice(["civil_affairs", "fire", "market", "inspector", "admin"]))
+@click.option("--expires-in", help="lifetime, e.g. 30d or 12h (default 90d, at most 366d)")
+@click.option("--expires-on", type=DATE, help="last day it works (Asia/Shanghai)")
+@click.option("--bootstrap", is_flag=True, help="no admin token: the owner of the server's var/ issues it")
 @command
-def token_issue(state: State, user: str, agency: str, role: str) -> None:
-    """Issue a token for an actor; printed once."""
-    from supervision.domain.values import Actor
+def token_issue(state: State, user: str, agency: str, role: str, expires_in: str | None,
+                expires_on: Any, bootstrap: bool) -> None:
+    """Issue a token for an actor (recorded; needs an admin token); printed once."""
+    from infra.cli_agencies import issue_token
 
-    click.echo(state.container.tokens.issue(Actor(user=user, agency=agency, role=role)))
+    issue_token(state, user, agency, role, expires_in, as_date(expires_on), bootstrap)
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.option("--reason", required=True)
+@click.option("--bootstrap", is_flag=True, help="no admin token: the owner of the server's var/ revokes it")
+@command
+def token_revoke(state: State, token_id: str, reason: str, bootstrap: bool) -> None:
+    """Revoke a token by its id (recorded; needs an admin token)."""
+    from infra.cli_agencies import revoke_token
+
+    revoke_token(state, token_id, reason, bootstrap)
+
+
+@token.command("list")
+@command
+def token_list(state: State) -> None:
+    """Ids, actors, expiry and revocation of the issued tokens (never the tokens)."""
+    from infra.cli_agencies import list_tokens
+
+    list_tokens(state)
 
 
 @token.command("demo")
@@ -357,5 +382,8 @@ facility.add_command(facility_explain)
 from infra.cli_calendar import calendar  # noqa: E402
 
 main.add_command(calendar)
+from infra.cli_agencies import agency  # noqa: E402
+
+main.add_command(agency)
 
 apply_grammar(main)  # last: every command above and in the capability modules

@@ -183,9 +183,9 @@ def penalty() -> None:
 @penalty.command("decide")
 @click.argument("uscc")
 @click.option("--decision-no", required=True)
-@click.option("--authority", required=True)
-@click.option("--authority-kind", required=True,
-              type=click.Choice(["civil_affairs", "fire", "market", "court", "other"]))
+@click.option("--authority", help="default: your agency's code; with --authority-kind court, the court")
+@click.option("--authority-kind", type=click.Choice(["civil_affairs", "fire", "market", "court", "other"]),
+              help="default: your agency's kind")
 @click.option("--conduct", required=True, help="criterion code of the punished conduct")
 @click.option("--legal-basis", required=True)
 @click.option("--summary", default="")

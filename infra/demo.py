@@ -113,9 +113,11 @@ def load_facilities(container: Container, count: int, demo: Demo) -> int:
 def run_demo(container: Container, host: str, port: int, facilities: int, serve: bool) -> None:
     settings = container.settings
     tokens = demo_tokens(container)
+    seeded = importlib.import_module("infra.agency_seed").seed_agencies(container)
     demo = Demo(container)
     added = load_facilities(container, facilities, demo)
-    lines = [f"facilities: {added} new ({facilities} in the sample city, {len(demo.usccs)} the demo's)"]
+    lines = [seeded,
+             f"facilities: {added} new ({facilities} in the sample city, {len(demo.usccs)} the demo's)"]
     for path in DEMO_STEPS:
         module, _, name = path.partition(":")
         lines.append(getattr(importlib.import_module(module), name)(container, demo))

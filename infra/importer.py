@@ -191,8 +191,7 @@ def import_stream(
                 dispatcher.dispatch(name, data, ctx)
                 report.imported += 1
                 continue
-            dispatcher.authorize("register_facility", ctx)
-            args = dispatcher.load("register_facility", row)
+            args = dispatcher.prepare("register_facility", row, ctx)
             batch.append((number, app.new_facility(ctx, **args)))
         except DomainError as exc:
             reject(number, describe(exc))

@@ -43,6 +43,7 @@ class Settings:
     config_file: Path | None = None
     #: True when the store's location was given (DATABASE_URL); False when it is the default
     store_explicit: bool = True
+    oidc: dict[str, str] = field(default_factory=dict)  # ELDERCARE_OIDC_* (supervision.auth.OidcSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -87,6 +88,7 @@ class Settings:
             store_explicit=bool(env.get("DATABASE_URL")),
             max_message_bytes=_int(env, "ELDERCARE_MAX_MESSAGE_BYTES", 1024 * 1024),
             read_models_wait_s=_seconds(env, "ELDERCARE_READ_MODELS_WAIT_S", 2.0),
+            oidc={k: v for k, v in env.items() if k.startswith("ELDERCARE_OIDC_")},
         )
         settings.store_env()  # fail early on a malformed DATABASE_URL
         return settings

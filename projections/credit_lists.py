@@ -126,6 +126,10 @@ class CreditListsView(View):
             Column("revoked_on", Date),
             Column("revocation_reason", Text),
             Column("revocation_ref", String(60)),
+            Column("recorded_by_user", String(100)),
+            Column("recorded_by_agency", String(100)),
+            Column("revoked_by_user", String(100)),
+            Column("revoked_by_agency", String(100)),
         )
 
     # -- queries ---------------------------------------------------------------------------
@@ -302,6 +306,7 @@ class CreditListsProjection(ViewProjection[CreditListsView]):
             authority=event.authority, authority_kind=event.authority_kind, conduct=event.conduct,
             legal_basis=event.legal_basis, summary=event.summary, fine_fen=event.fine_fen,
             evidence=_json(event.evidence), decided_on=event.decided_on,
+            recorded_by_user=event.actor.user, recorded_by_agency=event.actor.agency,
         ))
 
     @handles(PenaltyDecision.Revoked)
@@ -309,7 +314,8 @@ class CreditListsProjection(ViewProjection[CreditListsView]):
         t = self.view.decisions
         session.execute(t.update().where(t.c.decision_no == event.decision_no).values(
             revoked_on=event.occurred_on, revocation_reason=event.reason,
-            revocation_ref=event_ref(event.originator_id, event.originator_version)))
+            revocation_ref=event_ref(event.originator_id, event.originator_version),
+            revoked_by_user=event.actor.user, revoked_by_agency=event.actor.agency))
 
     # -- listings --------------------------------------------------------------------------
     def _step(self, event: Any, session: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.agencies import AgenciesProjection
 from projections.base import ViewProjection
 from projections.complaints import ComplaintsProjection
 from projections.credit import CREDIT_PROJECTIONS
@@ -20,4 +21,5 @@ PROJECTIONS: tuple[type[ViewProjection], ...] = (
     *CREDIT_PROJECTIONS,
     FireSafetyProjection,
     PrepaidProjection,
+    AgenciesProjection,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from supervision.agencies import AgencyCommands
 from supervision.calendar import CalendarCommands
 from supervision.complaints import ComplaintCommands
 from supervision.credit import CreditCommands
@@ -12,7 +13,7 @@ from supervision.spot_checks import SpotCheckCommands
 
 
 class SupervisionApp(FacilityCommands, ComplaintCommands, CreditCommands, SpotCheckCommands,
-                     FireSafetyCommands, PrepaidCommands, CalendarCommands):
+                     FireSafetyCommands, PrepaidCommands, CalendarCommands, AgencyCommands):
     """One `eventsourcing` Application; each capability adds its mixin to the bases."""
 
     # Fixed, not the class name: tracking positions of views and the relay are keyed by it.

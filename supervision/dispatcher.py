@@ -11,7 +11,9 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from supervision import authority
 from supervision.application import Accepted, Context
+from supervision.commands import agencies as agency_schemas
 from supervision.commands import calendar as calendar_schemas
 from supervision.commands import complaints as complaint_schemas
 from supervision.commands import credit as credit_schemas
@@ -32,6 +34,7 @@ ALL_COMMANDS: tuple[CommandSpec, ...] = (
     *fire_schemas.COMMANDS,
     *prepaid_schemas.COMMANDS,
     *calendar_schemas.COMMANDS,
+    *agency_schemas.COMMANDS,
 )
 
 
@@ -82,7 +85,12 @@ class Dispatcher:
                 f"role {ctx.actor.role!r} may not {spec.name}; allowed: {', '.join(spec.roles)}"
             )
 
-    def dispatch(self, name: str, payload: Mapping[str, Any], ctx: Context) -> Accepted:
+    def prepare(self, name: str, payload: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+        """Role → schema → jurisdiction and attribution (`supervision.authority`): the arguments of
+        a command the actor may issue here, or 403 / 422 before anything is written."""
         self.authorize(name, ctx)
-        args = self.load(name, payload)
+        return authority.check(self.app, name, self.load(name, payload), ctx)
+
+    def dispatch(self, name: str, payload: Mapping[str, Any], ctx: Context) -> Accepted:
+        args = self.prepare(name, payload, ctx)
         return getattr(self.app, self.specs[name].method)(ctx, **args)

@@ -9,6 +9,7 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from supervision.application import Context
+from supervision.domain.values import Actor
 from tests.support import ROLE_ACTORS
 
 #: the dev broker answers JoinGroup after ~session_timeout_ms / 2
@@ -16,6 +17,8 @@ FAST_GROUP = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 500, "max_pol
 FAST_PRODUCER = {"request_timeout_ms": 1000, "delivery_timeout_ms": 30_000, "retry_backoff_ms": 100,
                  "bootstrap_timeout_ms": 1000, "reconnect_backoff_max_ms": 500}
 CIVIL = Context(ROLE_ACTORS["civil_affairs"], source="api")
+#: the 晋城市 bureau: the listing authority of the sample city's facilities (1405xx)
+BUREAU = Context(Actor("jc-officer", "MZJ-140500", "civil_affairs"), source="api")
 
 
 def read_topic(bootstrap: str, topic: str, expected: int | None = None, quiet: float = 1.5,
@@ -72,21 +75,20 @@ def inbound_record(ce_id: str, ce_type: str, body: Any, key: str | None = None) 
 def list_facility(dispatcher: Any, uscc: str, decision_no: str, kind: str = "joint_punishment") -> str:
     """Penalty decision → proposal → notice → objection window passes → listed. Returns the listing id."""
     dispatcher.dispatch("record_penalty_decision", {
-        "uscc": uscc, "decision_no": decision_no, "authority": "晋城市民政局",
-        "authority_kind": "civil_affairs",
+        "uscc": uscc, "decision_no": decision_no, "authority_kind": "civil_affairs",
         "conduct": "obstructing_inspection", "legal_basis": "《养老机构管理办法》第四十六条",
-        "occurred_on": "2026-10-15"}, CIVIL)
+        "occurred_on": "2026-10-15"}, BUREAU)
     proposed = dispatcher.dispatch("propose_listing", {
         "uscc": uscc, "criterion": "obstructing_inspection", "list_kind": kind,
-        "penalty_decision_no": decision_no, "occurred_on": "2026-10-20"}, CIVIL)
+        "penalty_decision_no": decision_no, "occurred_on": "2026-10-20"}, BUREAU)
     listing_id = proposed.id
     dispatcher.dispatch("serve_listing_notice", {"listing_id": listing_id, "notice_no": f"N-{decision_no}",
-                                                 "occurred_on": "2026-11-02"}, CIVIL)
+                                                 "occurred_on": "2026-11-02"}, BUREAU)
     dispatcher.dispatch("confirm_listing", {"listing_id": listing_id, "occurred_on": "2026-11-26",
-                                            "measures": ["key_supervision", "no_subsidies"]}, CIVIL)
+                                            "measures": ["key_supervision", "no_subsidies"]}, BUREAU)
     return listing_id
 
 
 def revoke(dispatcher: Any, decision_no: str) -> None:
     dispatcher.dispatch("revoke_penalty_decision", {"decision_no": decision_no, "reason": "复议撤销",
-                                                    "occurred_on": "2026-11-26"}, CIVIL)
+                                                    "occurred_on": "2026-11-26"}, BUREAU)

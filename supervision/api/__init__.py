@@ -15,6 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 
 from supervision.api import errors
+from supervision.api.agencies import blp as agencies_blp
 from supervision.api.asyncapi import blp as asyncapi_blp
 from supervision.api.calendar import blp as calendar_blp
 from supervision.api.complaints import blp as complaints_blp
@@ -41,6 +42,7 @@ BLUEPRINTS = [
     credit_blp,
     public_credit_blp,
     calendar_blp,
+    agencies_blp,
 ]
 
 

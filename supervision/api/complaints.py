@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import current_actor, require_role
+from supervision.api.security import current_actor, require_jurisdiction, require_role
 from supervision.commands import complaints as cmd
 from supervision.commands.fields import Uscc, page, page_size
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES, STATUSES, ComplaintNotFound
@@ -172,6 +172,8 @@ def show(complaint_id: str) -> dict[str, Any]:
     row = services().view("complaints").get(cid)
     if row is None:
         raise ComplaintNotFound(cid)
+    require_jurisdiction((services().view("facility_list").get(row["uscc"]) or {}).get("region_code"),
+                         f"complaint {cid}")
     return row
 
 

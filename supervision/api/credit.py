@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import current_actor
+from supervision.api.security import current_actor, require_jurisdiction
 from supervision.commands import credit as cmd
 from supervision.commands.fields import Uscc, region_prefix
 from supervision.domain.errors import FacilityNotFound, InvalidValue, NotFound
@@ -159,6 +159,8 @@ def penalty_show(decision_no: str) -> dict[str, Any]:
     row = _view("credit_lists").decision(decision_no)
     if row is None:
         raise PenaltyDecisionNotFound(decision_no)
+    require_jurisdiction((services().view("facility_list").get(row["uscc"]) or {}).get("region_code"),
+                         f"penalty decision {decision_no}")
     return row
 
 

@@ -13,7 +13,7 @@ from supervision.api.schemas import (
     FacilityQueryArgs,
     TimelineEntrySchema,
 )
-from supervision.api.security import require_role
+from supervision.api.security import require_jurisdiction, require_role
 from supervision.commands import facilities as cmd
 from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.uscc import validate_uscc
@@ -97,6 +97,8 @@ def history(uscc: str) -> list[dict[str, Any]]:
     """
     require_role(HISTORY_ROLES, "read a facility's full history")
     code = _uscc(uscc)
-    if services().view("facility_list").get(code) is None:
+    row = services().view("facility_list").get(code)
+    if row is None:
         raise FacilityNotFound(code)
+    require_jurisdiction(row["region_code"], f"facility {code}")
     return services().view("timeline").history(code)

@@ -65,8 +65,10 @@ class RecordPenaltyDecision(CommandSchema):
     uscc = Uscc(required=True)
     decision_no = _decision_no(required=True,
                                 metadata={"description": "文书号, e.g. 晋城民罚决字〔2026〕12号"})
-    authority = Text(bounds.TITLE, min_length=1, required=True)
-    authority_kind = fields.String(required=True, validate=validate.OneOf(AUTHORITY_KINDS))
+    authority = Text(bounds.TITLE, min_length=1, load_default=None, allow_none=True, metadata={
+        "description": "the recording actor's agency code (default); for a court finding, the court"})
+    authority_kind = fields.String(load_default=None, validate=validate.OneOf(AUTHORITY_KINDS),
+                                   metadata={"description": "default: the recording actor's agency kind"})
     conduct = fields.String(required=True, validate=validate.OneOf(CRITERION_CODES),
                             metadata={"description": "the listing criterion the punished conduct meets"})
     legal_basis = _text(required=True)

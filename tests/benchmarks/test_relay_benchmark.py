@@ -38,7 +38,7 @@ def store_facilities(container, count: int) -> None:
 
 def test_relay_throughput_against_a_bare_producer(postgres, broker, unique_name, tmp_path):
     with fresh_pg_database() as url:
-        container = make_container(url, tmp_path / "var", topic_prefix=unique_name("bench"))
+        container = make_container(url, tmp_path / "var", topic_prefix=unique_name("bench"), seed=False)
         try:
             store_facilities(container, N)
             relay = build_relay(container, broker.bootstrap_servers, page_size=1000, **PRODUCER)

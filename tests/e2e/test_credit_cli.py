@@ -30,7 +30,7 @@ def test_a_regulator_lists_a_facility_from_the_cli_and_the_published_list_masks_
 
     assert run("facility", "register", "--data", json.dumps(facility_payload())).returncode == 0
     decided = run("penalty", "decide", USCC, "--decision-no", "榕民罚〔2026〕1号",
-                  "--authority", "福州市民政局",
+                  "--authority", "MZJ-350100",
                   "--authority-kind", "civil_affairs", "--conduct", "fraud_fundraising",
                   "--legal-basis", "《防范和处置非法集资条例》第三十条", "--on", "2026-06-01")
     assert decided.returncode == 0, decided.stderr

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from infra.clock import tick
+from supervision.domain.values import Actor
 from tests.support import facility_payload
 
 USCC = "91350100M000100Y43"
@@ -20,6 +23,13 @@ PUBLIC = "/api/v1/public/credit"
 FIRE = "/api/v1/fire-safety/cases"
 # the civil-affairs test actor is the city bureau MZJ-140500, so facilities sit in 1405xx
 REGION = "140502"
+
+
+@pytest.fixture(autouse=True)
+def city_bureaus(pg_client):
+    """The listing authority is the city or county bureau (谁监管、谁列入): the 晋城市 bureaus act."""
+    for role, code in (("civil_affairs", "MZJ-140500"), ("fire", "XFJY-140500"), ("market", "SCJG-140500")):
+        pg_client.tokens[role] = pg_client.container.tokens.issue(Actor(f"{role}-jc", code, role))
 
 
 def settle(client) -> None:
@@ -65,7 +75,7 @@ def major_hazard_overdue(client, uscc: str = USCC) -> str:
 
 def penalty(client, no: str, conduct: str, on: str, uscc: str = USCC) -> dict:
     r = client.post(f"{CREDIT}/penalty-decisions", {
-        "uscc": uscc, "decision_no": no, "authority": "晋城市城区民政局", "authority_kind": "civil_affairs",
+        "uscc": uscc, "decision_no": no, "authority_kind": "civil_affairs",
         "conduct": conduct, "legal_basis": "《养老机构管理办法》第四十六条", "summary": "殴打入住老人",
         "fine_fen": 3_000_000, "occurred_on": on})
     assert r.status_code == 201, r.json

@@ -16,7 +16,7 @@ import pytest
 
 from supervision.auth import TokenStore
 from supervision.domain.values import Actor
-from tests.support import facility_payload
+from tests.support import facility_payload, make_container
 
 
 def free_port() -> int:
@@ -43,6 +43,7 @@ def server(store_url: str, tmp_path: Path):
     port = free_port()
     var = tmp_path / "var"
     token = TokenStore(var / "tokens.json").issue(Actor("mz", "MZJ-350102", "civil_affairs"))
+    make_container(store_url, var).close()  # registers the seed agencies the token belongs to
     env = {**os.environ, "DATABASE_URL": store_url, "ELDERCARE_VAR_DIR": str(var),
            "ELDERCARE_LOG_FORMAT": "json", "ELDERCARE_TODAY": "2026-11-26"}
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - held open for the process's lifetime

@@ -63,7 +63,7 @@ def test_every_fact_is_published_once_in_order_as_a_cloudevent_keyed_by_uscc(kaf
                   "Facility.GradeAssessed": "grade_assessed", "Facility.Closed": "closed"}[body["event_type"]]
         assert event.get_type() == f"cn.eldercare.facility.{suffix}.v1"
         assert body["schema_version"] == 1
-        assert body["actor"] == {"agency": "MZJ-140500", "role": "civil_affairs"}
+        assert body["actor"] == {"agency": CIVIL.actor.agency, "role": "civil_affairs"}
         by_key[record.key].append(body["aggregate_version"])
     assert by_key[first.encode()] == [1, 2, 3]  # one facility's events stay in order
     registered = [to_cloudevent(r.headers, r.key, r.value).get_data() for r in records]
