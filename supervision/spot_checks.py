@@ -205,6 +205,14 @@ class SpotCheckCommands(SupervisionBase):
         nid = self._save(campaign, conflict=lambda: CampaignAlreadyPlanned(reference or key))
         return self.accepted(campaign, nid, campaign_id=key, reference=reference)
 
+    @staticmethod
+    def check_organiser(ctx: Context, campaign: SpotCheckCampaign, what: str) -> None:
+        """Only the campaign's own agencies (and admin) commit and draw: whoever draws sees the
+        result before the visit, so nobody else may."""
+        if ctx.actor.role != ADMIN and ctx.actor.agency not in campaign.agencies:
+            raise PermissionDenied(f"{ctx.actor.agency} is not one of campaign {campaign.campaign_id}'s "
+                                   f"agencies ({', '.join(campaign.agencies)}) and may not {what}")
+
     def _current_inspections(self, campaign: SpotCheckCampaign) -> list[Inspection]:
         """The inspections the campaign's current draw scheduled (empty before any draw)."""
         facilities = (campaign.draw_result or {}).get("facilities", [])
@@ -225,6 +233,7 @@ class SpotCheckCommands(SupervisionBase):
         """
         when = self.check_occurred_on(occurred_on)
         campaign = self.get_campaign(campaign_id)
+        self.check_organiser(ctx, campaign, "commit its draw's seed")
         recorded = sum(1 for i in self._current_inspections(campaign) if i.result is not None)
         seed = secrets.token_hex(DRAW_PROTOCOL.seed_bytes)
         commitment = commitment_of(seed)
@@ -259,6 +268,7 @@ class SpotCheckCommands(SupervisionBase):
         """
         when = self.check_occurred_on(occurred_on)
         campaign = self.get_campaign(campaign_id)
+        self.check_organiser(ctx, campaign, "draw it")
         campaign.check_drawable(when)
         if visit_on < when:
             raise InvalidValue("visit_on", f"the visits cannot start before the draw ({when})")
