@@ -105,6 +105,7 @@ class SpotCheckInspectionSchema(Schema):
     inspection_id = fields.String()
     level = fields.String(metadata={"description": "supervision level at the draw"})
     inspectors = fields.List(fields.String())
+    attempt = fields.Integer(metadata={"description": "the draw attempt that scheduled this team"})
     drawn_on = fields.Date()
     status = fields.String(metadata={"description": "drawn | recorded | published"})
     conclusion = fields.String(allow_none=True)
