@@ -12,13 +12,13 @@ from uuid import UUID
 import structlog
 from flask import Flask, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from flask_smorest import Api
 
 from supervision.api import errors
 from supervision.api.asyncapi import blp as asyncapi_blp
 from supervision.api.complaints import blp as complaints_blp
 from supervision.api.credit import blp as credit_blp
 from supervision.api.credit import public_blp as public_credit_blp
+from supervision.api.documented import DocumentedApi
 from supervision.api.facilities import blp as facilities_blp
 from supervision.api.fire_safety import blp as fire_safety_blp
 from supervision.api.prepaid import blp as prepaid_blp
@@ -70,7 +70,7 @@ def create_app(services: Any) -> Flask:
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
     app.extensions["eldercare"] = services
-    api = Api(app)
+    api = DocumentedApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
     for blueprint in BLUEPRINTS:

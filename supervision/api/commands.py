@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app, request
 
+from supervision.api.schemas import ErrorSchema
 from supervision.api.security import context
 from supervision.application import Accepted
 from supervision.domain.errors import InvalidCommand
@@ -61,7 +62,8 @@ def command_doc(schema: Any, summary: str) -> dict[str, Any]:
         "security": [{"bearerAuth": []}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
         "responses": {
-            code: {"description": text, "content": {"application/json": {"schema": "ErrorSchema"}}}
+            # the schema object, not its name: "ErrorSchema" by name resolves to flask-smorest's own
+            code: {"description": text, "content": {"application/json": {"schema": ErrorSchema}}}
             for code, text in ERROR_RESPONSES.items()
         },
     }
