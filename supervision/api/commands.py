@@ -19,8 +19,11 @@ def services() -> Any:
 
 
 def json_body() -> dict[str, Any]:
+    """The command's JSON object. Required, as the OpenAPI document declares (`requestBody.required`):
+    an absent body is 422, `{}` is the body of a command whose fields are all optional."""
     if not request.data:
-        return {}
+        raise InvalidCommand("a JSON object body is required ({} when every field is optional)",
+                             {"_body": ["required"]})
     payload = request.get_json(silent=True)
     if payload is None:
         raise InvalidCommand("malformed JSON body", {"_body": ["not valid JSON"]})

@@ -8,8 +8,9 @@ operation, not depth. Runs on SQLite (the embedded default store) for speed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import schemathesis
@@ -19,7 +20,7 @@ from schemathesis import GenerationMode, checks
 
 from supervision.api import create_app
 from supervision.domain.values import Actor
-from tests.support import make_container
+from tests.support import facility_payload, make_container
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +32,7 @@ CHECKS = [
     checks.response_schema_conformance,
     checks.status_code_conformance,
     checks.content_type_conformance,
+    checks.negative_data_rejection,
 ]
 
 
@@ -67,11 +69,12 @@ def run_operation(operation: schemathesis.APIOperation, mode: GenerationMode, he
                   failures: dict[str, str]) -> None:
     """Valid (positive) or schema-breaking (negative) requests to one operation; failures collected."""
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    # the token is fixed in the strategy, so negative cases never "break" the auth header we then fill in
+    @given(case=operation.as_strategy(generation_mode=mode, headers=headers))
     @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def check(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        case.call_and_validate(checks=CHECKS)
 
     try:
         check()
@@ -79,3 +82,34 @@ def run_operation(operation: schemathesis.APIOperation, mode: GenerationMode, he
         assert mode is GenerationMode.NEGATIVE, operation.label
     except (Exception, BaseExceptionGroup) as exc:  # a check failure or a group: report, go on
         failures[f"{operation.label} ({mode.value})"] = str(exc)[:2000]
+
+
+def test_datetimes_in_responses_carry_a_timezone(api):
+    """SQLite returns timezone-aware columns naive: the API still writes the offset (RFC 3339)."""
+    app, token = api
+    http = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = facility_payload(uscc="91350100M000100Y43")
+    assert http.post("/api/v1/facilities", json=body, headers=headers).status_code in (201, 409)
+    listed = http.get("/api/v1/facilities?page_size=5").json["items"]
+    events = http.get("/api/v1/facilities/91350100M000100Y43/events", headers=headers).json
+    stamps = [row["updated_at"] for row in listed] + [row["recorded_at"] for row in events]
+    assert stamps and all(datetime.fromisoformat(s).utcoffset() is not None for s in stamps), stamps
+
+
+def test_every_command_declared_to_need_a_body_refuses_a_request_without_one(api):
+    app, token = api
+    http = app.test_client()
+    document = http.get("/api/openapi.json").json
+    values = {"uscc": "91350100M000100Y43", "inspector_id": "MZ-A"}
+    checked = 0
+    for path, item in document["paths"].items():
+        operation = item.get("post")
+        if not operation or not operation.get("requestBody", {}).get("required"):
+            continue
+        url = re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), "8d6f1f9e-0000-4000-8000-000000000000"),
+                     path)
+        r = http.post(url, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 422 and r.json["fields"] == {"_body": ["required"]}, (path, r.json)
+        checked += 1
+    assert checked > 30
