@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 #: examples per operation and mode (76 operations × positive and negative data): well under 3 minutes
 #: on a loaded 2-core machine; ELDERCARE_SCHEMATHESIS_EXAMPLES raises it for a deeper run by hand
-MAX_EXAMPLES = int(os.environ.get("ELDERCARE_SCHEMATHESIS_EXAMPLES", "3"))
+MAX_EXAMPLES = int(os.environ.get("ELDERCARE_SCHEMATHESIS_EXAMPLES", "2"))
 CHECKS = [
     checks.not_a_server_error,
     checks.response_schema_conformance,
