@@ -19,8 +19,13 @@ from flask_smorest import Api, Blueprint
 from supervision.api.schemas import ErrorSchema
 
 
+class DefaultErrorSchema(ErrorSchema):  # type: ignore[misc,valid-type]
+    """`ErrorSchema` under its own component name for flask-smorest's per-status and `default`
+    responses (registering `ErrorSchema` itself twice makes apispec warn)."""
+
+
 class DocumentedApi(Api):
-    ERROR_SCHEMA = ErrorSchema
+    ERROR_SCHEMA = DefaultErrorSchema
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # the one parser every flask-smorest Blueprint shares; None = let each schema's Meta decide
