@@ -16,6 +16,7 @@ from supervision.api.schemas import (
     TimelineEntrySchema,
 )
 from supervision.api.security import require_role
+from supervision.api.spot_checks import hide_undisclosed_draws
 from supervision.commands import facilities as cmd
 from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.uscc import validate_uscc
@@ -100,4 +101,4 @@ def history(uscc: str) -> list[dict[str, Any]]:
     code = _uscc(uscc)
     if services().view("facility_list").get(code) is None:
         raise FacilityNotFound(code)
-    return services().view("timeline").history(code)
+    return hide_undisclosed_draws(services().view("timeline").history(code))

@@ -71,6 +71,27 @@ def _today() -> date:
     return services().app.today()
 
 
+#: timeline events that name a drawn facility (and its team) before the visit
+DRAW_EVENT_TYPES = frozenset({"Inspection.Scheduled", "Inspection.Redrawn", "Inspection.Withdrawn"})
+
+
+def hide_undisclosed_draws(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A facility's history without the draw events the caller may not see yet (`draw_visibility`):
+    a regulator outside a campaign must not learn from the timeline that a facility was drawn."""
+    actor = current_actor(required=False)
+    seen: dict[str, bool] = {}
+
+    def visible(campaign_id: str) -> bool:
+        if campaign_id not in seen:
+            row = _view().campaign(campaign_id)
+            seen[campaign_id] = row is not None and visibility(row, actor, _today()) in (
+                "public", "organiser")
+        return seen[campaign_id]
+
+    return [e for e in entries if e.get("event_type") not in DRAW_EVENT_TYPES
+            or visible(str((e.get("payload") or {}).get("campaign_id")))]
+
+
 def _uscc(value: str, campaign_id: str) -> str:
     try:
         return validate_uscc(value)

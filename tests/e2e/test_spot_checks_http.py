@@ -260,7 +260,13 @@ def test_until_the_visit_date_only_organisers_see_the_draw_and_inspectors_their_
     assert client.get(f"{CAMPAIGNS}/{campaign}/inspections/{mine[0]}", as_=inspector).status_code == 200
     assert client.get(f"{CAMPAIGNS}/{campaign}/verify", as_=inspector).status_code == 403
 
+    client.container.wait_for(head(client))
+    history = f"/api/v1/facilities/{codes[0]}/events"
+    assert "Inspection.Scheduled" not in [e["event_type"] for e in client.get(history, as_="market").json]
+    assert "Inspection.Scheduled" in [e["event_type"] for e in client.get(history, as_="civil_affairs").json]
+
     client.container.clock.set(date(2025, 9, 10))  # the visits begin: the draw is public
+    assert "Inspection.Scheduled" in [e["event_type"] for e in client.get(history, as_="market").json]
     public = client.get(f"{PUBLIC_DRAWS}/{campaign}").json
     assert public["disclosed"] is True and public["attempts"][0]["result"]["facilities"]
     assert client.get(f"{CAMPAIGNS}/{campaign}/verify").json["verified"] is True
