@@ -1,5 +1,6 @@
 """一公开 publishes results, not the draw: the relay never announces who will be inspected."""
 
+from consumers.envelope import scrub
 from consumers.topics import Catalogue
 
 
@@ -15,8 +16,6 @@ def test_the_draw_and_unpublished_results_have_no_topic_but_published_results_do
 
 
 def test_the_seed_commitment_is_announced_before_the_draw_without_the_sealed_seed():
-    from consumers.envelope import scrub
-
     assert Catalogue().for_event("SpotCheckCampaign.SeedCommitted").name == "spot-checks"
     data = scrub({"campaign_id": "c", "attempt": 1, "commitment": "ab" * 32,
                         "seed_sealed": "gAAAA-ciphertext", "reason": None})
