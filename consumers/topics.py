@@ -243,6 +243,7 @@ TOPICS = tuple(
 #: the draw stays verifiable through the API's `verify`); audit records of identity reveals.
 NOT_RELAYED = frozenset({
     "Inspection.ResultRecorded", "Inspection.Scheduled", "SpotCheckCampaign.Drawn",
+    "Inspection.Redrawn", "Inspection.Withdrawn",
     "Complaint.IdentityRevealed",
 })
 

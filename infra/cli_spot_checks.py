@@ -1,5 +1,8 @@
-"""`eldercare spot-check plan|draw|verify|result|publish|list` and `eldercare inspector
-certify|conflict|list`: thin wrappers over the dispatcher and the spot-check view."""
+"""`eldercare spot-check plan|commit|draw|verify|result|publish|list` and `eldercare inspector
+certify|conflict|list`: thin wrappers over the dispatcher and the spot-check view.
+
+The draw is two steps (docs/draw.md): `commit` (the system makes the seed and records its SHA-256;
+`--reason` for a redraw), then `draw --visit-on DATE`. No command takes a seed."""
 
 from __future__ import annotations
 
@@ -30,16 +33,30 @@ def plan(state: State, data: str) -> None:
     dispatch(state, "plan_spot_check_campaign", load_json_option(data))
 
 
+@spot_check.command("commit")
+@click.argument("campaign_id")
+@click.option("--reason", help="required for a redraw (any commitment after the first); public")
+@click.option("--on", "occurred_on", type=DATE, help="date of the commitment, default today")
+@command
+def commit(state: State, campaign_id: str, reason: str | None, occurred_on: str | None) -> None:
+    """Step 1: the system makes a seed and records its SHA-256 commitment (the seed stays sealed)."""
+    payload: dict[str, Any] = {"campaign_id": campaign_id}
+    if reason:
+        payload["reason"] = reason
+    if occurred_on:
+        payload["occurred_on"] = occurred_on
+    dispatch(state, "commit_spot_check_seed", payload)
+
+
 @spot_check.command("draw")
 @click.argument("campaign_id")
-@click.option("--seed", help="seed of the draw (default: 128 random bits)")
+@click.option("--visit-on", "visit_on", type=DATE, required=True,
+              help="first day of the visits: the draw is organisers-only until then")
 @click.option("--on", "occurred_on", type=DATE, help="date of the draw, default today")
 @command
-def draw(state: State, campaign_id: str, seed: str | None, occurred_on: str | None) -> None:
-    """Draw facilities and inspectors; the event records everything needed to verify it."""
-    payload: dict[str, Any] = {"campaign_id": campaign_id}
-    if seed:
-        payload["seed"] = seed
+def draw(state: State, campaign_id: str, visit_on: str, occurred_on: str | None) -> None:
+    """Step 2: freeze the snapshot, reveal the committed seed, draw facilities and inspectors."""
+    payload: dict[str, Any] = {"campaign_id": campaign_id, "visit_on": visit_on}
     if occurred_on:
         payload["occurred_on"] = occurred_on
     dispatch(state, "draw_spot_check", payload)
@@ -49,8 +66,19 @@ def draw(state: State, campaign_id: str, seed: str | None, occurred_on: str | No
 @click.argument("campaign_id")
 @command
 def verify(state: State, campaign_id: str) -> None:
-    """Re-run the recorded draw and compare; exit code 1 when it does not verify."""
-    outcome = state.container.app.verify_spot_check_draw(campaign_id)
+    """commitment → seed → snapshot → result; exit code 1 when it does not verify. Before the visit
+    date only the campaign's organisers may run it (exit 3 for others)."""
+    from supervision.domain.errors import PermissionDenied
+    from supervision.domain.spot_check import draw_visibility
+
+    app = state.container.app
+    campaign = app.get_campaign(campaign_id)
+    if campaign.is_drawn:
+        actor = state.context().actor
+        if draw_visibility(actor, campaign.agencies, campaign.visit_on, app.today()) not in (
+                "public", "organiser"):
+            raise PermissionDenied("the draw stays with the campaign's organisers until the visit date")
+    outcome = app.verify_spot_check_draw(campaign_id)
     echo_json(outcome)
     if not outcome["verified"]:
         raise SystemExit(1)
@@ -89,18 +117,19 @@ def publish(state: State, campaign_id: str, uscc: str, channel: str | None, occu
 @command
 def list_(state: State, campaign_id: str | None) -> None:
     """Campaigns, or one campaign with its draw and inspections."""
+    from supervision.api.spot_checks import redact_campaign
     from supervision.domain.spot_check import CampaignNotFound
     from supervision.spot_checks import campaign_key
 
-    view = _view(state)
+    view, actor, today = _view(state), state.context().actor, state.container.app.today()
     if campaign_id is None:
-        echo_json(view.campaign_list())
+        echo_json([redact_campaign(row, actor, today) for row in view.campaign_list()])
         return
     key = campaign_key(campaign_id)
     row = view.campaign(key)
     if row is None:
         raise CampaignNotFound(key)
-    echo_json(row)
+    echo_json(redact_campaign(row, actor, today))
 
 
 # -- inspector -----------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Demo data for “双随机、一公开”: an inspector pool across three agencies, one joint campaign
-drawn with a fixed seed, a few results recorded by the drawn inspectors, some published.
+planned three weeks ago, its seed committed (commit–reveal, docs/draw.md) and drawn two weeks ago
+with visits from a week ago — so the draw is public today —, a few results recorded by the drawn
+inspectors, some published. The seed is the system's own (`secrets`): no demo picks it.
 
 Idempotent: every step checks the store first, so a second `eldercare demo` adds nothing. Only
 the demo's own records are acted on: a campaign with the demo's reference that someone else
@@ -10,6 +12,7 @@ regulation requires, so the demo draws only while every facility there is its ow
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from infra.demo import DEMO_ACTORS, SOURCE, Demo
@@ -18,7 +21,6 @@ from supervision.domain.inspector import inspector_id
 from supervision.domain.values import Actor, deterministic_id
 
 REFERENCE = "JC-2026-SSJ-01"
-SEED = "jincheng-demo-2026"
 CITY = "140500"
 PREFIX = "1405"  # the campaign's region: the sample city
 AGENCIES = {"MZJ": f"MZJ-{CITY}", "XFJY": f"XFJY-{CITY}", "SCJG": f"SCJG-{CITY}"}
@@ -51,6 +53,8 @@ def load(container: Any, demo: Demo) -> str:
     lead = Context(DEMO_ACTORS["civil_affairs"], source=SOURCE)
     campaign_key = deterministic_id("spot_check_campaign", REFERENCE)
     campaign_id = str(campaign_key)
+    today = app.today()
+    planned_on, drawn_on, visit_on = (today - timedelta(days=d) for d in (21, 14, 7))
     if app._exists(campaign_key) and not demo.owns(campaign_key):
         return (f"spot checks: {certified} inspectors certified; "
                 f"campaign {REFERENCE} is not the demo's: left alone")
@@ -58,7 +62,7 @@ def load(container: Any, demo: Demo) -> str:
         dispatcher.dispatch("plan_spot_check_campaign", {
             "reference": REFERENCE, "name": "2026年晋城市养老机构“双随机、一公开”联合抽查",
             "kind": "annual", "agencies": list(AGENCIES.values()), "region_prefix": PREFIX,
-            "checklist": CHECKLIST}, lead)
+            "checklist": CHECKLIST, "occurred_on": planned_on.isoformat()}, lead)
     campaign = app.get_campaign(campaign_id)
     if not campaign.is_drawn:
         # a draw schedules inspections of whatever it draws: only when every facility it could
@@ -69,7 +73,16 @@ def load(container: Any, demo: Demo) -> str:
         if strangers:
             return (f"spot checks: {certified} inspectors certified, campaign {REFERENCE} planned, not "
                     f"drawn: {len(strangers)} facilities in {PREFIX} are not the demo's")
-        dispatcher.dispatch("draw_spot_check", {"campaign_id": campaign_id, "seed": SEED}, lead)
+        if not campaign.attempt:
+            dispatcher.dispatch("commit_spot_check_seed", {
+                "campaign_id": campaign_id,
+                "occurred_on": max(drawn_on, campaign.planned_on).isoformat()}, lead)
+            campaign = app.get_campaign(campaign_id)
+    if campaign.has_pending_commitment:
+        assert campaign.committed_on is not None
+        dispatcher.dispatch("draw_spot_check", {
+            "campaign_id": campaign_id, "occurred_on": campaign.committed_on.isoformat(),
+            "visit_on": max(visit_on, campaign.committed_on).isoformat()}, lead)
         campaign = app.get_campaign(campaign_id)
 
     drawn = (campaign.draw_result or {}).get("facilities", [])

@@ -3,7 +3,8 @@
 
 It is also where the draw's snapshot comes from: the certified pool with each inspector's declared
 conflicts and the facilities they inspected last time (recusal). No personal data: inspectors'
-sealed ID numbers and phones are never copied in.
+sealed ID numbers and phones are never copied in. The rows hold the whole draw (seed, teams); who may
+see which part on which day is decided by the API (`draw_visibility`), not here.
 """
 
 from __future__ import annotations
@@ -80,6 +81,13 @@ class SpotCheckView(View):
             Column("pool_size", Integer),
             Column("drawn_count", Integer),
             Column("strata", JSON),
+            Column("attempt", Integer, nullable=False, default=0),
+            Column("commitment", String(64)),
+            Column("committed_on", Date),
+            Column("visit_on", Date),
+            Column("snapshot_digest", String(64)),
+            #: every attempt: attempt, status (committed/drawn/superseded), commitment, committed_on, reason
+            Column("attempts", JSON, nullable=False, default=list),
             Column("updated_at", DateTime(timezone=True), nullable=False),
         )
         self.inspections = Table(
@@ -90,6 +98,7 @@ class SpotCheckView(View):
             Column("inspection_id", String(36), nullable=False, unique=True),
             Column("level", String(4), nullable=False),
             Column("inspectors", JSON, nullable=False),
+            Column("attempt", Integer, nullable=False, default=1),
             Column("drawn_on", Date, nullable=False),
             Column("status", String(10), nullable=False, index=True),
             Column("conclusion", String(40)),
@@ -193,10 +202,14 @@ class SpotCheckView(View):
             return None
         return {**dict(row._mapping), "inspections": self.inspection_list(campaign_id)}
 
-    def inspection_list(self, campaign_id: str) -> list[dict[str, Any]]:
+    def inspection_list(self, campaign_id: str, withdrawn: bool = False) -> list[dict[str, Any]]:
+        """The campaign's inspections in USCC order; those a redraw withdrew only when asked."""
         t = self.inspections
+        conditions = [t.c.campaign_id == campaign_id]
+        if not withdrawn:
+            conditions.append(t.c.status != "withdrawn")
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.campaign_id == campaign_id).order_by(t.c.uscc)).all()
+            rows = conn.execute(select(t).where(*conditions).order_by(t.c.uscc)).all()
         return [dict(r._mapping) for r in rows]
 
     def inspection(self, campaign_id: str, uscc: str) -> dict[str, Any] | None:
@@ -298,18 +311,46 @@ class SpotCheckProjection(ViewProjection[SpotCheckView]):
                 campaign_id=event.campaign_id, reference=event.reference, name=event.name, kind=event.kind,
                 agencies=event.agencies, region_prefix=event.region_prefix, ownerships=event.ownerships,
                 checklist=event.checklist, sampling=event.sampling, planned_on=event.occurred_on,
-                status="planned", updated_at=event.timestamp,
+                status="planned", attempt=0, attempts=[], updated_at=event.timestamp,
+            )
+        )
+
+    def _attempts(self, session: Session, campaign_id: str) -> list[dict[str, Any]]:
+        t = self.view.campaigns
+        value = session.execute(select(t.c.attempts).where(t.c.campaign_id == campaign_id)).scalar()
+        return [dict(a) for a in value or []]
+
+    @handles(SpotCheckCampaign.SeedCommitted)
+    def _seed_committed(self, event: SpotCheckCampaign.SeedCommitted, session: Session) -> None:
+        t = self.view.campaigns
+        attempts = self._attempts(session, event.campaign_id)
+        attempts.append({"attempt": event.attempt, "status": "committed", "commitment": event.commitment,
+                         "committed_on": event.occurred_on.isoformat(), "reason": event.reason})
+        session.execute(
+            update(t).where(t.c.campaign_id == event.campaign_id).values(
+                attempt=event.attempt, commitment=event.commitment, committed_on=event.occurred_on,
+                attempts=attempts, updated_at=event.timestamp,
             )
         )
 
     @handles(SpotCheckCampaign.Drawn)
     def _drawn(self, event: SpotCheckCampaign.Drawn, session: Session) -> None:
         t = self.view.campaigns
+        attempt = getattr(event, "attempt", 1)
+        attempts = [{**a, "status": "superseded"} if a["status"] == "drawn" else a
+                    for a in self._attempts(session, event.campaign_id)]
+        if not any(a["attempt"] == attempt for a in attempts):  # drawn before commit–reveal
+            attempts.append({"attempt": attempt, "status": "drawn", "commitment": None,
+                             "committed_on": None, "reason": None})
+        attempts = [{**a, "status": "drawn"} if a["attempt"] == attempt else a for a in attempts]
         session.execute(
             update(t).where(t.c.campaign_id == event.campaign_id).values(
                 status="drawn", drawn_on=event.occurred_on, algorithm=event.algorithm, seed=event.seed,
                 directory_size=len(event.inputs["directory"]), pool_size=len(event.inputs["pool"]),
                 drawn_count=event.facility_count, strata=event.result.get("strata"),
+                attempt=attempt, commitment=getattr(event, "commitment", None),
+                visit_on=getattr(event, "visit_on", None) or event.occurred_on,
+                snapshot_digest=getattr(event, "snapshot_digest", None), attempts=attempts,
                 updated_at=event.timestamp,
             )
         )
@@ -321,6 +362,7 @@ class SpotCheckProjection(ViewProjection[SpotCheckView]):
             self.view.inspections.insert().values(
                 campaign_id=event.campaign_id, uscc=event.uscc, inspection_id=str(event.originator_id),
                 level=event.level, inspectors=event.inspectors, drawn_on=event.occurred_on, status="drawn",
+                attempt=getattr(event, "attempt", 1),
                 publication_overdue=False, version=event.originator_version, updated_at=event.timestamp,
             )
         )
@@ -331,6 +373,15 @@ class SpotCheckProjection(ViewProjection[SpotCheckView]):
             update(t).where(t.c.campaign_id == event.campaign_id, t.c.uscc == event.uscc)
             .values(version=event.originator_version, updated_at=event.timestamp, **values)
         )
+
+    @handles(Inspection.Redrawn)
+    def _redrawn(self, event: Inspection.Redrawn, session: Session) -> None:
+        self._update_inspection(session, event, status="drawn", attempt=event.attempt, level=event.level,
+                                inspectors=event.inspectors, drawn_on=event.occurred_on)
+
+    @handles(Inspection.Withdrawn)
+    def _withdrawn(self, event: Inspection.Withdrawn, session: Session) -> None:
+        self._update_inspection(session, event, status="withdrawn", attempt=event.attempt)
 
     @handles(Inspection.ResultRecorded)
     def _result_recorded(self, event: Inspection.ResultRecorded, session: Session) -> None:

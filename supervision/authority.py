@@ -350,6 +350,7 @@ SCOPES: dict[str, Resolver] = {
     "declare_inspector_conflict": _declare_conflict,
     "decertify_inspector": _decertify_inspector,
     "plan_spot_check_campaign": _plan_campaign,
+    "commit_spot_check_seed": _campaign_act,
     "draw_spot_check": _campaign_act,
     "record_spot_check_result": _campaign_act,
     "publish_spot_check_result": _campaign_act,

@@ -1,9 +1,13 @@
 """“双随机、一公开” commands: the inspector pool, campaigns and their verifiable draw, results and
 their publication within 20 working days.
 
-The draw gathers its snapshot through `spot_check_directory` (set by the composition root, reading
-the views: the application never imports projections), draws the seed with `secrets` here, and
-lets the pure `supervision.policy.draw` compute the result, which the `Drawn` event records.
+The draw is commit–reveal (docs/draw.md). `commit_spot_check_seed` makes the seed with `secrets`
+(nobody supplies one) and records only its SHA-256 commitment, the seed sealed. `draw_spot_check`
+then gathers the snapshot through `spot_check_directory` (set by the composition root, reading the
+views: the application never imports projections), opens the sealed seed, and lets the pure
+`supervision.policy.draw` compute the result, which the `Drawn` event records with the seed, the
+snapshot and its digest. `spot_check_draw_record` / `verify_spot_check_draw` read every attempt
+back from the event store.
 """
 
 from __future__ import annotations
@@ -37,12 +41,23 @@ from supervision.domain.spot_check import (
     EmptyDirectory,
     Inspection,
     InspectionNotFound,
+    NotEnoughEligibleInspectors,
     SpotCheckCampaign,
     inspection_id,
 )
 from supervision.domain.uscc import validate_uscc
 from supervision.domain.values import deterministic_id, not_after
-from supervision.policy.draw import DrawInputs, PoolEntry, draw, verify
+from supervision.policy.draw import (
+    DRAW_PROTOCOL,
+    DrawInputs,
+    PoolEntry,
+    commitment_of,
+    draw,
+    snapshot_digest,
+    snapshot_of,
+    staffing_shortages,
+    verify_chain,
+)
 from supervision.policy.sampling import PUBLICATION_GUOFA_2019_5, SAMPLING_GUOFA_2019_5
 from supervision.roles import ADMIN, INSPECTOR
 
@@ -190,28 +205,93 @@ class SpotCheckCommands(SupervisionBase):
         nid = self._save(campaign, conflict=lambda: CampaignAlreadyPlanned(reference or key))
         return self.accepted(campaign, nid, campaign_id=key, reference=reference)
 
+    @staticmethod
+    def check_organiser(ctx: Context, campaign: SpotCheckCampaign, what: str) -> None:
+        """Only the campaign's own agencies (and admin) commit and draw: whoever draws sees the
+        result before the visit, so nobody else may."""
+        if ctx.actor.role != ADMIN and ctx.actor.agency not in campaign.agencies:
+            raise PermissionDenied(f"{ctx.actor.agency} is not one of campaign {campaign.campaign_id}'s "
+                                   f"agencies ({', '.join(campaign.agencies)}) and may not {what}")
+
+    def _current_inspections(self, campaign: SpotCheckCampaign) -> list[Inspection]:
+        """The inspections the campaign's current draw scheduled (empty before any draw)."""
+        facilities = (campaign.draw_result or {}).get("facilities", [])
+        return [self.get_inspection(campaign.campaign_id, f["uscc"]) for f in facilities]
+
+    def commit_spot_check_seed(
+        self,
+        ctx: Context,
+        *,
+        campaign_id: str | UUID,
+        reason: str | None = None,
+        occurred_on: date | None = None,
+    ) -> Accepted:
+        """Step 1 of the draw: a CSPRNG seed, its SHA-256 commitment public, the seed sealed.
+
+        Returns the commitment, never the seed. A commitment after the first is a redraw: it needs
+        a reason and is refused once a result is recorded or the visit date has come.
+        """
+        when = self.check_occurred_on(occurred_on)
+        campaign = self.get_campaign(campaign_id)
+        self.check_organiser(ctx, campaign, "commit its draw's seed")
+        recorded = sum(1 for i in self._current_inspections(campaign) if i.result is not None)
+        seed = secrets.token_hex(DRAW_PROTOCOL.seed_bytes)
+        commitment = commitment_of(seed)
+        campaign.commit_seed(
+            commitment=commitment,
+            seed_sealed=self.sealer.seal({"seed": seed}),
+            reason=reason,
+            results_recorded=recorded,
+            today=self.today(),
+            occurred_on=when,
+            actor=ctx.actor,
+            source=ctx.source,
+        )
+        del seed
+        nid = self._save(campaign, what=f"campaign {campaign.campaign_id}")
+        return self.accepted(campaign, nid, campaign_id=campaign.campaign_id, attempt=campaign.attempt,
+                             commitment=commitment, protocol=DRAW_PROTOCOL.version)
+
     def draw_spot_check(
         self,
         ctx: Context,
         *,
         campaign_id: str | UUID,
-        seed: str | None = None,
+        visit_on: date,
         occurred_on: date | None = None,
     ) -> Accepted:
-        """Snapshot, seed and draw; the campaign and every drawn facility's Inspection in one save."""
+        """Step 2: freeze the snapshot, reveal the committed seed, draw; the campaign and every
+        drawn facility's Inspection (scheduled, re-teamed or withdrawn) in one save.
+
+        Refusals (empty scope, a facility of the scope that could not be staffed) come before the
+        seed is opened, write nothing and leave the commitment pending.
+        """
         when = self.check_occurred_on(occurred_on)
         campaign = self.get_campaign(campaign_id)
+        self.check_organiser(ctx, campaign, "draw it")
         campaign.check_drawable(when)
+        if visit_on < when:
+            raise InvalidValue("visit_on", f"the visits cannot start before the draw ({when})")
         if self.spot_check_directory is None:
             raise RuntimeError("no spot-check directory is configured (infra.bootstrap sets it)")
         directory, pool = self.spot_check_directory(campaign.region_prefix, list(campaign.ownerships), when)
         if not directory:
             raise EmptyDirectory(campaign.region_prefix)
         sampling = campaign.sampling
+        entries = tuple(PoolEntry.from_record(p) for p in pool)
+        shortages = staffing_shortages(directory, entries, campaign.agencies,
+                                       sampling["inspectors_per_facility"])
+        if shortages:
+            raise NotEnoughEligibleInspectors(shortages, scope="directory")
+        assert campaign.seed_sealed is not None and campaign.commitment is not None
+        seed = self.sealer.unseal(campaign.seed_sealed)["seed"]
+        if commitment_of(seed) != campaign.commitment:
+            raise Conflict("the sealed seed does not match its commitment; commit again with a reason",
+                           {"campaign_id": ["seed does not match commitment"]})
         inputs = DrawInputs(
-            seed=seed or secrets.token_hex(16),
+            seed=seed,
             directory=tuple((uscc, level) for uscc, level in directory),
-            pool=tuple(PoolEntry.from_record(p) for p in pool),
+            pool=entries,
             agencies=tuple(campaign.agencies),
             ratios_percent=dict(sampling["ratios_percent"]),
             minimum_per_level=sampling["minimum_per_level"],
@@ -219,10 +299,23 @@ class SpotCheckCommands(SupervisionBase):
         )
         result = draw(inputs)
         record = inputs.as_record()
-        campaign.record_draw(inputs=record, result=result, occurred_on=when, actor=ctx.actor,
-                             source=ctx.source)
-        inspections = [
-            Inspection.schedule(
+        digest = snapshot_digest(snapshot_of(record))
+        previous = {i.uscc: i for i in self._current_inspections(campaign) if not i.withdrawn}
+        campaign.record_draw(inputs=record, result=result, snapshot_digest=digest, visit_on=visit_on,
+                             occurred_on=when, actor=ctx.actor, source=ctx.source)
+        attempt = campaign.attempt
+        touched: list[Inspection] = []
+        for f in result["facilities"]:
+            key = inspection_id(campaign.campaign_id, f["uscc"])
+            existing = previous.pop(f["uscc"], None)
+            if existing is None and self._exists(key):
+                existing = self.get_inspection(campaign.campaign_id, f["uscc"])  # withdrawn earlier
+            if existing is not None:
+                existing.redraw(attempt=attempt, level=f["level"], inspectors=list(f["inspectors"]),
+                                occurred_on=when, actor=ctx.actor, source=ctx.source)
+                touched.append(existing)
+                continue
+            touched.append(Inspection.schedule(
                 campaign_id=campaign.campaign_id,
                 uscc=f["uscc"],
                 level=f["level"],
@@ -232,35 +325,98 @@ class SpotCheckCommands(SupervisionBase):
                 occurred_on=when,
                 actor=ctx.actor,
                 source=ctx.source,
-            )
-            for f in result["facilities"]
-        ]
-        nid = self._save(campaign, *inspections, what=f"campaign {campaign.campaign_id}")
+                attempt=attempt,
+            ))
+        for left_out in previous.values():
+            left_out.withdraw(attempt=attempt, occurred_on=when, actor=ctx.actor, source=ctx.source)
+            touched.append(left_out)
+        nid = self._save(campaign, *touched, what=f"campaign {campaign.campaign_id}")
         return self.accepted(
-            campaign, nid, campaign_id=campaign.campaign_id, seed=record["seed"],
-            algorithm=record["algorithm"], directory_size=len(record["directory"]),
-            drawn=result["facilities"],
+            campaign, nid, campaign_id=campaign.campaign_id, attempt=attempt, commitment=campaign.commitment,
+            seed=seed, algorithm=record["algorithm"], snapshot_digest=digest,
+            directory_size=len(record["directory"]), visit_on=visit_on, drawn=result["facilities"],
         )
 
-    def verify_spot_check_draw(self, campaign_id: str | UUID) -> dict[str, Any]:
-        """Re-run the pure draw on the inputs recorded in the `Drawn` event (read from the store,
-        not from a view: the proof must rest on the record itself)."""
+    def spot_check_draw_record(self, campaign_id: str | UUID) -> dict[str, Any]:
+        """Every attempt of a campaign's draw, read from the event store (not a view: the proof
+        rests on the record itself).
+
+        `{"campaign_id", "agencies", "current_attempt", "visit_on", "attempts": [{"attempt",
+        "status" (committed | drawn | superseded), "commitment", "committed_on", "committed_at",
+        "reason", "committed_by", and once drawn "drawn_on", "drawn_at", "drawn_by", "seed",
+        "algorithm", "snapshot_digest", "snapshot", "result", "visit_on"}]}`. Callers decide who may
+        see the drawn parts (`draw_visibility`); the sealed seed of a pending commitment never leaves.
+        """
         campaign = self.get_campaign(campaign_id)
-        events = self.events.get(campaign.id)
-        drawn = next((e for e in events if isinstance(e, SpotCheckCampaign.Drawn)), None)
-        if drawn is None:
-            raise Conflict(f"campaign {campaign.campaign_id} has not been drawn yet",
-                           {"campaign_id": ["not drawn yet"]})
-        outcome = verify(drawn.inputs, drawn.result)
+        attempts: dict[int, dict[str, Any]] = {}
+        for e in self.events.get(campaign.id):
+            if isinstance(e, SpotCheckCampaign.SeedCommitted):
+                attempts[e.attempt] = {
+                    "attempt": e.attempt, "status": "committed", "commitment": e.commitment,
+                    "committed_on": e.occurred_on, "committed_at": e.timestamp, "reason": e.reason,
+                    "committed_by": e.actor.agency,
+                }
+            elif isinstance(e, SpotCheckCampaign.Drawn):
+                number = getattr(e, "attempt", 1)
+                entry = attempts.setdefault(number, {
+                    "attempt": number, "commitment": None, "committed_on": None, "committed_at": None,
+                    "reason": None, "committed_by": None})
+                entry.update(
+                    status="drawn", drawn_on=e.occurred_on, drawn_at=e.timestamp, drawn_by=e.actor.agency,
+                    seed=e.seed, algorithm=e.algorithm,
+                    snapshot_digest=getattr(e, "snapshot_digest", None) or snapshot_digest(
+                        snapshot_of(e.inputs)),
+                    snapshot=snapshot_of(e.inputs), result=e.result,
+                    visit_on=getattr(e, "visit_on", None) or e.occurred_on,
+                )
+        for number, entry in attempts.items():
+            if entry["status"] == "drawn" and number != campaign.drawn_attempt:
+                entry["status"] = "superseded"
         return {
             "campaign_id": campaign.campaign_id,
-            "algorithm": drawn.algorithm,
-            "seed": drawn.seed,
-            "drawn_on": drawn.occurred_on,
-            "directory_size": len(drawn.inputs.get("directory", [])),
-            "pool_size": len(drawn.inputs.get("pool", [])),
-            "facility_count": drawn.facility_count,
-            **outcome,
+            "agencies": list(campaign.agencies),
+            "current_attempt": campaign.attempt,
+            "visit_on": campaign.visit_on if campaign.is_drawn else None,
+            "attempts": [attempts[n] for n in sorted(attempts)],
+        }
+
+    def verify_spot_check_draw(self, campaign_id: str | UUID) -> dict[str, Any]:
+        """commitment → seed → snapshot → result for the current draw, plus the order of the record:
+        the commitment must precede the snapshot. 409 before any draw."""
+        record = self.spot_check_draw_record(campaign_id)
+        drawn = [a for a in record["attempts"] if a["status"] == "drawn"]
+        if not drawn:
+            raise Conflict(f"campaign {record['campaign_id']} has not been drawn yet",
+                           {"campaign_id": ["not drawn yet"]})
+        current = drawn[-1]
+        chain = verify_chain(current)
+        steps = list(chain["steps"])
+        differences = list(chain["differences"])
+        ordered = current["committed_at"] is not None and current["committed_at"] < current["drawn_at"]
+        steps.insert(1, {"step": "order", "ok": ordered, "detail":
+                         "the commitment was recorded before the snapshot was frozen" if ordered
+                         else "no commitment precedes the snapshot"})
+        if not ordered:
+            differences.append("order: no commitment precedes the snapshot")
+        return {
+            "campaign_id": record["campaign_id"],
+            "attempt": current["attempt"],
+            "attempts": len(record["attempts"]),
+            "redraws": [{"attempt": a["attempt"], "reason": a["reason"], "committed_on": a["committed_on"]}
+                        for a in record["attempts"] if a["attempt"] > 1],
+            "algorithm": current["algorithm"],
+            "commitment": current["commitment"],
+            "committed_on": current["committed_on"],
+            "seed": current["seed"],
+            "snapshot_digest": current["snapshot_digest"],
+            "drawn_on": current["drawn_on"],
+            "visit_on": current["visit_on"],
+            "directory_size": len(current["snapshot"].get("directory", [])),
+            "pool_size": len(current["snapshot"].get("pool", [])),
+            "facility_count": len(current["result"].get("facilities", [])),
+            "steps": steps,
+            "verified": not differences,
+            "differences": differences,
         }
 
     # -- results and publication (一公开) ----------------------------------------------------
@@ -282,6 +438,7 @@ class SpotCheckCommands(SupervisionBase):
         completed = not_after(completed_on, self.today(), "completed_on") if completed_on else None
         when = completed or self.check_occurred_on(occurred_on)
         inspection = self.get_inspection(campaign_id, uscc)
+        inspection.check_active()
         if ctx.actor.role == INSPECTOR and not inspection.is_drawn_inspector(ctx.actor.user):
             raise PermissionDenied(
                 f"inspector {ctx.actor.user} was not drawn for {inspection.uscc} in this campaign"

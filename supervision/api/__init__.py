@@ -12,7 +12,6 @@ from uuid import UUID
 import structlog
 from flask import Flask, g, jsonify, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
-from flask_smorest import Api
 
 from supervision.api import errors
 from supervision.api.agencies import blp as agencies_blp
@@ -21,6 +20,7 @@ from supervision.api.calendar import blp as calendar_blp
 from supervision.api.complaints import blp as complaints_blp
 from supervision.api.credit import blp as credit_blp
 from supervision.api.credit import public_blp as public_credit_blp
+from supervision.api.documented import DocumentedApi
 from supervision.api.facilities import blp as facilities_blp
 from supervision.api.fire_safety import blp as fire_safety_blp
 from supervision.api.prepaid import blp as prepaid_blp
@@ -77,7 +77,7 @@ def create_app(services: Any) -> Flask:
         MAX_CONTENT_LENGTH=bounds.MAX_BODY_BYTES,  # larger bodies: 413 before they are read
     )
     app.extensions["eldercare"] = services
-    api = Api(app)
+    api = DocumentedApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
     for blueprint in BLUEPRINTS:

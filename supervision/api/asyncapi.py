@@ -11,7 +11,9 @@ blp = Blueprint("asyncapi", __name__, url_prefix="/api", description="Kafka topi
 
 
 @blp.route("/asyncapi.json")
-@blp.doc(summary="AsyncAPI 3.0 document of every topic we publish and consume (public)")
+@blp.doc(summary="AsyncAPI 3.0 document of every topic we publish and consume (public)",
+         responses={"200": {"description": "the AsyncAPI 3.0 document",
+                            "content": {"application/json": {"schema": {"type": "object"}}}}})
 def asyncapi() -> Any:
     from consumers.asyncapi import document
     from consumers.topics import Catalogue

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, request
 
-from supervision.api.schemas import AcceptedSchema
+from supervision.api.schemas import AcceptedSchema, ErrorSchema
 from supervision.api.security import context
 from supervision.application import Accepted
 from supervision.domain.errors import InvalidCommand
@@ -19,8 +19,11 @@ def services() -> Any:
 
 
 def json_body() -> dict[str, Any]:
+    """The command's JSON object. Required, as the OpenAPI document declares (`requestBody.required`):
+    an absent body is 422, `{}` is the body of a command whose fields are all optional."""
     if not request.data:
-        return {}
+        raise InvalidCommand("a JSON object body is required ({} when every field is optional)",
+                             {"_body": ["required"]})
     payload = request.get_json(silent=True)
     if payload is None:
         raise InvalidCommand("malformed JSON body", {"_body": ["not valid JSON"]})
@@ -91,7 +94,8 @@ def command_doc(schema: Any, summary: str) -> dict[str, Any]:
                     "headers": {LAG_HEADER: {"schema": {"type": "string"},
                                              "description": "e.g. `credit_lists=3, timeline=1`"}},
                     "content": {"application/json": {"schema": AcceptedSchema}}},
-            **{code: {"description": text, "content": {"application/json": {"schema": "ErrorSchema"}}}
+            # the schema object, not its name: "ErrorSchema" by name resolves to flask-smorest's own
+            **{code: {"description": text, "content": {"application/json": {"schema": ErrorSchema}}}
                for code, text in ERROR_RESPONSES.items()},
         },
     }

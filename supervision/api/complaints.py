@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
-from supervision.api.schemas import AcceptedSchema
+from supervision.api.schemas import AcceptedSchema, UtcDateTime
 from supervision.api.security import current_actor, require_jurisdiction, require_role
 from supervision.commands import complaints as cmd
 from supervision.commands.fields import Uscc, page, page_size
@@ -58,7 +58,7 @@ class ComplaintSchema(Schema):
     identity_reveals = fields.Integer()
     policy_version = fields.String()
     version = fields.Integer()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class ComplaintPageSchema(Schema):

@@ -14,6 +14,7 @@ from supervision.api.schemas import (
     TimelineEntrySchema,
 )
 from supervision.api.security import require_jurisdiction, require_role
+from supervision.api.spot_checks import hide_undisclosed_draws
 from supervision.commands import facilities as cmd
 from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.uscc import validate_uscc
@@ -101,4 +102,4 @@ def history(uscc: str) -> list[dict[str, Any]]:
     if row is None:
         raise FacilityNotFound(code)
     require_jurisdiction(row["region_code"], f"facility {code}")
-    return services().view("timeline").history(code)
+    return hide_undisclosed_draws(services().view("timeline").history(code))

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
-from supervision.api.schemas import AcceptedSchema
+from supervision.api.schemas import AcceptedSchema, UtcDateTime
 from supervision.api.security import current_actor
 from supervision.commands import fire_safety as cmd
 from supervision.commands.fields import Uscc, page, page_size
@@ -46,7 +46,7 @@ class FireCaseSchema(Schema):
     seal_decision_no = fields.String(allow_none=True)
     unsealed_on = fields.Date(allow_none=True)
     version = fields.Integer()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class FireCasePageSchema(Schema):

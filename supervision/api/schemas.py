@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from supervision.commands import bounds
@@ -24,6 +27,17 @@ class ReadModelsLagSchema(Schema):
     waited_s = fields.Float(metadata={"description": "how long the command waited for the views"})
     lag = fields.Dict(keys=fields.String(), values=fields.Integer(),
                       metadata={"description": "view -> notifications it still had to apply"})
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 with its offset, always: SQLite hands timezone-aware columns back naive, and the value
+    written was UTC (`event.timestamp`), so a naive value is UTC. (OpenAPI `date-time` = RFC 3339,
+    which requires the offset.)"""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class AcceptedSchema(Schema):
@@ -56,7 +70,7 @@ class TimelineEntrySchema(Schema):
     uscc = fields.String()
     event_type = fields.String()
     occurred_on = fields.Date(allow_none=True)
-    recorded_at = fields.DateTime()
+    recorded_at = UtcDateTime()
     actor_user = fields.String(allow_none=True)
     actor_agency = fields.String(allow_none=True)
     actor_role = fields.String(allow_none=True)

@@ -1,8 +1,16 @@
-"""“双随机、一公开” over HTTP: /api/v1/inspectors, /api/v1/spot-checks/campaigns, and the public
-feed /api/v1/public/spot-check-results (published results only)."""
+"""“双随机、一公开” over HTTP: /api/v1/inspectors, /api/v1/spot-checks/campaigns, the public feed
+/api/v1/public/spot-check-results (published results only) and the public draw record
+/api/v1/public/spot-check-draws/{campaign_id} (commitments at once; seed, snapshot and result from
+the visit date on).
+
+The draw is secret until the visit date (`draw_visibility`): organisers see it all, an inspector
+only their own assignments, everyone else (the public included) only that it was committed and
+drawn. Every read of a campaign goes through `_visible` / `_redact` here.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -13,11 +21,13 @@ from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor
 from supervision.commands import spot_checks as cmd
 from supervision.commands.fields import Uscc, agency_code, page, page_size
-from supervision.domain.errors import InvalidValue
+from supervision.domain.errors import InvalidValue, PermissionDenied
 from supervision.domain.inspector import InspectorNotFound, check_inspector_id
-from supervision.domain.spot_check import CampaignNotFound, InspectionNotFound
+from supervision.domain.spot_check import CampaignNotFound, InspectionNotFound, draw_visibility
 from supervision.domain.uscc import validate_uscc
-from supervision.public.shapes import DrawVerificationPublic, SpotCheckResultPagePublic
+from supervision.domain.values import Actor
+from supervision.policy.draw import DRAW_PROTOCOL
+from supervision.public.shapes import SpotCheckResultPagePublic
 from supervision.spot_checks import campaign_key
 
 blp = Blueprint("spot_checks", __name__, url_prefix="/api/v1", description="双随机、一公开 spot checks")
@@ -25,6 +35,63 @@ blp = Blueprint("spot_checks", __name__, url_prefix="/api/v1", description="双�
 
 def _view() -> Any:
     return services().view("spot_checks")
+
+
+def visibility(row: dict[str, Any], actor: Actor | None, today: date) -> str:
+    """public | organiser | own | none: what `actor` sees of this campaign row's draw on `today`."""
+    visit_on = row.get("visit_on") if row.get("status") == "drawn" else None
+    return draw_visibility(actor, list(row["agencies"]), visit_on, today)
+
+
+#: campaign fields that give the draw away before the visit (the seed rebuilds it from the snapshot)
+_SECRET_CAMPAIGN_FIELDS = ("seed", "visit_on")
+
+
+def inspections_for(row: dict[str, Any], inspections: list[dict[str, Any]], actor: Actor | None,
+                    today: date) -> list[dict[str, Any]]:
+    """The inspections of campaign `row` that `actor` may see today (an inspector: their own)."""
+    seen = visibility(row, actor, today)
+    if seen in ("public", "organiser"):
+        return inspections
+    if seen == "own" and actor is not None:
+        return [i for i in inspections if actor.user in (i.get("inspectors") or [])]
+    return []
+
+
+def redact_campaign(row: dict[str, Any], actor: Actor | None, today: date) -> dict[str, Any]:
+    """A campaign row as `actor` may see it today (shared by the API and the CLI)."""
+    seen = visibility(row, actor, today)
+    out = {**row, "draw_visibility": seen}
+    if seen not in ("public", "organiser"):
+        out.update(dict.fromkeys(_SECRET_CAMPAIGN_FIELDS))
+    if "inspections" in row:
+        out["inspections"] = inspections_for(row, row["inspections"], actor, today)
+    return out
+
+
+def _today() -> date:
+    return services().app.today()
+
+
+#: timeline events that name a drawn facility (and its team) before the visit
+DRAW_EVENT_TYPES = frozenset({"Inspection.Scheduled", "Inspection.Redrawn", "Inspection.Withdrawn"})
+
+
+def hide_undisclosed_draws(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A facility's history without the draw events the caller may not see yet (`draw_visibility`):
+    a regulator outside a campaign must not learn from the timeline that a facility was drawn."""
+    actor = current_actor(required=False)
+    seen: dict[str, bool] = {}
+
+    def visible(campaign_id: str) -> bool:
+        if campaign_id not in seen:
+            row = _view().campaign(campaign_id)
+            seen[campaign_id] = row is not None and visibility(row, actor, _today()) in (
+                "public", "organiser")
+        return seen[campaign_id]
+
+    return [e for e in entries if e.get("event_type") not in DRAW_EVENT_TYPES
+            or visible(str((e.get("payload") or {}).get("campaign_id")))]
 
 
 def _uscc(value: str, campaign_id: str) -> str:
@@ -61,6 +128,7 @@ class SpotCheckInspectionSchema(Schema):
     inspection_id = fields.String()
     level = fields.String(metadata={"description": "supervision level at the draw"})
     inspectors = fields.List(fields.String())
+    attempt = fields.Integer(metadata={"description": "the draw attempt that scheduled this team"})
     drawn_on = fields.Date()
     status = fields.String(metadata={"description": "drawn | recorded | published"})
     conclusion = fields.String(allow_none=True)
@@ -79,6 +147,14 @@ class SpotCheckInspectionSchema(Schema):
     overdue_marked_on = fields.Date(allow_none=True)
     recorded_by = fields.String(allow_none=True)
     version = fields.Integer()
+
+
+class SpotCheckAttemptSummarySchema(Schema):
+    attempt = fields.Integer()
+    status = fields.String(metadata={"description": "committed | drawn | superseded"})
+    commitment = fields.String(allow_none=True, metadata={"description": "SHA-256 (hex) of the seed"})
+    committed_on = fields.String(allow_none=True, metadata={"description": "date (ISO)"})
+    reason = fields.String(allow_none=True, metadata={"description": "why this attempt replaced the last"})
 
 
 class SpotCheckCampaignSummarySchema(Schema):
@@ -100,10 +176,83 @@ class SpotCheckCampaignSummarySchema(Schema):
     pool_size = fields.Integer(allow_none=True)
     drawn_count = fields.Integer(allow_none=True)
     strata = fields.Dict(allow_none=True)
+    attempt = fields.Integer(metadata={"description": "latest attempt with a commitment (0: none yet)"})
+    commitment = fields.String(allow_none=True, metadata={"description": "SHA-256 of the current seed"})
+    committed_on = fields.Date(allow_none=True)
+    visit_on = fields.Date(allow_none=True, metadata={"description": "organisers only before that date"})
+    snapshot_digest = fields.String(allow_none=True)
+    attempts = fields.List(fields.Nested(SpotCheckAttemptSummarySchema))
+    draw_visibility = fields.String(metadata={
+        "description": "what the caller sees of the draw: public | organiser | own | none"})
 
 
 class SpotCheckCampaignSchema(SpotCheckCampaignSummarySchema):
     inspections = fields.List(fields.Nested(SpotCheckInspectionSchema))
+
+
+class SpotCheckVerificationStepSchema(Schema):
+    step = fields.String(metadata={"description": "commitment | order | snapshot | result"})
+    ok = fields.Boolean()
+    detail = fields.String()
+
+
+class SpotCheckRedrawSchema(Schema):
+    attempt = fields.Integer()
+    reason = fields.String(allow_none=True)
+    committed_on = fields.Date(allow_none=True)
+
+
+class SpotCheckVerificationSchema(Schema):
+    campaign_id = fields.String()
+    attempt = fields.Integer()
+    attempts = fields.Integer()
+    redraws = fields.List(fields.Nested(SpotCheckRedrawSchema))
+    algorithm = fields.String()
+    commitment = fields.String(allow_none=True)
+    committed_on = fields.Date(allow_none=True)
+    seed = fields.String()
+    snapshot_digest = fields.String()
+    drawn_on = fields.Date()
+    visit_on = fields.Date()
+    directory_size = fields.Integer()
+    pool_size = fields.Integer()
+    facility_count = fields.Integer()
+    steps = fields.List(fields.Nested(SpotCheckVerificationStepSchema))
+    verified = fields.Boolean()
+    differences = fields.List(fields.String())
+
+
+class SpotCheckDrawAttemptPublicSchema(Schema):
+    attempt = fields.Integer()
+    status = fields.String(metadata={"description": "committed | drawn | superseded"})
+    commitment = fields.String(allow_none=True, metadata={"description": "SHA-256 (hex) of the seed, "
+                                                                          "public from the commitment on"})
+    committed_on = fields.Date(allow_none=True)
+    committed_by = fields.String(allow_none=True, metadata={"description": "agency"})
+    reason = fields.String(allow_none=True)
+    drawn_on = fields.Date(allow_none=True)
+    drawn_by = fields.String(allow_none=True, metadata={"description": "agency"})
+    visit_on = fields.Date(allow_none=True)
+    seed = fields.String(allow_none=True, metadata={"description": "from the visit date on"})
+    algorithm = fields.String(allow_none=True)
+    snapshot_digest = fields.String(allow_none=True, metadata={
+        "description": "SHA-256 (hex) of the snapshot's canonical JSON (sorted keys, no spaces, UTF-8)"})
+    snapshot = fields.Dict(allow_none=True, metadata={
+        "description": "directory [[uscc, level]], pool (inspector codes, agencies, recusal pairs), "
+                       "agencies, ratios_percent, minimum_per_level, inspectors_per_facility"})
+    result = fields.Dict(allow_none=True, metadata={"description": "facilities [{uscc, level, inspectors}], "
+                                                                   "strata"})
+
+
+class SpotCheckDrawPublicSchema(Schema):
+    campaign_id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    agencies = fields.List(fields.String())
+    protocol = fields.String(metadata={"description": "commit–reveal protocol version (docs/draw.md)"})
+    disclosed = fields.Boolean(metadata={"description": "the visit date has come: seed, snapshot and "
+                                                        "result are public"})
+    attempts = fields.List(fields.Nested(SpotCheckDrawAttemptPublicSchema))
 
 
 class SpotCheckInspectorQueryArgs(Schema):
@@ -183,57 +332,83 @@ def plan_campaign() -> dict[str, Any]:
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, SpotCheckCampaignSummarySchema(many=True))
 def list_campaigns() -> list[dict[str, Any]]:
-    current_actor()
-    return _view().campaign_list()
+    """Campaigns; seed and visit date only for organisers before the visit."""
+    actor = current_actor()
+    return [redact_campaign(row, actor, _today()) for row in _view().campaign_list()]
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>")
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, SpotCheckCampaignSchema)
 def show_campaign(campaign_id: str) -> dict[str, Any]:
-    """A campaign with its draw and every drawn facility's inspection (regulators)."""
-    current_actor()
+    """A campaign with its draw. Before the visit date the drawn facilities and teams are shown to
+    the campaign's organisers only; an inspector sees only their own assignments."""
+    actor = current_actor()
     key = campaign_key(campaign_id)
     row = _view().campaign(key)
     if row is None:
         raise CampaignNotFound(key)
-    return row
+    return redact_campaign(row, actor, _today())
+
+
+@blp.route("/spot-checks/campaigns/<string:campaign_id>/commitment", methods=["POST"])
+@blp.doc(**command_doc(cmd.CommitSpotCheckSeed, "双随机 step 1: the system makes a seed and publishes its "
+                                                "SHA-256 commitment (a redraw needs a reason)"))
+@blp.response(201, AcceptedSchema)
+def commit(campaign_id: str) -> dict[str, Any]:
+    return run("commit_spot_check_seed", campaign_id=campaign_key(campaign_id))
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>/draw", methods=["POST"])
-@blp.doc(**command_doc(cmd.DrawSpotCheck, "双随机: draw facilities and inspectors (seed optional)"))
+@blp.doc(**command_doc(cmd.DrawSpotCheck, "双随机 step 2: freeze the snapshot, reveal the committed seed, "
+                                          "draw (no seed may be supplied)"))
 @blp.response(201, AcceptedSchema)
 def draw(campaign_id: str) -> dict[str, Any]:
     return run("draw_spot_check", campaign_id=campaign_key(campaign_id))
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>/verify")
-@blp.response(200, DrawVerificationPublic)
+@blp.doc(security=[{}, {"bearerAuth": []}])
+@blp.response(200, SpotCheckVerificationSchema)
 def verify(campaign_id: str) -> dict[str, Any]:
-    """Re-run the draw on the inputs recorded in its event and compare (public: anyone may check)."""
-    return services().app.verify_spot_check_draw(campaign_key(campaign_id))
+    """commitment → seed → snapshot → result of the current draw. Public from the visit date on;
+    before it, the campaign's organisers only (403 for others: the seed rebuilds the draw)."""
+    key = campaign_key(campaign_id)
+    row = _view().campaign(key)
+    if row is None:
+        raise CampaignNotFound(key)
+    actor = current_actor(required=False)
+    if row["status"] == "drawn" and visibility(row, actor, _today()) not in ("public", "organiser"):
+        raise PermissionDenied("the draw stays with the campaign's organisers until the visit date; "
+                               "its commitment is public at /api/v1/public/spot-check-draws/{campaign_id}")
+    return services().app.verify_spot_check_draw(key)
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>/inspections")
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, SpotCheckInspectionSchema(many=True))
 def list_inspections(campaign_id: str) -> list[dict[str, Any]]:
-    current_actor()
+    actor = current_actor()
     key = campaign_key(campaign_id)
-    if _view().campaign(key) is None:
+    row = _view().campaign(key)
+    if row is None:
         raise CampaignNotFound(key)
-    return _view().inspection_list(key)
+    return inspections_for(row, _view().inspection_list(key), actor, _today())
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>/inspections/<string:uscc>")
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, SpotCheckInspectionSchema)
 def show_inspection(campaign_id: str, uscc: str) -> dict[str, Any]:
-    current_actor()
+    actor = current_actor()
     key = campaign_key(campaign_id)
+    campaign = _view().campaign(key)
+    if campaign is None:
+        raise CampaignNotFound(key)
     row = _view().inspection(key, _uscc(uscc, key))
-    if row is None:
-        raise CampaignNotFound(key) if _view().campaign(key) is None else InspectionNotFound(key, uscc)
+    # not drawn, withdrawn by a redraw, or not the caller's to see: the same 404, revealing nothing
+    if row is None or row["status"] == "withdrawn" or not inspections_for(campaign, [row], actor, _today()):
+        raise InspectionNotFound(key, uscc)
     return row
 
 
@@ -265,6 +440,32 @@ def publication_overdue(campaign_id: str, uscc: str) -> dict[str, Any]:
 
 
 # -- public --------------------------------------------------------------------------------
+_UNTIL_VISIT = ("seed", "algorithm", "snapshot_digest", "snapshot", "result", "visit_on")
+
+
+@blp.route("/public/spot-check-draws/<string:campaign_id>")
+@blp.response(200, SpotCheckDrawPublicSchema)
+def public_draw(campaign_id: str) -> dict[str, Any]:
+    """The draw's public record: every attempt's commitment (and redraw reason) from the moment it is
+    made; from the visit date on also seed, snapshot, snapshot digest, algorithm and result, so
+    anyone can re-run the draw (`supervision.policy.draw.verify_chain`)."""
+    key = campaign_key(campaign_id)
+    row = _view().campaign(key)
+    if row is None:
+        raise CampaignNotFound(key)
+    record = services().app.spot_check_draw_record(key)
+    disclosed = visibility(row, None, _today()) == "public"
+    attempts = []
+    for attempt in record["attempts"]:
+        entry = {k: v for k, v in attempt.items() if k not in ("committed_at", "drawn_at")}
+        if not disclosed:
+            entry.update(dict.fromkeys(_UNTIL_VISIT))
+        attempts.append(entry)
+    return {"campaign_id": key, "name": row["name"], "kind": row["kind"], "agencies": row["agencies"],
+            "protocol": f"{DRAW_PROTOCOL.id}/{DRAW_PROTOCOL.version}", "disclosed": disclosed,
+            "attempts": attempts}
+
+
 @blp.route("/public/spot-check-results")
 @blp.arguments(SpotCheckPublicResultArgs, location="query", as_kwargs=True)
 @blp.response(200, SpotCheckResultPagePublic)

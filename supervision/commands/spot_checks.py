@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from supervision.commands import bounds
 from supervision.commands.fields import (
@@ -89,11 +91,33 @@ class PlanSpotCheckCampaign(CommandSchema):
     inspectors_per_facility = StrictInt(min=2, max=10, load_default=None)
 
 
-class DrawSpotCheck(CommandSchema):
+SEED_REFUSED = ("the system makes the seed (CSPRNG) and commits to it before the snapshot is frozen; "
+                "a caller cannot supply one, or a drawer could try seeds offline until the sample suits")
+
+
+class _NoSeed(CommandSchema):
+    """A `seed` in the payload is refused by name, saying why (not just "unknown field")."""
+
+    @pre_load
+    def refuse_seed(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict) and "seed" in data:
+            raise ValidationError({"seed": [SEED_REFUSED]})
+        return data
+
+
+class CommitSpotCheckSeed(_NoSeed):
     campaign_id = fields.UUID(required=True)
-    seed = Identifier(r"^[!-~]{8,128}$", max_length=128, error="8–128 printable ASCII characters",
-                      load_default=None,
-                         metadata={"description": "default: 128 random bits from `secrets`"})
+    reason = Text(bounds.SHORT_TEXT, min_length=1, multiline=True, load_default=None, allow_none=True,
+                  metadata={"description": "required for every commitment after the first (a redraw); "
+                                           "published as written: state the administrative ground, "
+                                           "never a person", "x-published": True})
+
+
+class DrawSpotCheck(_NoSeed):
+    campaign_id = fields.UUID(required=True)
+    visit_on = fields.Date(required=True, metadata={
+        "description": "first day of the unannounced visits: until then only the campaign's organisers "
+                       "see the draw (inspectors their own assignments); from then on it is public"})
 
 
 class ResultItem(Schema):
@@ -139,8 +163,10 @@ COMMANDS = (
                 "remove an inspector from the pool"),
     CommandSpec("plan_spot_check_campaign", PlanSpotCheckCampaign, "plan_spot_check_campaign",
                 _CAMPAIGN_LEADS, "plan a 双随机 spot-check campaign"),
+    CommandSpec("commit_spot_check_seed", CommitSpotCheckSeed, "commit_spot_check_seed", _CAMPAIGN_LEADS,
+                "双随机 step 1: commit to a system-made seed (SHA-256 public, seed sealed)"),
     CommandSpec("draw_spot_check", DrawSpotCheck, "draw_spot_check", _CAMPAIGN_LEADS,
-                "双随机: draw facilities and inspectors (reproducible)"),
+                "双随机 step 2: freeze the snapshot, reveal the seed, draw facilities and inspectors"),
     CommandSpec("record_spot_check_result", RecordSpotCheckResult, "record_spot_check_result",
                 (INSPECTOR, CIVIL_AFFAIRS), "record a drawn facility's inspection result"),
     CommandSpec("publish_spot_check_result", PublishSpotCheckResult, "publish_spot_check_result",

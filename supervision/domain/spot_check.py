@@ -1,9 +1,17 @@
-"""“双随机、一公开” spot checks: the campaign (plan, draw) and one Inspection per drawn facility.
+"""“双随机、一公开” spot checks: the campaign (plan, seed commitment, draw) and one Inspection per
+drawn facility.
 
-The draw's randomness is computed by the pure `supervision.policy.draw` in the application; the
-campaign only records its inputs and result, so the event alone is enough to re-run and verify it.
+The draw is commit–reveal (docs/draw.md): `SeedCommitted` records SHA-256 of a seed the system made
+(the seed itself sealed), then `Drawn` freezes the snapshot, reveals the seed and records the result,
+so the events alone are enough to re-run and verify it. Every attempt stays in the stream; a new
+commitment after the first is a redraw and needs a reason. The randomness is computed by the pure
+`supervision.policy.draw` in the application.
 An Inspection exists only for a drawn facility, with the inspectors drawn for it: results for any
-other facility have nothing to attach to, and recusal violations cannot be recorded.
+other facility have nothing to attach to, and recusal violations cannot be recorded. A redraw
+re-teams (`Redrawn`) or withdraws (`Withdrawn`) the inspections of the attempt it replaces.
+
+Secrecy (`draw_visibility`): until the visit date the draw is known to the campaign's organisers
+only; an inspector learns only their own assignments; from the visit date on it is public.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from supervision.domain.inspector import agency_code
 from supervision.domain.uscc import validate_uscc
 from supervision.domain.values import Actor, deterministic_id
 from supervision.policy.calendar import is_provisional
+from supervision.roles import ADMIN, CIVIL_AFFAIRS, FIRE, INSPECTOR, MARKET
 
 CAMPAIGN_KINDS = ("annual", "special")
 #: conclusions as the national disclosure system (国家企业信用信息公示系统) words them
@@ -67,13 +76,18 @@ class CampaignAlreadyPlanned(Conflict):
 
 
 class NotEnoughEligibleInspectors(Conflict):
-    """The pool cannot staff every drawn facility with enough inspectors free of recusal."""
+    """The pool cannot staff every drawn facility with enough inspectors free of recusal.
 
-    def __init__(self, shortages: list[tuple[str, int, int]]) -> None:
+    `scope="directory"`: raised before the seed is revealed, for any facility of the snapshot that
+    could not be staffed if drawn (so the refusal reveals nothing about the committed seed)."""
+
+    def __init__(self, shortages: list[tuple[str, int, int]], scope: str = "drawn") -> None:
         lines = [f"{uscc}: {eligible} eligible, {needed} needed" for uscc, eligible, needed in shortages]
+        what = "drawn facilit" if scope == "drawn" else "facilit"
+        where = "" if scope == "drawn" else " in the campaign's directory (any of them may be drawn)"
         super().__init__(
-            f"not enough eligible inspectors for {len(shortages)} drawn facilit"
-            f"{'y' if len(shortages) == 1 else 'ies'} (after recusal); certify more inspectors",
+            f"not enough eligible inspectors for {len(shortages)} {what}"
+            f"{'y' if len(shortages) == 1 else 'ies'}{where} (after recusal); certify more inspectors",
             {"inspectors": lines},
         )
         self.shortages = shortages
@@ -85,6 +99,30 @@ class EmptyDirectory(Conflict):
             f"no active facility in the campaign's scope (region {region_prefix})",
             {"scope": ["no active facility in scope"]},
         )
+
+
+#: roles that organise a campaign when their agency is one of its agencies (admin always does)
+ORGANISER_ROLES = (CIVIL_AFFAIRS, FIRE, MARKET)
+
+
+def draw_visibility(actor: Actor | None, agencies: list[str], visit_on: date | None, today: date) -> str:
+    """Who sees a campaign's draw (drawn facilities, teams, seed, snapshot) on `today`.
+
+    "public" from the visit date on; before it "organiser" for admin and the officers of the
+    campaign's agencies, "own" for an inspector (their own assignments only), "none" for everyone
+    else, the public included. Unannounced checks (双随机 practice under 国发〔2019〕5号): the list
+    must not reach the facilities before the inspectors do. No draw yet (`visit_on` None): "none"
+    for all but organisers.
+    """
+    if visit_on is not None and today >= visit_on:
+        return "public"
+    if actor is None:
+        return "none"
+    if actor.role == ADMIN or (actor.role in ORGANISER_ROLES and actor.agency in agencies):
+        return "organiser"
+    if actor.role == INSPECTOR:
+        return "own"
+    return "none"
 
 
 def check_campaign_plan(
@@ -200,36 +238,126 @@ class SpotCheckCampaign(Aggregate):
         self.drawn_on: date | None = None
         self.draw_inputs: dict[str, Any] | None = None
         self.draw_result: dict[str, Any] | None = None
+        #: latest attempt with a commitment, and latest attempt drawn (0: none)
+        self.attempt = 0
+        self.drawn_attempt = 0
+        self.commitment: str | None = None
+        self.seed_sealed: str | None = None
+        self.committed_on: date | None = None
+        self.visit_on: date | None = None
 
     @property
     def is_drawn(self) -> bool:
         return self.drawn_on is not None
 
+    @property
+    def has_pending_commitment(self) -> bool:
+        return self.attempt > self.drawn_attempt
+
+    def commit_seed(
+        self,
+        *,
+        commitment: str,
+        seed_sealed: str,
+        reason: str | None,
+        results_recorded: int,
+        today: date,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        """Step 1: record SHA-256 of the system's seed (sealed) before any snapshot is taken.
+
+        The first commitment needs no reason; any later one is a redraw (or replaces a commitment
+        never drawn) and needs one, recorded and public. A redraw is refused once a result is
+        recorded or the visit date has come (`results_recorded`, `today` come from the application).
+        """
+        reason = (reason or "").strip() or None
+        if occurred_on < self.planned_on:
+            raise InvalidValue("occurred_on", f"the commitment cannot precede the plan ({self.planned_on})")
+        if self.attempt and reason is None:
+            raise InvalidValue("reason", f"attempt {self.attempt} exists; a redraw needs a reason "
+                                         "(it is recorded and public)")
+        if self.is_drawn:
+            assert self.drawn_on is not None
+            if occurred_on < self.drawn_on:
+                raise InvalidValue("occurred_on", f"precedes the current draw ({self.drawn_on})")
+            if results_recorded:
+                raise Conflict(f"{results_recorded} result(s) are recorded for the current draw; "
+                               "it can no longer be redrawn", {"campaign_id": ["results recorded"]})
+            if self.visit_on is not None and today >= self.visit_on:
+                raise Conflict("the visits of the current draw have begun; it can no longer be redrawn",
+                               {"campaign_id": ["visit date reached"]})
+        self._seed_committed(
+            campaign_id=self.campaign_id,
+            attempt=self.attempt + 1,
+            commitment=commitment,
+            seed_sealed=seed_sealed,
+            reason=reason,
+            replaces_attempt=self.attempt or None,
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
+
+    @event("SeedCommitted")
+    def _seed_committed(
+        self,
+        campaign_id: str,
+        attempt: int,
+        commitment: str,
+        seed_sealed: str,
+        reason: str | None,
+        replaces_attempt: int | None,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
+        self.attempt = attempt
+        self.commitment = commitment
+        self.seed_sealed = seed_sealed
+        self.committed_on = occurred_on
+
     def check_drawable(self, occurred_on: date) -> None:
         """Guards of the draw, run before the application spends effort on the snapshot."""
-        if self.is_drawn:
-            raise Conflict(f"campaign {self.campaign_id} was already drawn on {self.drawn_on}",
-                           {"campaign_id": ["already drawn"]})
-        if occurred_on < self.planned_on:
-            raise InvalidValue("occurred_on", f"the draw cannot precede the plan ({self.planned_on})")
+        if not self.has_pending_commitment:
+            if self.is_drawn:
+                raise Conflict(
+                    f"campaign {self.campaign_id} was already drawn on {self.drawn_on} (attempt "
+                    f"{self.drawn_attempt}); a redraw needs a new commitment with a reason",
+                    {"campaign_id": ["already drawn"]})
+            raise Conflict(
+                f"campaign {self.campaign_id} has no seed commitment; commit first, so that the "
+                "commitment is public before the snapshot is frozen", {"campaign_id": ["no commitment"]})
+        assert self.committed_on is not None
+        if occurred_on < self.committed_on:
+            raise InvalidValue("occurred_on", f"the draw cannot precede its commitment ({self.committed_on})")
 
     def record_draw(
         self,
         *,
         inputs: dict[str, Any],
         result: dict[str, Any],
+        snapshot_digest: str,
+        visit_on: date,
         occurred_on: date,
         actor: Actor,
         source: str,
     ) -> None:
         self.check_drawable(occurred_on)
+        if visit_on < occurred_on:
+            raise InvalidValue("visit_on", f"the visits cannot start before the draw ({occurred_on})")
         self._drawn(
             campaign_id=self.campaign_id,
+            attempt=self.attempt,
             algorithm=inputs["algorithm"],
+            commitment=self.commitment,
             seed=inputs["seed"],
+            snapshot_digest=snapshot_digest,
             inputs=inputs,
             result=result,
             facility_count=len(result["facilities"]),
+            visit_on=visit_on,
             occurred_on=occurred_on,
             actor=actor,
             source=source,
@@ -247,10 +375,18 @@ class SpotCheckCampaign(Aggregate):
         occurred_on: date,
         actor: Actor,
         source: str,
+        attempt: int = 1,
+        commitment: str | None = None,
+        snapshot_digest: str | None = None,
+        visit_on: date | None = None,
     ) -> None:
+        # attempt … visit_on default for draws recorded before commit–reveal (draw-v1, no commitment)
         self.drawn_on = occurred_on
         self.draw_inputs = inputs
         self.draw_result = result
+        self.drawn_attempt = attempt
+        self.attempt = max(self.attempt, attempt)
+        self.visit_on = visit_on or occurred_on
 
 
 class Inspection(Aggregate):
@@ -273,13 +409,14 @@ class Inspection(Aggregate):
         occurred_on: date,
         actor: Actor,
         source: str,
+        attempt: int = 1,
     ) -> Inspection:
         if len(inspectors) < 2 or len(set(inspectors)) != len(inspectors):
             raise InvalidValue("inspectors", "at least 2 distinct inspectors per facility")
         return cls(
             campaign_id=campaign_id, uscc=validate_uscc(uscc), level=level, inspectors=list(inspectors),
             checklist=list(checklist), agencies=list(agencies), occurred_on=occurred_on, actor=actor,
-            source=source,
+            source=source, attempt=attempt,
         )
 
     @event("Scheduled")
@@ -295,11 +432,14 @@ class Inspection(Aggregate):
         occurred_on: date,
         actor: Actor,
         source: str,
+        attempt: int = 1,
     ) -> None:
         self.campaign_id = campaign_id
         self.uscc = uscc
         self.level = level
         self.inspectors = inspectors
+        self.attempt = attempt
+        self.withdrawn = False
         self.checklist = checklist
         self.agencies = agencies
         self.drawn_on = occurred_on
@@ -311,6 +451,42 @@ class Inspection(Aggregate):
     # -- guards -----------------------------------------------------------------------------
     def is_drawn_inspector(self, inspector_id: str) -> bool:
         return inspector_id in self.inspectors
+
+    def check_active(self) -> None:
+        """A facility a redraw left out is no longer drawn: nothing may be recorded against it."""
+        if self.withdrawn:
+            raise InspectionNotFound(self.campaign_id, self.uscc)
+
+    # -- redraws ----------------------------------------------------------------------------
+    def redraw(self, *, attempt: int, level: str, inspectors: list[str], occurred_on: date, actor: Actor,
+               source: str) -> None:
+        """The facility is drawn again by attempt `attempt`, with the team that attempt drew."""
+        if self.result is not None:
+            raise Conflict(f"a result for {self.uscc} is recorded; it cannot be redrawn",
+                           {"uscc": ["result already recorded"]})
+        if len(inspectors) < 2 or len(set(inspectors)) != len(inspectors):
+            raise InvalidValue("inspectors", "at least 2 distinct inspectors per facility")
+        self._redrawn(uscc=self.uscc, campaign_id=self.campaign_id, attempt=attempt, level=level,
+                      inspectors=list(inspectors), occurred_on=occurred_on, actor=actor, source=source)
+
+    @event("Redrawn")
+    def _redrawn(self, uscc: str, campaign_id: str, attempt: int, level: str, inspectors: list[str],
+                 occurred_on: date, actor: Actor, source: str) -> None:
+        self.attempt, self.level, self.inspectors = attempt, level, inspectors
+        self.drawn_on, self.withdrawn = occurred_on, False
+
+    def withdraw(self, *, attempt: int, occurred_on: date, actor: Actor, source: str) -> None:
+        """Attempt `attempt` no longer draws this facility."""
+        if self.result is not None:
+            raise Conflict(f"a result for {self.uscc} is recorded; it cannot be withdrawn",
+                           {"uscc": ["result already recorded"]})
+        self._withdrawn(uscc=self.uscc, campaign_id=self.campaign_id, attempt=attempt,
+                        occurred_on=occurred_on, actor=actor, source=source)
+
+    @event("Withdrawn")
+    def _withdrawn(self, uscc: str, campaign_id: str, attempt: int, occurred_on: date, actor: Actor,
+                   source: str) -> None:
+        self.attempt, self.withdrawn = attempt, True
 
     def check_result_recorded(self) -> None:
         if self.result is None:
@@ -372,6 +548,7 @@ class Inspection(Aggregate):
         actor: Actor,
         source: str,
     ) -> None:
+        self.check_active()
         if self.result is not None:
             raise Conflict(
                 f"a result for {self.uscc} was already recorded (completed {self.result['completed_on']})",

@@ -14,11 +14,23 @@ Algorithm `draw-v1` (change the version, never the behaviour, when this changes)
    last inspection (回避); `inspectors_per_facility` of them are drawn.
 Sampling uses a partial Fisher–Yates shuffle driven by `getrandbits` only, so it does not depend on
 `random.sample`'s implementation details either.
+
+Algorithm `draw-v2` (every new draw) is `draw-v1` with one change: the generator is seeded from
+`SHA-256("eldercare-draw-v2" NUL seed)` instead of `SHA-256(seed)`. The seed's public commitment is
+`SHA-256(seed)` (see `commitment_of`), published before the snapshot is frozen; under v1 that
+commitment would itself be the generator's seed, and anyone could compute the draw from it before
+the reveal. `draw-v1` stays only so that draws recorded with it still verify.
+
+Commit–reveal (DRAW_PROTOCOL; docs/draw.md): the application makes the seed with `secrets`, records
+`commitment_of(seed)` (seed sealed at rest), later freezes the snapshot, reveals the seed and records
+`snapshot_digest(snapshot_of(inputs))` with the result. `verify_chain` checks commitment → seed →
+snapshot → result from those public values alone.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,8 +40,36 @@ from supervision.domain.errors import InvalidValue
 from supervision.domain.spot_check import NotEnoughEligibleInspectors
 from supervision.policy.sampling import LEVELS
 
-ALGORITHM = "draw-v1"
+ALGORITHM = "draw-v2"
+#: algorithms this module can re-run (old draws keep verifying with the one they were made with)
+ALGORITHMS = ("draw-v1", "draw-v2")
+_V2_DOMAIN = b"eldercare-draw-v2\x00"
+#: the parts of the recorded inputs that make up the frozen snapshot (everything but the seed)
+SNAPSHOT_KEYS = ("directory", "pool", "agencies", "ratios_percent", "minimum_per_level",
+                 "inspectors_per_facility")
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DrawProtocol:
+    """The commit–reveal rule of the draw, as data (id, version, legal basis)."""
+
+    id: str
+    version: str
+    legal_basis: str
+    #: bytes of CSPRNG output in a seed (hex-encoded in events): too many to guess from the commitment
+    seed_bytes: int
+    commitment: str
+
+
+DRAW_PROTOCOL = DrawProtocol(
+    id="spot-check-draw-commit-reveal",
+    version="2026-11",
+    legal_basis=("国发〔2019〕5号《关于在市场监管领域全面推行部门联合“双随机、一公开”监管的意见》: "
+                 "random selection of objects and inspectors, by the system, traceable (全程留痕)"),
+    seed_bytes=32,
+    commitment="sha256(utf-8 seed), hex",
+)
 
 
 @dataclass(frozen=True)
@@ -110,8 +150,53 @@ class DrawInputs:
         )
 
 
-def rng_for(seed: str) -> random.Random:
-    return random.Random(int(hashlib.sha256(seed.encode("utf-8")).hexdigest(), 16))
+def rng_for(seed: str, algorithm: str = ALGORITHM) -> random.Random:
+    """The draw's generator. v2 separates it from the public commitment `SHA-256(seed)`."""
+    data = seed.encode("utf-8")
+    if algorithm != "draw-v1":
+        data = _V2_DOMAIN + data
+    return random.Random(int(hashlib.sha256(data).hexdigest(), 16))
+
+
+def commitment_of(seed: str) -> str:
+    """SHA-256 of the seed (hex): recorded and public before the snapshot is frozen."""
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+
+def canonical_json(value: Any) -> bytes:
+    """The bytes a digest is taken over: sorted keys, no spaces, UTF-8 (anyone can rebuild them)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def snapshot_of(inputs_record: Mapping[str, Any]) -> dict[str, Any]:
+    """The frozen snapshot inside recorded inputs: directory, pool and campaign parameters."""
+    return {key: inputs_record[key] for key in SNAPSHOT_KEYS}
+
+
+def snapshot_digest(snapshot: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the snapshot's canonical JSON."""
+    return hashlib.sha256(canonical_json(dict(snapshot))).hexdigest()
+
+
+def staffing_shortages(
+    directory: Sequence[tuple[str, str]], pool: Sequence[PoolEntry], agencies: Sequence[str], need: int
+) -> list[tuple[str, int, int]]:
+    """Facilities of the whole directory that could not be staffed if drawn: (uscc, eligible, need).
+
+    Seed-independent on purpose: checked before the seed is revealed, so a refused draw tells
+    nobody which facilities the committed seed would have drawn.
+    """
+    members = [p for p in pool if p.agency in agencies]
+    recused: dict[str, int] = {}
+    for p in members:
+        for uscc in set(p.conflicts) | set(p.last_inspected):
+            recused[uscc] = recused.get(uscc, 0) + 1
+    out = []
+    for uscc, _ in sorted(directory):
+        eligible = len(members) - recused.get(uscc, 0)
+        if eligible < need:
+            out.append((uscc, eligible, need))
+    return out
 
 
 def _below(rng: random.Random, n: int) -> int:
@@ -144,8 +229,9 @@ def draw(inputs: DrawInputs) -> dict[str, Any]:
 
     Raises `NotEnoughEligibleInspectors` naming every facility that cannot be staffed.
     """
-    if inputs.algorithm != ALGORITHM:
-        raise InvalidValue("algorithm", f"unknown draw algorithm {inputs.algorithm!r}; this is {ALGORITHM}")
+    if inputs.algorithm not in ALGORITHMS:
+        raise InvalidValue("algorithm", f"unknown draw algorithm {inputs.algorithm!r}; "
+                                        f"known: {', '.join(ALGORITHMS)}")
     if inputs.inspectors_per_facility < 2:
         raise InvalidValue("inspectors_per_facility", "at least 2 inspectors per facility")
     directory = sorted(inputs.directory)
@@ -159,7 +245,7 @@ def draw(inputs: DrawInputs) -> dict[str, Any]:
     if len({p.inspector_id for p in pool}) != len(pool):
         raise InvalidValue("pool", "an inspector appears twice in the pool snapshot")
 
-    rng = rng_for(inputs.seed)
+    rng = rng_for(inputs.seed, inputs.algorithm)
     strata: dict[str, dict[str, int]] = {}
     chosen: dict[str, str] = {}
     for level in LEVELS:
@@ -225,3 +311,42 @@ def verify(inputs_record: Mapping[str, Any], result_record: Mapping[str, Any]) -
             if reason:
                 differences.append(f"{uscc}: inspector {inspector} should have been recused ({reason})")
     return {"verified": not differences, "differences": differences}
+
+
+def verify_chain(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a disclosed draw from its public values alone: commitment → seed → snapshot → result.
+
+    `record` holds `commitment`, `seed`, `snapshot_digest`, `snapshot` (SNAPSHOT_KEYS), `algorithm`
+    and `result` (as the public draw endpoint returns them). Returns `{"verified", "differences",
+    "steps": [{"step", "ok", "detail"}]}`; a seed other than the committed one fails step 1.
+    """
+    steps: list[dict[str, Any]] = []
+    differences: list[str] = []
+
+    def step(name: str, ok: bool, detail: str) -> None:
+        steps.append({"step": name, "ok": ok, "detail": detail})
+        if not ok:
+            differences.append(f"{name}: {detail}")
+
+    seed, commitment = record.get("seed"), record.get("commitment")
+    if not commitment:
+        step("commitment", False, "no commitment was recorded before this draw")
+    elif not isinstance(seed, str):
+        step("commitment", False, "the seed is not disclosed")
+    else:
+        ok = commitment_of(seed) == commitment
+        step("commitment", ok, "SHA-256(seed) equals the commitment recorded before the snapshot" if ok
+             else "SHA-256(seed) differs from the commitment recorded before the snapshot")
+    snapshot = record.get("snapshot")
+    if not isinstance(snapshot, Mapping):
+        step("snapshot", False, "the snapshot is not disclosed")
+        return {"verified": False, "differences": differences, "steps": steps}
+    digest = snapshot_digest(snapshot)
+    ok = digest == record.get("snapshot_digest")
+    step("snapshot", ok, f"SHA-256 of the snapshot's canonical JSON is {digest}"
+         + ("" if ok else f", recorded {record.get('snapshot_digest')}"))
+    inputs = {**snapshot, "seed": seed if isinstance(seed, str) else "", "algorithm": record.get("algorithm")}
+    outcome = verify(inputs, record.get("result") or {})
+    step("result", outcome["verified"], "re-running the draw on seed and snapshot gives the recorded result"
+         if outcome["verified"] else "; ".join(outcome["differences"]))
+    return {"verified": not differences, "differences": differences, "steps": steps}

@@ -41,12 +41,23 @@ def test_spot_check_cli_plans_draws_verifies_records_and_publishes(tmp_path):
     planned = run(clerk, "spot-check", "plan", "--data", json.dumps(plan, ensure_ascii=False))
     assert planned.returncode == 0, planned.stderr
     cid = json.loads(planned.stdout)["campaign_id"]
-    drawn = run(clerk, "spot-check", "draw", cid, "--seed", "cli-seed-0001", "--on", "2025-09-02")
+    refused = run(clerk, "spot-check", "draw", cid, "--seed", "cli-seed-0001", "--visit-on", "2025-09-03")
+    assert refused.returncode == 2 and "--seed" in refused.stderr  # no command takes a seed
+    early = run(clerk, "spot-check", "draw", cid, "--on", "2025-09-02", "--visit-on", "2025-09-03")
+    assert early.returncode == 5 and "commit first" in early.stderr
+    committed = run(clerk, "spot-check", "commit", cid, "--on", "2025-09-02")
+    assert committed.returncode == 0, committed.stderr
+    commitment = json.loads(committed.stdout)["commitment"]
+    drawn = run(clerk, "spot-check", "draw", cid, "--on", "2025-09-02", "--visit-on", "2025-09-03")
     assert drawn.returncode == 0, drawn.stderr
     assert json.loads(drawn.stdout)["drawn"][0]["uscc"] == USCC
+    again = run(clerk, "spot-check", "commit", cid, "--on", "2025-09-02")
+    assert again.returncode == 2 and "reason" in again.stderr  # a redraw needs a reason
 
     verified = run(clerk, "spot-check", "verify", cid)
-    assert verified.returncode == 0 and json.loads(verified.stdout)["verified"] is True
+    assert verified.returncode == 0, verified.stderr
+    outcome = json.loads(verified.stdout)
+    assert outcome["verified"] is True and outcome["commitment"] == commitment
 
     result = {"conclusion": "no_problem", "items": [{"code": "FS-01", "result": "pass"}]}
     future = run(clerk, "spot-check", "result", cid, USCC, "--data",

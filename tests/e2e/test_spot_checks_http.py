@@ -1,23 +1,27 @@
-"""“双随机、一公开” spot checks over HTTP on PostgreSQL: the draw, recusal, results, publication."""
+"""“双随机、一公开” spot checks over HTTP on PostgreSQL: the commit–reveal draw and who sees it when,
+recusal, results, publication."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from uuid import UUID
 
 import pytest
 
 from infra.clock import tick
-from supervision.domain.spot_check import SpotCheckCampaign
+from supervision.domain.spot_check import SpotCheckCampaign, inspection_id
 from supervision.domain.uscc import with_check_character
 from supervision.domain.values import Actor
-from supervision.policy.draw import DrawInputs, draw
+from supervision.policy.draw import DrawInputs, draw, verify_chain
 from tests.support import facility_payload
 
 MZJ, XF = "MZJ-140500", "XFJY-140500"
 CAMPAIGNS = "/api/v1/spot-checks/campaigns"
 INSPECTORS = "/api/v1/inspectors"
 PUBLIC = "/api/v1/public/spot-check-results"
+PUBLIC_DRAWS = "/api/v1/public/spot-check-draws"
 CHECKLIST = [
     {"code": "FS-01", "title": "消防设施器材完好有效"},
     {"code": "SV-01", "title": "服务合同与收费公示"},
@@ -71,9 +75,20 @@ def plan(client, reference: str, region_prefix: str = "1405", agencies: tuple[st
     return r.json["data"]["campaign_id"]
 
 
-def draw_campaign(client, campaign_id: str, seed: str | None = "fixed-seed-2025", on: str = "2025-09-02"):
-    body = {"occurred_on": on, **({"seed": seed} if seed else {})}
-    return client.post(f"{CAMPAIGNS}/{campaign_id}/draw", body)
+def commit(client, campaign_id: str, on: str = "2025-09-02", as_: str = "civil_affairs", **extra):
+    return client.post(f"{CAMPAIGNS}/{campaign_id}/commitment", {"occurred_on": on, **extra}, as_=as_)
+
+
+def draw_only(client, campaign_id: str, on: str = "2025-09-02", visit_on: str = "2025-09-05",
+              as_: str = "civil_affairs"):
+    return client.post(f"{CAMPAIGNS}/{campaign_id}/draw", {"occurred_on": on, "visit_on": visit_on}, as_=as_)
+
+
+def draw_campaign(client, campaign_id: str, on: str = "2025-09-02", visit_on: str | None = None):
+    """Both steps: the commitment (public), then the draw (visits from the draw day by default)."""
+    r = commit(client, campaign_id, on)
+    assert r.status_code == 201, r.json
+    return draw_only(client, campaign_id, on, visit_on or on)
 
 
 def team_of(client, campaign_id: str, code: str) -> list[str]:
@@ -123,37 +138,202 @@ def test_result_not_published_within_20_working_days_is_overdue_across_national_
     assert client.get(PUBLIC).json["total"] == 0  # only published results are public
 
 
-def test_draw_is_verifiable_from_the_recorded_event(pg_client):
+def test_a_supplied_seed_is_refused_and_the_committed_seed_is_the_one_drawn(pg_client):
     client = pg_client
     codes = [register(client, n) for n in range(1, 7)]
     for inspector_id, agency in (("MZ-A", MZJ), ("MZ-B", MZJ), ("XF-A", XF), ("XF-B", XF)):
         certify(client, inspector_id, agency)
     campaign = plan(client, "2025-SSJ-VERIFY", agencies=(MZJ, XF))
     assert client.get(f"{CAMPAIGNS}/{campaign}/verify").status_code == 409  # nothing drawn yet
+    r = draw_only(client, campaign)
+    assert r.status_code == 409 and "commit first" in r.json["error"]  # no draw without a commitment
 
-    r = draw_campaign(client, campaign, seed=None)  # the seed comes from `secrets`
+    before = head(client)
+    for path, body in (("commitment", {}), ("draw", {"visit_on": "2025-09-05"})):
+        r = client.post(f"{CAMPAIGNS}/{campaign}/{path}", {**body, "seed": "my-favourite-seed"})
+        assert r.status_code == 422, r.json
+        assert "a caller cannot supply one" in r.json["fields"]["seed"][0]
+    assert client.post(f"{CAMPAIGNS}/{campaign}/commitment", {}, as_="market").status_code == 403
+    assert head(client) == before
+
+    r = commit(client, campaign)
+    assert r.status_code == 201, r.json
+    commitment = r.json["data"]["commitment"]
+    assert len(commitment) == 64 and "seed" not in r.json["data"]
+    # the commitment is public at once; nothing that gives the draw away is
+    public = client.get(f"{PUBLIC_DRAWS}/{campaign}").json
+    assert public["attempts"][0]["commitment"] == commitment and public["attempts"][0]["seed"] is None
+    assert public["disclosed"] is False
+
+    r = draw_only(client, campaign)
     assert r.status_code == 201, r.json
     seed = r.json["data"]["seed"]
-    assert len(seed) == 32 and r.json["data"]["algorithm"] == "draw-v1"
-
+    assert len(seed) == 64 and r.json["data"]["algorithm"] == "draw-v2"
+    assert hashlib.sha256(seed.encode()).hexdigest() == commitment
+    # the seed was never stored in clear before its reveal: the commitment event holds ciphertext
     events = client.container.app.events.get(UUID(campaign))
+    committed = next(e for e in events if isinstance(e, SpotCheckCampaign.SeedCommitted))
+    assert committed.commitment == commitment and seed not in committed.seed_sealed
+    raw = [n.state for n in client.container.app.recorder.select_notifications(1, 1000)
+           if n.topic.endswith("SeedCommitted")]
+    assert raw and all(seed.encode() not in state for state in raw)
+
     drawn = next(e for e in events if isinstance(e, SpotCheckCampaign.Drawn))
-    assert drawn.seed == seed
+    assert drawn.seed == seed and drawn.commitment == commitment
     assert drawn.inputs["directory"] == [[c, "A"] for c in sorted(codes)]  # unrated facilities are A
     assert [p["inspector_id"] for p in drawn.inputs["pool"]] == ["MZ-A", "MZ-B", "XF-A", "XF-B"]
-    assert draw(DrawInputs.from_record(drawn.inputs)) == drawn.result  # anyone can re-run it
+    assert draw(DrawInputs.from_record(drawn.inputs)) == drawn.result
 
-    verified = client.get(f"{CAMPAIGNS}/{campaign}/verify")  # public: no token
+    verified = client.get(f"{CAMPAIGNS}/{campaign}/verify")  # public: the visit date has passed
     assert verified.status_code == 200
     assert verified.json["verified"] is True and verified.json["differences"] == []
-    assert verified.json["seed"] == seed and verified.json["directory_size"] == 6
+    assert [(s["step"], s["ok"]) for s in verified.json["steps"]] == [
+        ("commitment", True), ("order", True), ("snapshot", True), ("result", True)]
+    assert verified.json["seed"] == seed and verified.json["commitment"] == commitment
+    assert verified.json["directory_size"] == 6
 
     shown = client.get(f"{CAMPAIGNS}/{campaign}", as_="market").json
     assert shown["status"] == "drawn" and shown["drawn_count"] == 1  # 5 % of 6, at least 1
     assert [(i["uscc"], i["inspectors"]) for i in shown["inspections"]] == [
         (f["uscc"], f["inspectors"]) for f in drawn.result["facilities"]]
-    assert draw_campaign(client, campaign).status_code == 409  # drawn once
+    r = draw_only(client, campaign)
+    assert r.status_code == 409 and r.json["fields"] == {"campaign_id": ["already drawn"]}
     assert client.get(f"{CAMPAIGNS}/00000000-0000-0000-0000-000000000000/verify").status_code == 404
+    assert client.get(f"{PUBLIC_DRAWS}/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_anyone_can_rerun_the_draw_from_the_public_record_alone(pg_client):
+    client = pg_client
+    for n in range(1, 9):
+        register(client, n)
+    for inspector_id in ("MZ-A", "MZ-B", "MZ-C"):
+        certify(client, inspector_id)
+    campaign = plan(client, "2025-SSJ-PUBLIC")
+    assert draw_campaign(client, campaign).status_code == 201
+    public = client.get(f"{PUBLIC_DRAWS}/{campaign}").json  # no token
+    assert public["disclosed"] is True
+    attempt = public["attempts"][0]
+
+    # commitment → seed → snapshot → result, with hashlib, json and the published algorithm only
+    assert hashlib.sha256(attempt["seed"].encode("utf-8")).hexdigest() == attempt["commitment"]
+    canonical = json.dumps(attempt["snapshot"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert hashlib.sha256(canonical.encode("utf-8")).hexdigest() == attempt["snapshot_digest"]
+    rerun = draw(DrawInputs.from_record({**attempt["snapshot"], "seed": attempt["seed"],
+                                         "algorithm": attempt["algorithm"]}))
+    assert rerun == attempt["result"]
+    assert verify_chain(attempt)["verified"] is True
+    assert verify_chain({**attempt, "seed": "0" * 64})["verified"] is False  # only the committed seed
+    body = client.get(f"{PUBLIC_DRAWS}/{campaign}").get_data(as_text=True)
+    assert "检查员" not in body and "晋执" not in body  # pool codes only: no names, no certificate numbers
+
+
+def test_until_the_visit_date_only_organisers_see_the_draw_and_inspectors_their_own_assignments(pg_client):
+    client = pg_client
+    client.container.clock.set(date(2025, 9, 3))
+    codes = [register(client, n) for n in range(1, 5)]
+    for inspector_id in ("MZ-A", "MZ-B", "MZ-C", "MZ-D", "MZ-E"):
+        certify(client, inspector_id)
+    campaign = plan(client, "2025-SSJ-SECRET", sampling_ratios={"A": 100})
+    assert commit(client, campaign, on="2025-09-03").status_code == 201
+    r = draw_only(client, campaign, on="2025-09-03", visit_on="2025-09-10")
+    assert r.status_code == 201, r.json
+    teams = {f["uscc"]: f["inspectors"] for f in r.json["data"]["drawn"]}
+    assert sorted(teams) == sorted(codes)
+
+    organiser = client.get(f"{CAMPAIGNS}/{campaign}", as_="civil_affairs").json
+    assert organiser["draw_visibility"] == "organiser" and organiser["seed"] is not None
+    assert len(organiser["inspections"]) == 4 and organiser["visit_on"] == "2025-09-10"
+    assert client.get(f"{CAMPAIGNS}/{campaign}/verify", as_="civil_affairs").json["verified"] is True
+
+    outsider = client.get(f"{CAMPAIGNS}/{campaign}", as_="market").json  # not one of its agencies
+    assert outsider["draw_visibility"] == "none" and outsider["inspections"] == []
+    assert outsider["seed"] is None and outsider["visit_on"] is None
+    assert outsider["commitment"] == organiser["commitment"]  # the commitment is public
+    assert client.get(f"{CAMPAIGNS}/{campaign}/inspections", as_="market").json == []
+    assert client.get(f"{CAMPAIGNS}/{campaign}/inspections/{codes[0]}", as_="market").status_code == 404
+    assert client.get(f"{CAMPAIGNS}/{campaign}/verify", as_="market").status_code == 403
+    assert client.get(f"{CAMPAIGNS}/{campaign}/verify").status_code == 403
+    assert next(c for c in client.get(CAMPAIGNS, as_="market").json if c["campaign_id"] == campaign)[
+        "seed"] is None
+    public = client.get(f"{PUBLIC_DRAWS}/{campaign}").json
+    assert public["disclosed"] is False
+    assert public["attempts"][0]["result"] is None and public["attempts"][0]["snapshot"] is None
+
+    drawn_inspectors = sorted({i for team in teams.values() for i in team})
+    inspector = min(drawn_inspectors, key=lambda i: sum(i in team for team in teams.values()))
+    mine = sorted(u for u, team in teams.items() if inspector in team)
+    own = client.get(f"{CAMPAIGNS}/{campaign}", as_=inspector).json
+    assert own["draw_visibility"] == "own" and own["seed"] is None
+    assert [i["uscc"] for i in own["inspections"]] == mine
+    assert [i["uscc"] for i in client.get(f"{CAMPAIGNS}/{campaign}/inspections", as_=inspector).json] == mine
+    others = [u for u in codes if u not in mine]
+    for code in others:
+        assert client.get(f"{CAMPAIGNS}/{campaign}/inspections/{code}", as_=inspector).status_code == 404
+    assert client.get(f"{CAMPAIGNS}/{campaign}/inspections/{mine[0]}", as_=inspector).status_code == 200
+    assert client.get(f"{CAMPAIGNS}/{campaign}/verify", as_=inspector).status_code == 403
+
+    client.container.wait_for(head(client))
+    history = f"/api/v1/facilities/{codes[0]}/events"
+    assert "Inspection.Scheduled" not in [e["event_type"] for e in client.get(history, as_="market").json]
+    assert "Inspection.Scheduled" in [e["event_type"] for e in client.get(history, as_="civil_affairs").json]
+
+    client.container.clock.set(date(2025, 9, 10))  # the visits begin: the draw is public
+    assert "Inspection.Scheduled" in [e["event_type"] for e in client.get(history, as_="market").json]
+    public = client.get(f"{PUBLIC_DRAWS}/{campaign}").json
+    assert public["disclosed"] is True and public["attempts"][0]["result"]["facilities"]
+    assert client.get(f"{CAMPAIGNS}/{campaign}/verify").json["verified"] is True
+    assert len(client.get(f"{CAMPAIGNS}/{campaign}/inspections", as_="market").json) == 4
+    assert len(client.get(f"{CAMPAIGNS}/{campaign}/inspections", as_=inspector).json) == 4
+
+
+def test_a_redraw_needs_a_reason_is_public_and_every_attempt_is_kept(pg_client):
+    client = pg_client
+    client.container.clock.set(date(2025, 9, 3))
+    for n in range(1, 21):
+        register(client, n)
+    for inspector_id in ("MZ-A", "MZ-B", "MZ-C", "MZ-D"):
+        certify(client, inspector_id)
+    campaign = plan(client, "2025-SSJ-REDRAW", sampling_ratios={"A": 25})  # 5 of 20
+    assert commit(client, campaign, on="2025-09-03").status_code == 201
+    first = draw_only(client, campaign, on="2025-09-03", visit_on="2025-09-15").json["data"]
+
+    before = head(client)
+    r = commit(client, campaign, on="2025-09-03")
+    assert r.status_code == 422 and "a redraw needs a reason" in r.json["fields"]["reason"][0]
+    assert head(client) == before
+    reason = "名录库漏录两家新备案机构，补录后重新抽取"
+    r = commit(client, campaign, on="2025-09-03", reason=reason)
+    assert r.status_code == 201 and r.json["data"]["attempt"] == 2
+    public = client.get(f"{PUBLIC_DRAWS}/{campaign}").json  # the redraw is public before the visit
+    assert [(a["attempt"], a["status"], a["reason"]) for a in public["attempts"]] == [
+        (1, "drawn", None), (2, "committed", reason)]
+
+    second = draw_only(client, campaign, on="2025-09-03", visit_on="2025-09-15").json["data"]
+    assert second["attempt"] == 2 and second["commitment"] != first["commitment"]
+    events = client.container.app.events.get(UUID(campaign))
+    assert [type(e).__name__ for e in events] == [
+        "Planned", "SeedCommitted", "Drawn", "SeedCommitted", "Drawn"]
+    drawn_now = sorted(f["uscc"] for f in second["drawn"])
+    listed = client.get(f"{CAMPAIGNS}/{campaign}/inspections", as_="civil_affairs").json
+    assert [i["uscc"] for i in listed] == drawn_now and {i["attempt"] for i in listed} == {2}
+    for code in sorted({f["uscc"] for f in first["drawn"]} - set(drawn_now)):
+        types = [type(e).__name__ for e in client.container.app.events.get(inspection_id(campaign, code))]
+        assert types == ["Scheduled", "Withdrawn"]
+        r = record(client, campaign, code, as_="civil_affairs", completed_on="2025-09-03")
+        assert r.status_code == 404  # a facility the redraw left out takes no result
+
+    verified = client.get(f"{CAMPAIGNS}/{campaign}/verify", as_="civil_affairs").json
+    assert verified["verified"] is True and verified["attempt"] == 2
+    assert verified["redraws"] == [{"attempt": 2, "reason": reason, "committed_on": "2025-09-03"}]
+    client.container.clock.set(date(2025, 9, 15))
+    public = client.get(f"{PUBLIC_DRAWS}/{campaign}").json
+    assert [(a["attempt"], a["status"]) for a in public["attempts"]] == [(1, "superseded"), (2, "drawn")]
+    assert all(verify_chain(a)["verified"] for a in public["attempts"])  # superseded ones too
+
+    assert record(client, campaign, drawn_now[0], as_="civil_affairs",
+                  completed_on="2025-09-15").status_code == 201
+    r = commit(client, campaign, on="2025-09-15", reason="again")
+    assert r.status_code == 409  # a result is recorded (and the visits began): no more redraws
 
 
 def test_inspector_with_declared_conflict_is_never_drawn(pg_client):
@@ -170,9 +350,9 @@ def test_inspector_with_declared_conflict_is_never_drawn(pg_client):
     assert pool["conflicts"][0]["uscc"] == code
 
     teams = []
-    for n in range(8):
+    for n in range(10):  # system seeds: P(an eligible inspector is never drawn) = 3 × (1/3)^10 < 1e-4
         campaign = plan(client, f"2025-SSJ-CONFLICT-{n}")
-        assert draw_campaign(client, campaign, seed=f"seed-number-{n}").status_code == 201
+        assert draw_campaign(client, campaign).status_code == 201
         teams.append(team_of(client, campaign, code))
     assert all("MZ-D" not in team and len(team) == 2 for team in teams)
     assert {i for team in teams for i in team} == {"MZ-A", "MZ-B", "MZ-C"}
@@ -186,11 +366,13 @@ def test_not_enough_eligible_inspectors_is_409_and_nothing_is_written(pg_client)
     certify(client, "XF-A", XF)  # outside the campaign's agencies
     client.post(f"{INSPECTORS}/MZ-B/conflicts", {"uscc": code, "reason": "曾在该机构任职"})
     campaign = plan(client, "2025-SSJ-SHORT")
+    assert commit(client, campaign).status_code == 201
     before = head(client)
-    r = draw_campaign(client, campaign)
-    assert r.status_code == 409
+    r = draw_only(client, campaign)
+    assert r.status_code == 409 and "any of them may be drawn" in r.json["error"]  # seed-independent
     assert r.json["fields"]["inspectors"] == [f"{code}: 1 eligible, 2 needed"]
-    assert head(client) == before
+    assert head(client) == before  # nothing written, the commitment stays pending, the seed sealed
+    assert client.get(f"{PUBLIC_DRAWS}/{campaign}").json["attempts"][0]["status"] == "committed"
     assert client.get(f"{CAMPAIGNS}/{campaign}", as_="civil_affairs").json["status"] == "planned"
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from supervision.domain.errors import Conflict, InvalidValue
 from supervision.domain.inspector import Inspector
-from supervision.domain.spot_check import Inspection, SpotCheckCampaign
+from supervision.domain.spot_check import Inspection, InspectionNotFound, SpotCheckCampaign
 from supervision.domain.values import Actor
 from supervision.policy.sampling import SAMPLING_GUOFA_2019_5
 
@@ -56,11 +56,21 @@ def test_a_campaign_is_drawn_once():
         campaign_id=str(uuid4()), reference=None, name="抽查", kind="annual", agencies=["MZJ-140500"],
         region_prefix="1405", ownerships=["private"], checklist=CHECKLIST,
         sampling=SAMPLING_GUOFA_2019_5.as_record(), occurred_on=date(2025, 9, 1), **ACTOR_ARGS)
-    campaign.record_draw(inputs={"algorithm": "draw-v1", "seed": "s"}, result={"facilities": []},
-                         occurred_on=date(2025, 9, 2), **ACTOR_ARGS)
+    drawn = {"inputs": {"algorithm": "draw-v2", "seed": "s"}, "result": {"facilities": []},
+             "snapshot_digest": "d", "visit_on": date(2025, 9, 10)}
+    campaign.commit_seed(commitment="c", seed_sealed="s", reason=None, results_recorded=0,
+                         today=date(2025, 9, 2), occurred_on=date(2025, 9, 2), **ACTOR_ARGS)
+    campaign.record_draw(**drawn, occurred_on=date(2025, 9, 2), **ACTOR_ARGS)
     with pytest.raises(Conflict):
-        campaign.record_draw(inputs={"algorithm": "draw-v1", "seed": "s"}, result={"facilities": []},
-                             occurred_on=date(2025, 9, 3), **ACTOR_ARGS)
+        campaign.record_draw(**drawn, occurred_on=date(2025, 9, 3), **ACTOR_ARGS)
+
+
+def test_a_facility_a_redraw_left_out_takes_no_result():
+    i = inspection()
+    i.withdraw(attempt=2, occurred_on=date(2025, 9, 2), **ACTOR_ARGS)
+    with pytest.raises(InspectionNotFound) as err:
+        record(i, "no_problem", [{"code": "FS-01", "result": "pass"}, {"code": "SV-01", "result": "pass"}])
+    assert err.value.fields == {"uscc": ["not drawn in this campaign"]}
 
 
 def test_the_conclusion_must_agree_with_the_checklist_items():

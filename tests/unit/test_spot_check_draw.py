@@ -1,12 +1,30 @@
-"""The pure “双随机” draw (supervision/policy/draw.py): reproducible, ratio-true, recusal-proof."""
+"""The pure “双随机” draw (supervision/policy/draw.py): reproducible, ratio-true, recusal-proof,
+and commit–reveal: the public commitment fixes the seed without giving the draw away."""
 
 from __future__ import annotations
 
+import random
+from datetime import date
+
 import pytest
 
-from supervision.domain.errors import InvalidValue
-from supervision.domain.spot_check import NotEnoughEligibleInspectors
-from supervision.policy.draw import ALGORITHM, DrawInputs, PoolEntry, draw, level_quota, verify
+from supervision.domain.errors import Conflict, InvalidValue
+from supervision.domain.spot_check import NotEnoughEligibleInspectors, SpotCheckCampaign, draw_visibility
+from supervision.domain.values import Actor
+from supervision.policy.draw import (
+    ALGORITHM,
+    DrawInputs,
+    PoolEntry,
+    commitment_of,
+    draw,
+    level_quota,
+    rng_for,
+    snapshot_digest,
+    snapshot_of,
+    staffing_shortages,
+    verify,
+    verify_chain,
+)
 from supervision.policy.sampling import SAMPLING_GUOFA_2019_5
 
 MZJ, XF, SJ = "MZJ-140500", "XFJY-140500", "SCJG-140500"
@@ -129,3 +147,140 @@ def test_verify_flags_a_recorded_team_that_breaks_recusal():
     assert outcome["verified"] is False
     assert any("MZ-99 should have been recused (declared conflict of interest)" in d
                for d in outcome["differences"])
+
+
+# -- commit–reveal -------------------------------------------------------------------------------
+def public_record(seed: str = "a" * 64) -> dict:
+    """What the public draw endpoint discloses after the visit, built the way the application does."""
+    recorded = inputs([(u, "C") for u in usccs(12)], pool(5), seed=seed).as_record()
+    snapshot = snapshot_of(recorded)
+    return {"commitment": commitment_of(seed), "seed": seed, "algorithm": recorded["algorithm"],
+            "snapshot": snapshot, "snapshot_digest": snapshot_digest(snapshot),
+            "result": draw(DrawInputs.from_record(recorded))}
+
+
+def test_new_draws_use_a_generator_the_public_commitment_does_not_give_away():
+    seed = "0f" * 32
+    assert ALGORITHM == "draw-v2"
+    from_commitment = random.Random(int(commitment_of(seed), 16))  # what draw-v1 seeded from
+    assert rng_for(seed).getrandbits(64) != from_commitment.getrandbits(64)
+    legacy = random.Random(int(commitment_of(seed), 16))
+    assert rng_for(seed, "draw-v1").getrandbits(64) == legacy.getrandbits(64)
+
+
+def test_verification_needs_the_committed_seed():
+    record = public_record()
+    outcome = verify_chain(record)
+    assert outcome["verified"] is True and [s["step"] for s in outcome["steps"]] == [
+        "commitment", "snapshot", "result"]
+
+    other = {**record, "seed": "b" * 64}
+    outcome = verify_chain(other)
+    assert outcome["verified"] is False
+    assert outcome["differences"][0].startswith("commitment: SHA-256(seed) differs")
+    # even with a result recomputed from the other seed, the commitment still refuses it
+    redrawn = {**other, "result": draw(DrawInputs.from_record({**other["snapshot"], "seed": "b" * 64,
+                                                                "algorithm": ALGORITHM}))}
+    assert verify_chain(redrawn)["verified"] is False
+
+
+def test_a_snapshot_changed_after_the_draw_fails_its_digest():
+    record = public_record()
+    snapshot = {**record["snapshot"], "directory": record["snapshot"]["directory"][1:]}
+    outcome = verify_chain({**record, "snapshot": snapshot})
+    assert outcome["verified"] is False
+    assert any(d.startswith("snapshot:") for d in outcome["differences"])
+
+
+def test_a_draw_without_a_commitment_does_not_verify():
+    record = {**public_record(), "commitment": None}
+    assert verify_chain(record)["differences"][0] == "commitment: no commitment was recorded before this draw"
+
+
+def test_staffing_is_checked_over_the_whole_directory_whatever_the_seed():
+    conflicted = PoolEntry("MZ-99", MZJ, "140500", conflicts=("F0003",))
+    last = PoolEntry("MZ-98", MZJ, "140500", last_inspected=("F0003",))
+    team = (pool(1)[0], conflicted, last, *pool(2, SJ))
+    directory = [(u, "A") for u in usccs(5)]
+    assert staffing_shortages(directory, team, (MZJ,), 2) == [("F0003", 1, 2)]
+    assert staffing_shortages(directory, team, (MZJ, SJ), 2) == []
+
+
+# -- the campaign aggregate: commitments, redraws ---------------------------------------------------
+LEAD = Actor("mz-officer", MZJ, "civil_affairs")
+PLANNED = date(2026, 9, 1)
+
+
+def campaign() -> SpotCheckCampaign:
+    return SpotCheckCampaign.plan(
+        campaign_id="5b0f1c8e-0000-4000-8000-000000000001", reference=None, name="抽查", kind="annual",
+        agencies=[MZJ], region_prefix="1405", ownerships=["private"],
+        checklist=[{"code": "FS-01", "title": "消防"}], sampling=SAMPLING_GUOFA_2019_5.as_record(None),
+        occurred_on=PLANNED, actor=LEAD, source="test")
+
+
+def commit(c: SpotCheckCampaign, reason: str | None = None, results: int = 0,
+           today: date = date(2026, 9, 5)) -> None:
+    c.commit_seed(commitment=commitment_of("x"), seed_sealed="sealed", reason=reason,
+                  results_recorded=results, today=today, occurred_on=date(2026, 9, 2), actor=LEAD,
+                  source="test")
+
+
+def record(c: SpotCheckCampaign, visit_on: date = date(2026, 9, 10)) -> None:
+    recorded = inputs([("F0001", "A")], pool(2), seed="x").as_record()
+    c.record_draw(inputs=recorded, result=draw(DrawInputs.from_record(recorded)),
+                  snapshot_digest=snapshot_digest(snapshot_of(recorded)), visit_on=visit_on,
+                  occurred_on=date(2026, 9, 2), actor=LEAD, source="test")
+
+
+def test_no_draw_without_a_commitment_first():
+    c = campaign()
+    with pytest.raises(Conflict, match="no seed commitment"):
+        c.check_drawable(date(2026, 9, 2))
+    commit(c)
+    record(c)
+    assert c.is_drawn and c.drawn_attempt == 1 and not c.has_pending_commitment
+    with pytest.raises(Conflict, match="a redraw needs a new commitment"):
+        record(c)
+
+
+def test_a_redraw_needs_a_reason_and_keeps_every_attempt():
+    c = campaign()
+    commit(c)
+    record(c)
+    with pytest.raises(InvalidValue) as err:
+        commit(c)
+    assert "reason" in err.value.fields
+    with pytest.raises(InvalidValue):
+        commit(c, reason="   ")
+    commit(c, reason="名录库遗漏新备案机构，重新抽取")
+    record(c)
+    committed = [e for e in c.collect_events() if isinstance(e, SpotCheckCampaign.SeedCommitted)]
+    assert [(e.attempt, e.reason) for e in committed] == [(1, None), (2, "名录库遗漏新备案机构，重新抽取")]
+    assert c.drawn_attempt == 2
+
+
+def test_no_redraw_once_a_result_is_recorded_or_the_visits_began():
+    c = campaign()
+    commit(c)
+    record(c, visit_on=date(2026, 9, 10))
+    with pytest.raises(Conflict, match="result"):
+        commit(c, reason="不满意", results=1)
+    with pytest.raises(Conflict, match="visits"):
+        commit(c, reason="不满意", today=date(2026, 9, 10))
+
+
+# -- who sees the draw when ------------------------------------------------------------------------
+VISIT = date(2026, 9, 10)
+
+
+@pytest.mark.parametrize(("actor", "before", "after"), [
+    (Actor("admin", MZJ, "admin"), "organiser", "public"),
+    (Actor("mz-officer", MZJ, "civil_affairs"), "organiser", "public"),
+    (Actor("sj-officer", SJ, "market"), "none", "public"),  # a regulator outside the campaign
+    (Actor("MZ-00", MZJ, "inspector"), "own", "public"),
+    (None, "none", "public"),  # the public
+])
+def test_the_draw_is_for_organisers_until_the_visit_date(actor, before, after):
+    assert draw_visibility(actor, [MZJ, XF], VISIT, date(2026, 9, 9)) == before
+    assert draw_visibility(actor, [MZJ, XF], VISIT, VISIT) == after
