@@ -49,8 +49,15 @@ class View(SQLAlchemyTrackingRecorder):
         return self.datastore.engine
 
     def create_table(self) -> None:
-        super().create_table()
-        self.metadata.create_all(self.engine, checkfirst=True)
+        for attempt in (1, 2, 3):
+            try:
+                super().create_table()
+                self.metadata.create_all(self.engine, checkfirst=True)
+                break
+            except Exception as exc:
+                # another process created a table between our check and our CREATE: check again
+                if "already exists" not in str(exc) or attempt == 3:
+                    raise
         from projections.parked import parked_store
 
         parked_store(self.engine)  # every pipeline parks into the same table of this database
