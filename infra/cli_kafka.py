@@ -131,7 +131,11 @@ def consume(state: State, which: str, agency: str | None, user: str | None, grou
 
     stop = _stop_on_signals()
     click.echo(f"consume {which}: {full} as {ctx.actor.user} ({ctx.actor.role}), group {group}", err=True)
-    InboundConsumer(topic, cat, state.container.dispatcher, ctx, new_consumer, new_producer).run(stop)
+    from projections.parked import parked_store
+
+    parked = parked_store(state.container.datastore.engine)  # dead letters the DLQ refuses
+    InboundConsumer(topic, cat, state.container.dispatcher, ctx, new_consumer, new_producer,
+                    parked=parked).run(stop)
 
 
 # -- reference consumer ----------------------------------------------------------------------
