@@ -141,3 +141,43 @@ def test_every_kind_of_poison_record_is_dead_lettered_and_the_next_work_order_re
         assert PHONE not in repr(logs) and "钱多多" not in repr(logs)  # no identity in the logs
     finally:
         container.close()
+
+
+def test_a_dead_letter_the_dlq_refuses_even_truncated_is_parked_locally_and_the_consumer_moves_on(
+        pg_url, tmp_path, today, broker, unique_name):
+    container = make_container(pg_url, tmp_path / "var", today=today, topic_prefix=unique_name("in"))
+    try:
+        container.dispatcher.dispatch("register_facility", facility_payload(), CIVIL)
+        cat = catalogue(container)
+        topic = cat.get("inbound.hotline-complaints")
+        source = cat.full(topic.name)
+        bad = inbound_record("bad", HOTLINE_TYPE, {"schema_version": 1, "uscc": USCC}, key=USCC)
+        good = inbound_record("w1", HOTLINE_TYPE, work_order(1), key=USCC)
+        send_all(broker.bootstrap_servers, source, [(k, list(h.items()), v) for k, h, v in (bad, good)])
+        group = unique_name("g")
+        ctx = Context(Actor("kafka-hotline-12345", "12345", "system"), source=f"kafka:{source}")
+        store = parked_store(container.datastore.engine)
+        consumer = InboundConsumer(
+            topic, cat, container.dispatcher, ctx,
+            lambda name: KafkaConsumer(name, bootstrap_servers=broker.bootstrap_servers, group_id=group,
+                                       enable_auto_commit=False, auto_offset_reset="earliest", **FAST_GROUP),
+            lambda: KafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all",
+                                  max_request_size=200),  # smaller than any dead letter's headers
+            poll_timeout_ms=200, parked=store)
+        stop = threading.Event()
+        thread = threading.Thread(target=consumer.run, args=(stop,))
+        thread.start()
+        try:
+            deadline = time.monotonic() + 60
+            while sum(consumer.counts.values()) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            thread.join(30)
+        assert consumer.counts == {"accepted": 1, "duplicate": 0, "rejected": 1}
+        [item] = store.list("inbound.hotline-complaints")
+        assert (item.offset, item.item_id) == (0, "bad")
+        assert "MessageSizeTooLarge" in item.error_class and "body fails the topic schema" in item.error_message
+        assert PHONE not in item.error_message
+    finally:
+        container.close()
