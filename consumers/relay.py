@@ -558,6 +558,31 @@ class Relay:
                   skipped=batch.skipped, parked=len(parked))
         return moved_to - position
 
+    def retry_parked(self, item: Any) -> bool:
+        """Publish a parked event's records again (after a fix); resolved once all are acknowledged.
+
+        The position is already past it and is not moved. A list record is sent with the list
+        state as it is now (the next change of that list publishes the whole entry anyway).
+        """
+        store = parked_store(self.view.engine)
+        found = self.app.recorder.select_notifications(start=item.position, limit=1, stop=item.position)
+        if not found or found[0].id != item.position:
+            raise LookupError(f"notification {item.position} is not in the store")
+        batch = Batch(last=item.position)
+        self.translator.translate(found, batch)
+        unit = batch.units[0]
+        if unit.error is not None:
+            errors: list[BaseException] = [unit.error]
+        else:
+            errors = [e for e in self.send(unit.messages) if e is not None]
+        if any(is_transient(e) for e in errors):
+            self.reset_producer()
+            raise BrokerUnavailable(f"{type(errors[0]).__name__}: {errors[0]}") from errors[0]
+        store.mark_retried(item, resolved=not errors, error=errors[0] if errors else None)
+        if errors:
+            self.reset_producer()
+        return not errors
+
     def catch_up(self, stop: threading.Event | None = None) -> int:
         moved = 0
         while stop is None or not stop.is_set():

@@ -224,3 +224,6 @@ main.add_command(lists)
 main.add_command(listing)
 main.add_command(penalty)
 facility.add_command(facility_explain)
+from infra.cli_parked import parked  # noqa: E402
+
+main.add_command(parked)

@@ -96,6 +96,7 @@ class Runner:
             with self.applied:
                 self.last_applied = last
                 self.applied.notify_all()
+        self.error = None  # caught up: an earlier failure (kept for status and /healthz) is over
         return read
 
     def _apply_page(self, session: Any, page: list[Notification]) -> None:
