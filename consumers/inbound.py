@@ -29,7 +29,13 @@ from consumers.topics import Catalogue, Topic
 from projections.failures import is_transient
 from projections.parked import ParkedStore, record_key
 from supervision.application import Context
-from supervision.domain.errors import Conflict, DomainError, InvalidCommand, PermissionDenied
+from supervision.domain.errors import (
+    ConcurrentModification,
+    Conflict,
+    DomainError,
+    InvalidCommand,
+    PermissionDenied,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -135,6 +141,8 @@ def handle(decoded: Decoded, dispatcher: Any, ctx: Context) -> Outcome:
     """
     try:
         accepted = dispatcher.dispatch(decoded.command, decoded.payload, ctx)
+    except ConcurrentModification:
+        raise  # a race with another command, not a redelivery: retried
     except Conflict as exc:
         return Outcome("duplicate", exc.message)
     except PermissionDenied:

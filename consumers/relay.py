@@ -43,7 +43,7 @@ from consumers.envelope import (
 )
 from consumers.topics import LIST_KINDS, Catalogue, Topic
 from projections.base import View
-from projections.failures import is_transient
+from projections.failures import TransientFailure, is_transient
 from projections.parked import notification_key, parked_store
 from supervision.crypto import mask_name
 
@@ -118,8 +118,8 @@ class RelayView(View):
                                               data=json.dumps(data, ensure_ascii=False, sort_keys=True)))
 
 
-class BrokerUnavailable(RuntimeError):
-    """The broker did not acknowledge a batch in time (down, paused, restarted)."""
+class BrokerUnavailable(TransientFailure):
+    """The broker did not acknowledge a batch in time (down, paused, restarted): transient."""
 
 
 @dataclass
@@ -513,7 +513,7 @@ class Relay:
         batch = Batch(last=page[-1].id if len(page) == self.page_size else head)
         self.translator.translate(page, batch)
         outcomes = iter(self.send(batch.messages))
-        moved_to, lists, parked = position, {}, []
+        moved_to, acknowledged, parked = position, [], []
         transient: BaseException | None = None
         failed = False
         for unit in batch.units:
@@ -531,7 +531,7 @@ class Relay:
             if error is not None:
                 parked.append((unit, error))
             else:
-                lists.update(unit.lists)
+                acknowledged.append(unit)
             moved_to = unit.notification_id
         if transient is None:
             moved_to = batch.last
@@ -539,8 +539,9 @@ class Relay:
         if moved_to > position:
             store = parked_store(self.view.engine)
             with self.view.transaction(commit=True) as session:
-                for (topic, uscc), items in lists.items():
-                    self.view.replace(session, topic, uscc, items)
+                for unit in acknowledged:
+                    if unit.lists and not self._record_lists(session, unit):
+                        parked.append((unit, unit.error))
                 for unit, error in parked:
                     store.park(session, pipeline=PIPELINE, item_key=notification_key(unit.notification_id),
                                position=unit.notification_id, item_id=unit.event_id, error=error)
@@ -557,6 +558,20 @@ class Relay:
         log.debug("relay_batch_published", position=moved_to, records=len(batch.messages),
                   skipped=batch.skipped, parked=len(parked))
         return moved_to - position
+
+    def _record_lists(self, session: Session, unit: Unit) -> bool:
+        """Keep the list state a unit published (under a savepoint); a state the view cannot hold is
+        a permanent failure of that unit (its `error` is set, it gets parked), not of the page."""
+        try:
+            with session.begin_nested():
+                for (topic, uscc), items in unit.lists.items():
+                    self.view.replace(session, topic, uscc, items)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            unit.error = exc
+            return False
+        return True
 
     def retry_parked(self, item: Any) -> bool:
         """Publish a parked event's records again (after a fix); resolved once all are acknowledged.

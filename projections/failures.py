@@ -22,6 +22,7 @@ import psycopg
 import sqlalchemy.exc
 from eventsourcing import persistence
 
+from supervision.domain.errors import ConcurrentModification
 from supervision.unavailable import StoreUnavailable
 
 Kind = Literal["transient", "permanent"]
@@ -31,6 +32,7 @@ PERMANENT: Kind = "permanent"
 #: failures that say nothing about the item: the store or the broker is not answering right now
 _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     StoreUnavailable,
+    ConcurrentModification,  # another command won a race on the same aggregate: try again
     persistence.OperationalError,
     persistence.InterfaceError,
     sqlalchemy.exc.OperationalError,
