@@ -55,3 +55,28 @@ def test_poison_decisions_are_parked_and_each_good_one_is_proposed_once(containe
     runner.rebuild()   # and replayed from zero: the proposals are "already proposed"
     assert len(proposals(container)) == 2
     assert {p.position for p in parked_store(container.datastore.engine).list("credit_policy")} == poison
+
+
+def test_a_fine_no_column_holds_is_parked_and_a_facility_registered_afterwards_is_listed(pg_container):
+    """Issue 9, item 1: ¥30M (3,000,000,000 fen) overflowed `credit_lists` on PostgreSQL for ever."""
+    from datetime import date
+
+    rows = sample_rows(2)
+    register(pg_container, rows[:1])
+    pg_container.app.record_penalty_decision(
+        CIVIL, uscc=rows[0]["uscc"], decision_no="晋城民罚决字〔2026〕9号", authority="晋城市城区民政局",
+        authority_kind="civil_affairs", conduct="abuse_cheating", legal_basis="《养老机构管理办法》第四十六条",
+        fine_fen=3_000_000_000, occurred_on=date(2026, 11, 20))
+    decision = pg_container.app.recorder.max_notification_id()
+    register(pg_container, rows[1:])
+    for runner in pg_container.runners():
+        runner.catch_up()
+    head = pg_container.app.recorder.max_notification_id()
+    for runner in pg_container.runners():
+        runner.catch_up()
+        assert runner.position() == pg_container.app.recorder.max_notification_id(), runner.name
+    [item] = parked_store(pg_container.datastore.engine).list("credit_lists")
+    assert item.position == decision and "DataError" in item.error_class
+    assert "out of range" in item.error_message
+    assert pg_container.view("facility_list").get(rows[1]["uscc"]) is not None  # not 404
+    assert head >= decision
