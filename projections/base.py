@@ -56,7 +56,9 @@ class View(SQLAlchemyTrackingRecorder):
                 break
             except Exception as exc:
                 # another process created a table between our check and our CREATE: check again
-                if "already exists" not in str(exc) or attempt == 3:
+                from projections.parked import created_concurrently
+
+                if not created_concurrently(exc) or attempt == 3:
                     raise
         from projections.parked import parked_store
 

@@ -125,7 +125,7 @@ class ParkedStore:
         self.table = parked_items
 
     def create_table(self) -> None:
-        metadata.create_all(self.engine, checkfirst=True)
+        create_all_race_free(metadata, self.engine)
 
     # -- writing ---------------------------------------------------------------------------
     def park(
@@ -216,6 +216,23 @@ class ParkedStore:
                                                           t.c.resolved_at.is_(None))
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+
+def created_concurrently(exc: BaseException) -> bool:
+    """Did CREATE fail because another process created the same table between check and create?"""
+    text = str(exc)
+    return "already exists" in text or ("duplicate key" in text and "pg_type" in text)
+
+
+def create_all_race_free(tables: MetaData, engine: Engine, attempts: int = 3) -> None:
+    """`create_all(checkfirst=True)`, checking again when another process won the race."""
+    for attempt in range(1, attempts + 1):
+        try:
+            tables.create_all(engine, checkfirst=True)
+            return
+        except Exception as exc:
+            if not created_concurrently(exc) or attempt == attempts:
+                raise
 
 
 _stores: WeakKeyDictionary[Engine, ParkedStore] = WeakKeyDictionary()

@@ -43,6 +43,7 @@ def test_processes_catching_up_at_once_give_one_rebuilds_tables_and_the_stores_m
     try:
         rows = sample_rows(3)
         register(container, rows)
+        assert container.projections  # tables exist before the race on positions starts
         done = tmp_path / "writer-done"
         ctx = Context(ROLE_ACTORS["market"], source="import")
         spawn = multiprocessing.get_context("spawn")
