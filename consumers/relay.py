@@ -14,6 +14,8 @@ producer's sequence state cannot be trusted afterwards (and is fatal after a bro
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
 import threading
 from collections import OrderedDict
@@ -40,9 +42,14 @@ from consumers.envelope import (
 )
 from consumers.topics import LIST_KINDS, Catalogue, Topic
 from projections.base import View
+from projections.failures import TransientFailure, is_transient
+from projections.parked import notification_key, parked_store
 from supervision.public.events import GradeListItem, ListingListItem, RecordedResultPublic, public_event_data
 
 log = structlog.get_logger(__name__)
+
+#: the relay's name in `parked_items`
+PIPELINE = "relay"
 
 #: provenance fields, lifted out of `data` into the body's own fields
 _META = {"originator_id", "originator_version", "originator_topic", "timestamp", "occurred_on", "actor",
@@ -110,8 +117,22 @@ class RelayView(View):
                                               data=json.dumps(data, ensure_ascii=False, sort_keys=True)))
 
 
-class BrokerUnavailable(RuntimeError):
-    """The broker did not acknowledge a batch in time (down, paused, restarted)."""
+class BrokerUnavailable(TransientFailure):
+    """The broker did not acknowledge a batch in time (down, paused, restarted): transient."""
+
+
+@dataclass
+class Unit:
+    """The records of one notification, and the list state they leave (to commit with the position).
+
+    `error` is set when the notification could not be translated (it is parked, nothing is sent).
+    """
+
+    notification_id: int
+    event_id: str | None
+    messages: list[Message] = field(default_factory=list)
+    lists: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(default_factory=dict)
+    error: BaseException | None = None
 
 
 @dataclass
@@ -122,6 +143,7 @@ class Batch:
     messages: list[Message] = field(default_factory=list)
     lists: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(default_factory=dict)
     skipped: int = 0
+    units: list[Unit] = field(default_factory=list)
 
 
 class EventTranslator:
@@ -150,17 +172,37 @@ class EventTranslator:
         return False
 
     def translate(self, notifications: Iterable[Notification], batch: Batch) -> None:
+        """Each notification becomes a `Unit` of records. One that cannot be translated (its state
+        does not decode, its body fails the topic schema) is a unit with an `error`, to be parked;
+        a transient failure (the store unreachable while reading context) is raised."""
         for notification in notifications:
             etype = self.event_type(notification)
+            eid = f"{notification.originator_id}:{notification.originator_version}"
+            unit = Unit(notification.id, eid)
+            batch.units.append(unit)
             if not self.wanted(etype):
                 batch.skipped += 1
                 continue
-            event = self.app.mapper.to_domain_event(notification)
-            topic = self.catalogue.for_event(etype)
-            if topic is not None:
-                batch.messages.append(self.domain_message(topic, etype, event))
-            if etype in LIST_EVENTS:
-                batch.messages.extend(self.list_messages(etype, event, batch))
+            saved = copy.deepcopy(batch.lists) if etype in LIST_EVENTS else None
+            try:
+                event = self.app.mapper.to_domain_event(notification)
+                topic = self.catalogue.for_event(etype)
+                if topic is not None:
+                    unit.messages.append(self.domain_message(topic, etype, event))
+                if etype in LIST_EVENTS:
+                    unit.messages.extend(self.list_messages(etype, event, batch))
+                    changed = {(m.topic, m.key) for m in unit.messages}
+                    unit.lists = {key: copy.deepcopy(items) for key, items in batch.lists.items()
+                                  if (self.catalogue.full(key[0]), key[1]) in changed}
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                if saved is not None:
+                    batch.lists.clear()
+                    batch.lists.update(saved)
+                unit.messages, unit.error = [], exc
+                continue
+            batch.messages.extend(unit.messages)
 
     # -- domain topics ---------------------------------------------------------------------
     def payload(self, event: Any) -> dict[str, Any]:
@@ -321,11 +363,14 @@ def _schema(topic: Topic) -> Any:
     if topic.schema not in _SCHEMAS:
         _SCHEMAS[topic.schema] = topic.schema()
     return _SCHEMAS[topic.schema]
+
+
 @dataclass(frozen=True)
 class RelayStatus:
     position: int
     head: int
     last_error: str | None
+    parked: int = 0
 
     @property
     def lag(self) -> int:
@@ -377,6 +422,8 @@ class Relay:
         self.wakeup = threading.Event()
         self.last_error: str | None = None
         self.published = 0
+        #: (topic, ce_id) acknowledged beyond the committed position (a record before them failed)
+        self.acknowledged_ahead: set[tuple[str, str]] = set()
 
     # -- position --------------------------------------------------------------------------
     def position(self) -> int:
@@ -386,7 +433,8 @@ class Relay:
         return self.app.recorder.max_notification_id() or 0
 
     def status(self) -> RelayStatus:
-        return RelayStatus(self.position(), self.head(), self.last_error)
+        return RelayStatus(self.position(), self.head(), self.last_error,
+                           parked_store(self.view.engine).count(PIPELINE))
 
     # -- publishing ------------------------------------------------------------------------
     def _producer(self) -> Any:
@@ -411,29 +459,56 @@ class Relay:
                 log.debug("relay_producer_close_failed", exc_info=True)
             self.producer = None
 
-    def send(self, messages: list[Message]) -> None:
-        """Send and wait until the broker acknowledged every record (acks=all), or raise."""
-        from kafka.errors import KafkaError, KafkaTimeoutError
+    def send(self, messages: list[Message]) -> list[BaseException | None]:
+        """Send and wait until the broker acknowledged the records (acks=all).
+
+        Returns, per message, None (acknowledged) or why not: a record over the producer's
+        `max_request_size` (default 1 MiB) or one the broker refuses is a permanent error; a record
+        not acknowledged in time is a `BrokerUnavailable` (transient).
+        """
+        from kafka.errors import KafkaTimeoutError
 
         if not messages:
-            return
+            return []
         producer = self._producer()
-        futures = [
-            producer.send(m.topic, value=m.value, key=m.key.encode() if m.key else None,
-                          headers=m.kafka_headers())
-            for m in messages
-        ]
-        try:
+        futures: list[Any] = []
+        down: BaseException | None = None
+        for m in messages:
+            if (m.topic, m.ce_id) in self.acknowledged_ahead:
+                futures.append(None)  # acknowledged on an earlier try, beyond the committed prefix
+                continue
+            if down is not None:  # the broker is not answering: do not queue more behind it
+                futures.append(BrokerUnavailable(f"not sent: {type(down).__name__}: {down}"))
+                continue
+            try:
+                futures.append(producer.send(m.topic, value=m.value,
+                                             key=m.key.encode() if m.key else None,
+                                             headers=m.kafka_headers()))
+            except Exception as exc:  # oversize, unencodable key, metadata timeout: per record
+                futures.append(exc)
+                if is_transient(exc):
+                    down = exc
+        with contextlib.suppress(KafkaTimeoutError):  # records not done below are unacknowledged
             producer.flush(timeout=self.ack_timeout)
-            for future in futures:
-                future.get(timeout=self.ack_timeout)
-        except KafkaTimeoutError as exc:
-            raise BrokerUnavailable(f"broker did not acknowledge within {self.ack_timeout}s") from exc
-        except KafkaError:
-            raise
+        outcomes: list[BaseException | None] = []
+        for future in futures:
+            if future is None or isinstance(future, BaseException):
+                outcomes.append(future)
+            elif not future.is_done:
+                outcomes.append(BrokerUnavailable(f"broker did not acknowledge within {self.ack_timeout}s"))
+            else:
+                outcomes.append(None if future.succeeded() else future.exception)
+        return outcomes
 
     def publish_batch(self) -> int:
-        """Publish the next page of the log; returns how many notifications the position moved."""
+        """Publish the next page of the log; returns how many notifications the position moved.
+
+        The position moves over the acknowledged prefix of the page: notifications whose records
+        were all acknowledged, or that were parked (a record that can never be published: oversize,
+        unencodable, refused by the broker; an event that cannot be translated). At the first
+        record not acknowledged in time, the prefix before it is committed and `BrokerUnavailable`
+        raised: the retry starts after the prefix, so acknowledged records are not sent again.
+        """
         position = self.position()
         head = self.head()
         if position >= head:
@@ -441,15 +516,91 @@ class Relay:
         page = self.app.recorder.select_notifications(start=position + 1, limit=self.page_size, stop=head)
         batch = Batch(last=page[-1].id if len(page) == self.page_size else head)
         self.translator.translate(page, batch)
-        self.send(batch.messages)
-        with self.view.transaction(commit=True) as session:
-            for (topic, uscc), items in batch.lists.items():
-                self.view.replace(session, topic, uscc, items)
-            self.view.record_position(session, Tracking(self.app.name, batch.last))
-        self.published += len(batch.messages)
-        log.debug("relay_batch_published", position=batch.last, records=len(batch.messages),
-                  skipped=batch.skipped)
-        return batch.last - position
+        outcomes = iter(self.send(batch.messages))
+        moved_to, acknowledged, parked = position, [], []
+        transient: BaseException | None = None
+        failed = False
+        for unit in batch.units:
+            results = [next(outcomes) for _ in unit.messages]
+            errors = [e for e in results if e is not None]
+            failed = failed or bool(errors)
+            if transient is None:
+                transient = next((e for e in errors if is_transient(e)), None)
+            if transient is not None:
+                # acknowledged records beyond the prefix are not sent again on the retry
+                self.acknowledged_ahead.update((m.topic, m.ce_id) for m, r in
+                                               zip(unit.messages, results, strict=True) if r is None)
+                continue
+            error = unit.error or (errors[0] if errors else None)
+            if error is not None:
+                parked.append((unit, error))
+            else:
+                acknowledged.append(unit)
+            moved_to = unit.notification_id
+        if transient is None:
+            moved_to = batch.last
+            self.acknowledged_ahead.clear()
+        if moved_to > position:
+            store = parked_store(self.view.engine)
+            with self.view.transaction(commit=True) as session:
+                for unit in acknowledged:
+                    if unit.lists and not self._record_lists(session, unit):
+                        parked.append((unit, unit.error))
+                for unit, error in parked:
+                    store.park(session, pipeline=PIPELINE, item_key=notification_key(unit.notification_id),
+                               position=unit.notification_id, item_id=unit.event_id, error=error)
+                self.view.record_position(session, Tracking(self.app.name, moved_to))
+            for unit, error in parked:
+                log.error("relay_event_parked", position=unit.notification_id, event_id=unit.event_id,
+                          records=len(unit.messages), error=f"{type(error).__name__}: {str(error)[:300]}")
+        acknowledged = sum(len(u.messages) for u in batch.units if u.notification_id <= moved_to)
+        self.published += acknowledged - sum(len(u.messages) for u, _ in parked)
+        if failed:
+            self.reset_producer()  # its idempotence state cannot be trusted after an error
+        if transient is not None:
+            raise BrokerUnavailable(f"{type(transient).__name__}: {transient}") from transient
+        log.debug("relay_batch_published", position=moved_to, records=len(batch.messages),
+                  skipped=batch.skipped, parked=len(parked))
+        return moved_to - position
+
+    def _record_lists(self, session: Session, unit: Unit) -> bool:
+        """Keep the list state a unit published (under a savepoint); a state the view cannot hold is
+        a permanent failure of that unit (its `error` is set, it gets parked), not of the page."""
+        try:
+            with session.begin_nested():
+                for (topic, uscc), items in unit.lists.items():
+                    self.view.replace(session, topic, uscc, items)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            unit.error = exc
+            return False
+        return True
+
+    def retry_parked(self, item: Any) -> bool:
+        """Publish a parked event's records again (after a fix); resolved once all are acknowledged.
+
+        The position is already past it and is not moved. A list record is sent with the list
+        state as it is now (the next change of that list publishes the whole entry anyway).
+        """
+        store = parked_store(self.view.engine)
+        found = self.app.recorder.select_notifications(start=item.position, limit=1, stop=item.position)
+        if not found or found[0].id != item.position:
+            raise LookupError(f"notification {item.position} is not in the store")
+        batch = Batch(last=item.position)
+        self.translator.translate(found, batch)
+        unit = batch.units[0]
+        if unit.error is not None:
+            errors: list[BaseException] = [unit.error]
+        else:
+            errors = [e for e in self.send(unit.messages) if e is not None]
+        if any(is_transient(e) for e in errors):
+            self.reset_producer()
+            raise BrokerUnavailable(f"{type(errors[0]).__name__}: {errors[0]}") from errors[0]
+        store.mark_retried(item, resolved=not errors, error=errors[0] if errors else None)
+        if errors:
+            self.reset_producer()
+        return not errors
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
         moved = 0

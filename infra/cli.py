@@ -385,5 +385,8 @@ main.add_command(calendar)
 from infra.cli_agencies import agency  # noqa: E402
 
 main.add_command(agency)
+from infra.cli_parked import parked  # noqa: E402
+
+main.add_command(parked)
 
 apply_grammar(main)  # last: every command above and in the capability modules

@@ -88,7 +88,13 @@ def relay_status(state: State) -> None:
     view = relay_view(state.container)
     position = view.max_tracking_id(state.container.app.name) or 0
     head = state.container.app.recorder.max_notification_id() or 0
+    from projections.parked import parked_store
+
+    store = parked_store(view.engine)
     echo_json({"position": position, "head": head, "lag": max(head - position, 0),
+               "parked": store.count("relay"),
+               "parked_inbound": {s.pipeline: s.count for s in store.summary()
+                                  if s.pipeline.startswith("inbound.")},
                "bootstrap_servers": state.container.settings.kafka_bootstrap_servers,
                "topics": catalogue(state.container).outbound_names()})
 
@@ -131,7 +137,11 @@ def consume(state: State, which: str, agency: str | None, user: str | None, grou
 
     stop = _stop_on_signals()
     click.echo(f"consume {which}: {full} as {ctx.actor.user} ({ctx.actor.role}), group {group}", err=True)
-    InboundConsumer(topic, cat, state.container.dispatcher, ctx, new_consumer, new_producer).run(stop)
+    from projections.parked import parked_store
+
+    parked = parked_store(state.container.datastore.engine)  # dead letters the DLQ refuses
+    InboundConsumer(topic, cat, state.container.dispatcher, ctx, new_consumer, new_producer,
+                    parked=parked).run(stop)
 
 
 # -- reference consumer ----------------------------------------------------------------------

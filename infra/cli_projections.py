@@ -29,11 +29,12 @@ def _names(state: State, name: str | None) -> list[str]:
 @click.argument("name", required=False)
 @command
 def status(state: State, name: str | None) -> None:
-    """Position, head and lag of each view."""
+    """Position, head, lag and parked (unresolved) items of each view."""
     out = []
     for n in _names(state, name):
         s = state.container.runner(n).status()
-        out.append({"name": s.name, "position": s.position, "head": s.head, "lag": s.lag})
+        out.append({"name": s.name, "position": s.position, "head": s.head, "lag": s.lag,
+                    "parked": s.parked})
     echo_json(out)
 
 

@@ -133,10 +133,11 @@ def create_app(services: Any) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
-        """Liveness plus whether the stores answer (503 when the database is down)."""
-        head = services.app.recorder.max_notification_id() or 0
-        views = {name: runner_status(services, name) for name in services.projections}
-        return jsonify({"status": "ok", "store": "up", "head": head, "views": views})
+        """Liveness, lag per view and parked items: "degraded" (200) when something is parked or a
+        view is far behind, saying what and since when; 503 when the database is down."""
+        from supervision.api.health import health
+
+        return jsonify(health(services))
 
     @app.get("/")
     def index() -> Any:
