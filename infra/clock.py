@@ -37,7 +37,7 @@ class Due:
 #: Dotted paths, resolved when the clock runs, so capability modules may import this one.
 DEADLINE_SOURCES: list[str] = ["infra.deadlines_complaints:due", "infra.deadlines_spot_checks:due",
                                "infra.deadlines_fire:due", "infra.deadlines_prepaid:due",
-                               "infra.deadlines_credit:due"]
+                               "infra.deadlines_credit:due", "infra.deadlines_duties:due"]
 
 
 def _resolve(path: str) -> Callable[..., Any]:

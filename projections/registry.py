@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.base import ViewProjection
 from projections.complaints import ComplaintsProjection
 from projections.credit import CREDIT_PROJECTIONS
+from projections.duties import DUTIES_PROJECTIONS
 from projections.facility_list import FacilityListProjection
 from projections.fire_safety import FireSafetyProjection
 from projections.prepaid import PrepaidProjection
@@ -20,4 +21,5 @@ PROJECTIONS: tuple[type[ViewProjection], ...] = (
     *CREDIT_PROJECTIONS,
     FireSafetyProjection,
     PrepaidProjection,
+    *DUTIES_PROJECTIONS,
 )

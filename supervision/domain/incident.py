@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from supervision.domain.errors import Conflict, InvalidValue, NotFound
 from supervision.domain.values import Actor
+
 #: categories of incidents an operator must report (seeds 001, 004)
 INCIDENT_CATEGORIES: tuple[str, ...] = (
     "death_unnatural",  # 非正常死亡
@@ -35,8 +36,6 @@ SEVERITIES: tuple[str, ...] = ("general", "serious", "major", "especially_major"
 REPORTERS: tuple[str, ...] = ("operator", "regulator")
 #: finding of responsibility by the competent authority: 主要责任 / 直接责任 / 次要责任 / 无责任
 RESPONSIBILITIES: tuple[str, ...] = ("main", "direct", "secondary", "none")
-#: a finding of these proposes a listing under 民发〔2019〕103号 criterion (5) (`safety_accident`)
-LISTING_RESPONSIBILITIES: tuple[str, ...] = ("main", "direct")
 
 STATUSES = ("reported", "investigating", "concluded")
 

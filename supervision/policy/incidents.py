@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-
 from supervision.domain.incident import INCIDENT_CATEGORIES
+
+#: a finding of these proposes a listing under 民发〔2019〕103号 criterion (5) (`safety_accident`)
+LISTING_RESPONSIBILITIES: tuple[str, ...] = ("main", "direct")
 
 
 @dataclass(frozen=True)
