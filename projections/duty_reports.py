@@ -20,7 +20,7 @@ from projections.base import View, ViewProjection, handles
 from supervision.domain.duty_report import DutyReport
 from supervision.domain.facility import Facility
 from supervision.policy.calendar import WorkingCalendar
-from supervision.policy.duty_reports import ANNUAL_REPORT, DutyReportPolicy
+from supervision.policy.duty_reports import DutyReportPolicy
 
 #: the allow-list of a public annual-report record
 PUBLIC_FIELDS = ("uscc", "kind", "period", "submitted_on")
@@ -68,6 +68,7 @@ class DutyReportsView(View):
             Column("grace_due_on", Date, index=True),
             Column("grace_expired", Boolean, nullable=False),
             Column("listing_criterion", String(40)),
+            Column("disclosed_on", Date, index=True),
             Column("policy_version", String(40), nullable=False),
             Column("version", Integer, nullable=False),
             Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -91,9 +92,9 @@ class DutyReportsView(View):
 
     def filed_public(self, uscc: str | None, period: str | None, page: int,
                      page_size: int) -> tuple[list[dict[str, Any]], int]:
-        """Annual reports filed, reduced to the allow-list: that it was filed, and when."""
+        """Public filings (annual reports), reduced to the allow-list: that it was filed, and when."""
         t = self.reports
-        conditions: list[Any] = [t.c.kind == ANNUAL_REPORT, t.c.submitted_on.is_not(None)]
+        conditions: list[Any] = [t.c.disclosed_on.is_not(None)]
         if uscc:
             conditions.append(t.c.uscc == uscc)
         if period:
@@ -174,6 +175,10 @@ class DutyReportsProjection(ViewProjection[DutyReportsView]):
     @handles(DutyReport.Submitted)
     def _submitted(self, event: DutyReport.Submitted, session: Session) -> None:
         self._update(session, event, status="submitted", submitted_on=event.occurred_on, late=event.late)
+
+    @handles(DutyReport.FilingDisclosed)
+    def _disclosed(self, event: DutyReport.FilingDisclosed, session: Session) -> None:
+        self._update(session, event, disclosed_on=event.filed_on)
 
     @handles(DutyReport.Missing)
     def _missing(self, event: DutyReport.Missing, session: Session) -> None:

@@ -47,7 +47,8 @@ class DutyReportCommands(DutiesBase):
         return DutyReport.open(
             uscc=facility.uscc, kind=kind, period=period, title=schedule.title, frequency=schedule.frequency,
             due_on=due.due_on, due_basis=due.basis, due_note=due.note,
-            listing_criterion=schedule.listing_criterion, legal_basis=schedule.legal_basis,
+            listing_criterion=schedule.listing_criterion, public_filing=schedule.public_filing,
+            legal_basis=schedule.legal_basis,
             policy_version=self.duty_report_policy.version, occurred_on=opened_on, actor=ctx.actor,
             source=ctx.source,
         )

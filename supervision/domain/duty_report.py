@@ -7,7 +7,7 @@ it missing — so both name the same aggregate and a second opening is a version
 Lifecycle: opened → submitted (on time or late), or → missing (the clock, exactly once) →
 reminded (催报, with a grace period) → grace expired (the clock, exactly once; for the annual report
 this is 民发〔2019〕103号 criterion (8)). A submission after any of these is accepted as late.
-`Submitted` is the public shape: kind, period, due date, whether late — and when (`occurred_on`).
+`FilingDisclosed` is the public shape (annual reports): kind, period and the filing date.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class DutyReport(Aggregate):
         due_basis: str,
         due_note: str,
         listing_criterion: str | None,
+        public_filing: bool,
         legal_basis: str,
         policy_version: str,
         occurred_on: date,
@@ -58,8 +59,8 @@ class DutyReport(Aggregate):
     ) -> DutyReport:
         return cls(uscc=uscc, kind=kind, period=period, title=title, frequency=frequency, due_on=due_on,
                    due_basis=due_basis, due_note=due_note, listing_criterion=listing_criterion,
-                   legal_basis=legal_basis, policy_version=policy_version, occurred_on=occurred_on,
-                   actor=actor, source=source)
+                   public_filing=public_filing, legal_basis=legal_basis, policy_version=policy_version,
+                   occurred_on=occurred_on, actor=actor, source=source)
 
     @event("Opened")
     def __init__(
@@ -74,6 +75,7 @@ class DutyReport(Aggregate):
         due_basis: str,
         due_note: str,
         listing_criterion: str | None,
+        public_filing: bool,
         legal_basis: str,
         policy_version: str,
         occurred_on: date,
@@ -81,6 +83,7 @@ class DutyReport(Aggregate):
         source: str,
     ) -> None:
         self.uscc = uscc
+        self.public_filing = public_filing
         self.kind = kind
         self.period = period
         self.due_on = due_on
@@ -99,16 +102,26 @@ class DutyReport(Aggregate):
 
     # -- commands ---------------------------------------------------------------------------
     def submit(self, *, occurred_on: date, actor: Actor, source: str) -> None:
+        """Filed on `occurred_on`: late after the due date. A report whose obligation was opened
+        with `public_filing` also records `FilingDisclosed`, the public shape (kind, period, date)."""
         self.check_not_submitted()
         late = occurred_on > self.due_on
         self._submitted(uscc=self.uscc, kind=self.kind, period=self.period, due_on=self.due_on, late=late,
                         days_late=(occurred_on - self.due_on).days if late else 0,
                         occurred_on=occurred_on, actor=actor, source=source)
+        if self.public_filing:
+            self._filing_disclosed(uscc=self.uscc, kind=self.kind, period=self.period, filed_on=occurred_on,
+                                   occurred_on=occurred_on, actor=actor, source=source)
 
     @event("Submitted")
     def _submitted(self, uscc: str, kind: str, period: str, due_on: date, late: bool, days_late: int,
                    occurred_on: date, actor: Actor, source: str) -> None:
         self.submitted_on = occurred_on
+
+    @event("FilingDisclosed")
+    def _filing_disclosed(self, uscc: str, kind: str, period: str, filed_on: date, occurred_on: date,
+                          actor: Actor, source: str) -> None:
+        """Nothing changes: the event is the public record that the report was filed, and when."""
 
     def mark_missing(self, *, today: date, actor: Actor, source: str) -> None:
         """The clock: due date passed without a submission. Exactly once."""

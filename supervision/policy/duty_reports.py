@@ -42,6 +42,8 @@ class ReportSchedule:
     due_working_days: int | None = None
     #: 民发〔2019〕103号 criterion a missing report (after reminder and grace) proposes, if any
     listing_criterion: str | None = None
+    #: the filing is public (年度报告公示): kind, period and date reach public outputs
+    public_filing: bool = False
 
     def __post_init__(self) -> None:
         if self.frequency not in (ANNUAL, QUARTERLY):
@@ -145,15 +147,15 @@ DUTY_REPORTS_DEFAULT = DutyReportPolicy(
         ReportSchedule(
             ANNUAL_REPORT, "事业单位年度报告", ANNUAL, ("public",), (),
             "《事业单位登记管理暂行条例实施细则》：事业单位应当于每年3月31日前报送上一年度的年度报告",
-            due_month_day=(3, 31), listing_criterion=_ANNUAL_CRITERION),
+            due_month_day=(3, 31), listing_criterion=_ANNUAL_CRITERION, public_filing=True),
         ReportSchedule(
             ANNUAL_REPORT, "社会服务机构年度工作报告", ANNUAL, (), ("non_profit",),
             "《民办非企业单位登记管理暂行条例》第二十三条及民政部年度检查办法：每年5月31日前报送上一年度工作报告",
-            due_month_day=(5, 31), listing_criterion=_ANNUAL_CRITERION),
+            due_month_day=(5, 31), listing_criterion=_ANNUAL_CRITERION, public_filing=True),
         ReportSchedule(
             ANNUAL_REPORT, "企业年度报告公示", ANNUAL, (), ("for_profit",),
             "《企业信息公示暂行条例》第八条：企业应当于每年1月1日至6月30日报送并公示上一年度年度报告",
-            due_month_day=(6, 30), listing_criterion=_ANNUAL_CRITERION),
+            due_month_day=(6, 30), listing_criterion=_ANNUAL_CRITERION, public_filing=True),
         ReportSchedule(
             OPERATIONS_REPORT, "公建民营运营情况季度报告", QUARTERLY, ("public_built_private_run",), (),
             "民发〔2019〕52号（公建民营养老机构管理）及委托运营协议：运营方定期报告资产和运营情况；"
