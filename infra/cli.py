@@ -224,3 +224,8 @@ main.add_command(lists)
 main.add_command(listing)
 main.add_command(penalty)
 facility.add_command(facility_explain)
+from infra.cli_duties import incident, interview, report  # noqa: E402
+
+main.add_command(incident)
+main.add_command(report)
+main.add_command(interview)
