@@ -26,7 +26,7 @@ DEMO_ACTORS = {
 
 #: Further sample data, one "module:function" per capability: f(container, tokens) -> summary line.
 DEMO_STEPS: list[str] = ["infra.demo_complaints:load", "infra.demo_spot_checks:load",
-                         "infra.demo_fire_prepaid:load", "infra.demo_credit:load"]
+                         "infra.demo_fire_prepaid:load", "infra.demo_credit:load", "infra.demo_duties:load"]
 
 
 def demo_tokens(container: Container) -> dict[str, str]:
