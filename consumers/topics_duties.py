@@ -27,8 +27,12 @@ DUTIES_PURPOSE = (
 
 
 def _event_names(*aggregates: type[Aggregate]) -> set[str]:
-    return {value.__qualname__ for aggregate in aggregates for value in vars(aggregate).values()
-            if isinstance(value, type) and issubclass(value, Aggregate.Event)}
+    return {
+        value.__qualname__
+        for aggregate in aggregates
+        for value in vars(aggregate).values()
+        if isinstance(value, type) and issubclass(value, Aggregate.Event)
+    }
 
 
 DUTIES_NOT_RELAYED = frozenset(_event_names(DutyReport, Incident) - DUTIES_PUBLIC_EVENTS)

@@ -36,9 +36,20 @@ def incident_report(state: State, data: str) -> None:
 
 
 _step(incident, "classify", "classify_incident", "incident_id", "Correct category/severity: reason.")
-_step(incident, "investigate", "open_incident_investigation", "incident_id", "Open the investigation: authority.")
-_step(incident, "finding", "find_incident_responsibility", "incident_id",
-      "The competent authority's finding: authority, decision_no, responsibility (main|direct|secondary|none).")
+_step(
+    incident,
+    "investigate",
+    "open_incident_investigation",
+    "incident_id",
+    "Open the investigation: authority.",
+)
+_step(
+    incident,
+    "finding",
+    "find_incident_responsibility",
+    "incident_id",
+    "The competent authority's finding: authority, decision_no, responsibility (main|direct|secondary|none).",
+)
 
 
 @incident.command("list")
@@ -48,15 +59,17 @@ _step(incident, "finding", "find_incident_responsibility", "incident_id",
 @click.option("--page", type=click.IntRange(min=1), default=1)
 @click.option("--page-size", type=click.IntRange(1, 500), default=50)
 @command
-def incident_list(state: State, uscc: str | None, status: str | None, late: bool | None, page: int,
-                  page_size: int) -> None:
+def incident_list(
+    state: State, uscc: str | None, status: str | None, late: bool | None, page: int, page_size: int
+) -> None:
     """List incidents (JSON, no resident data)."""
     from projections.incidents import IncidentQuery
     from supervision.domain.uscc import validate_uscc
 
     state.container.runner("incidents").catch_up()
-    query = IncidentQuery(uscc=validate_uscc(uscc) if uscc else None, status=status, late=late, page=page,
-                          page_size=page_size)
+    query = IncidentQuery(
+        uscc=validate_uscc(uscc) if uscc else None, status=status, late=late, page=page, page_size=page_size
+    )
     items, total = state.container.view("incidents").search(query)
     echo_json({"items": items, "total": total, "page": page})
 
@@ -75,7 +88,9 @@ def _report_command(cli_name: str, command_name: str, summary: str) -> None:
     @click.option("--data", "data", default="{}", help=DATA_HELP)
     @command
     def run(state: State, uscc: str, kind: str, period: str, data: str) -> None:
-        dispatch(state, command_name, {**load_json_option(data), "uscc": uscc, "kind": kind, "period": period})
+        dispatch(
+            state, command_name, {**load_json_option(data), "uscc": uscc, "kind": kind, "period": period}
+        )
 
 
 _report_command("submit", "submit_duty_report", "Record a report filed (occurred_on = filing date).")
@@ -90,15 +105,28 @@ _report_command("remind", "remind_duty_report", "催报 a missing report (refere
 @click.option("--page", type=click.IntRange(min=1), default=1)
 @click.option("--page-size", type=click.IntRange(1, 500), default=50)
 @command
-def report_list(state: State, uscc: str | None, kind: str | None, period: str | None, status: str | None,
-                page: int, page_size: int) -> None:
+def report_list(
+    state: State,
+    uscc: str | None,
+    kind: str | None,
+    period: str | None,
+    status: str | None,
+    page: int,
+    page_size: int,
+) -> None:
     """List report obligations (JSON)."""
     from projections.duty_reports import DutyReportQuery
     from supervision.domain.uscc import validate_uscc
 
     state.container.runner("duty_reports").catch_up()
-    query = DutyReportQuery(uscc=validate_uscc(uscc) if uscc else None, kind=kind, period=period, status=status,
-                            page=page, page_size=page_size)
+    query = DutyReportQuery(
+        uscc=validate_uscc(uscc) if uscc else None,
+        kind=kind,
+        period=period,
+        status=status,
+        page=page,
+        page_size=page_size,
+    )
     items, total = state.container.view("duty_reports").search(query)
     echo_json({"items": items, "total": total, "page": page})
 
@@ -117,9 +145,16 @@ def interview_summon(state: State, data: str) -> None:
     dispatch(state, "summon_interview", load_json_option(data))
 
 
-_step(interview, "held", "hold_interview", "interview_id",
-      "Interview held: attendees (sealed), minutes, commitments [{item, due_on}].")
-_step(interview, "not-attended", "record_interview_not_attended", "interview_id", "The summoned did not attend.")
+_step(
+    interview,
+    "held",
+    "hold_interview",
+    "interview_id",
+    "Interview held: attendees (sealed), minutes, commitments [{item, due_on}].",
+)
+_step(
+    interview, "not-attended", "record_interview_not_attended", "interview_id", "The summoned did not attend."
+)
 
 
 @interview.command("fulfil")
@@ -130,8 +165,16 @@ _step(interview, "not-attended", "record_interview_not_attended", "interview_id"
 @command
 def interview_fulfil(state: State, uscc: str, interview_id: str, commitment_no: int, data: str) -> None:
     """A commitment fulfilled: evidence."""
-    dispatch(state, "fulfil_interview_commitment", {**load_json_option(data), "uscc": uscc,
-                                                    "interview_id": interview_id, "commitment_no": commitment_no})
+    dispatch(
+        state,
+        "fulfil_interview_commitment",
+        {
+            **load_json_option(data),
+            "uscc": uscc,
+            "interview_id": interview_id,
+            "commitment_no": commitment_no,
+        },
+    )
 
 
 @interview.command("show")
@@ -146,4 +189,3 @@ def interview_show(state: State, interview_id: str) -> None:
     if row is None:
         raise InterviewNotFound(interview_id)
     echo_json(row)
-

@@ -22,5 +22,7 @@ def due(container: Any, today: date) -> Iterator[Due]:
     for row in reports.grace_expired_candidates(today):
         yield Due("mark_duty_report_grace_expired", row)
     for row in container.view("interviews").overdue_commitments(today):
-        yield Due("mark_interview_commitment_overdue",
-                  {"uscc": row["uscc"], "interview_id": row["interview_id"], "commitment_no": row["no"]})
+        yield Due(
+            "mark_interview_commitment_overdue",
+            {"uscc": row["uscc"], "interview_id": row["interview_id"], "commitment_no": row["no"]},
+        )

@@ -88,34 +88,50 @@ class DutiesPolicyProjection(ViewProjection[DutiesPolicyView]):
                 refused = exc.message
                 log.warning("listing_proposal_refused", rule=rule_id, uscc=payload["uscc"], reason=refused)
             break
-        session.execute(self.view.actions.insert().values(
-            event_ref=ref, rule_id=rule_id, uscc=payload["uscc"], listing_id=listing_id, refused=refused))
+        session.execute(
+            self.view.actions.insert().values(
+                event_ref=ref, rule_id=rule_id, uscc=payload["uscc"], listing_id=listing_id, refused=refused
+            )
+        )
 
     @handles(Incident.ResponsibilityFound)
     def _responsibility_found(self, event: Incident.ResponsibilityFound, session: Session) -> None:
         if event.responsibility not in LISTING_RESPONSIBILITIES:
             return
-        self._propose(event, session, RULE_INCIDENT, {
-            "uscc": event.uscc,
-            "criterion": "safety_accident",
-            "evidence": [event_ref(event.originator_id, 1), event_ref(event.originator_id, event.originator_version)],
-            "dedupe_key": f"incident:{event.originator_id}",
-            "reason": f"{event.authority} {event.decision_no}：对{event.incident_on}发生的安全事故负有"
-                      f"{'主要' if event.responsibility == 'main' else '直接'}责任",
-            "occurred_on": event.occurred_on.isoformat(),
-        })
+        self._propose(
+            event,
+            session,
+            RULE_INCIDENT,
+            {
+                "uscc": event.uscc,
+                "criterion": "safety_accident",
+                "evidence": [
+                    event_ref(event.originator_id, 1),
+                    event_ref(event.originator_id, event.originator_version),
+                ],
+                "dedupe_key": f"incident:{event.originator_id}",
+                "reason": f"{event.authority} {event.decision_no}：对{event.incident_on}发生的安全事故负有"
+                f"{'主要' if event.responsibility == 'main' else '直接'}责任",
+                "occurred_on": event.occurred_on.isoformat(),
+            },
+        )
 
     @handles(DutyReport.GraceExpired)
     def _grace_expired(self, event: DutyReport.GraceExpired, session: Session) -> None:
         if not event.listing_criterion:
             return
-        self._propose(event, session, RULE_ANNUAL_REPORT, {
-            "uscc": event.uscc,
-            "criterion": event.listing_criterion,
-            "list_kind": KEY_ATTENTION,
-            "evidence": [event_ref(event.originator_id, event.originator_version)],
-            "dedupe_key": f"duty_report:{event.originator_id}",
-            "reason": f"{event.period}年度报告逾期未报送（应于{event.due_on}前报送，"
-                      f"{event.reminded_on}催报后宽限至{event.grace_due_on}仍未报送）",
-            "occurred_on": event.occurred_on.isoformat(),
-        })
+        self._propose(
+            event,
+            session,
+            RULE_ANNUAL_REPORT,
+            {
+                "uscc": event.uscc,
+                "criterion": event.listing_criterion,
+                "list_kind": KEY_ATTENTION,
+                "evidence": [event_ref(event.originator_id, event.originator_version)],
+                "dedupe_key": f"duty_report:{event.originator_id}",
+                "reason": f"{event.period}年度报告逾期未报送（应于{event.due_on}前报送，"
+                f"{event.reminded_on}催报后宽限至{event.grace_due_on}仍未报送）",
+                "occurred_on": event.occurred_on.isoformat(),
+            },
+        )

@@ -85,13 +85,17 @@ class DutyReportsView(View):
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
-                select(t).where(*conditions).order_by(t.c.due_on.desc(), t.c.uscc, t.c.kind)
-                .limit(query.page_size).offset((query.page - 1) * query.page_size)
+                select(t)
+                .where(*conditions)
+                .order_by(t.c.due_on.desc(), t.c.uscc, t.c.kind)
+                .limit(query.page_size)
+                .offset((query.page - 1) * query.page_size)
             ).all()
         return [dict(r._mapping) for r in rows], total
 
-    def filed_public(self, uscc: str | None, period: str | None, page: int,
-                     page_size: int) -> tuple[list[dict[str, Any]], int]:
+    def filed_public(
+        self, uscc: str | None, period: str | None, page: int, page_size: int
+    ) -> tuple[list[dict[str, Any]], int]:
         """Public filings (annual reports), reduced to the allow-list: that it was filed, and when."""
         t = self.reports
         conditions: list[Any] = [t.c.disclosed_on.is_not(None)]
@@ -102,20 +106,28 @@ class DutyReportsView(View):
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
-                select(*[t.c[n] for n in PUBLIC_FIELDS]).where(*conditions)
-                .order_by(t.c.submitted_on.desc(), t.c.uscc).limit(page_size).offset((page - 1) * page_size)
+                select(*[t.c[n] for n in PUBLIC_FIELDS])
+                .where(*conditions)
+                .order_by(t.c.submitted_on.desc(), t.c.uscc)
+                .limit(page_size)
+                .offset((page - 1) * page_size)
             ).all()
         return [dict(r._mapping) for r in rows], total
 
-    def owed_missing(self, policy: DutyReportPolicy, calendar: WorkingCalendar,
-                     today: date) -> Iterator[dict[str, str]]:
+    def owed_missing(
+        self, policy: DutyReportPolicy, calendar: WorkingCalendar, today: date
+    ) -> Iterator[dict[str, str]]:
         """(uscc, kind, period) owed by a facility's kind, due before `today`, neither submitted nor
         marked missing. Due dates depend only on schedule and period, so each is computed once."""
         with self.engine.connect() as conn:
             facilities = conn.execute(select(self.facilities).order_by(self.facilities.c.uscc)).all()
             r = self.reports
-            done = {(row.uscc, row.kind, row.period) for row in conn.execute(
-                select(r.c.uscc, r.c.kind, r.c.period).where(r.c.status != "open")).all()}
+            done = {
+                (row.uscc, row.kind, row.period)
+                for row in conn.execute(
+                    select(r.c.uscc, r.c.kind, r.c.period).where(r.c.status != "open")
+                ).all()
+            }
         dues: dict[tuple[int, str], date] = {}
         for f in facilities:
             for schedule in policy.schedules_for(f.ownership, f.profit_status):
@@ -130,8 +142,8 @@ class DutyReportsView(View):
         t = self.reports
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t.c.uscc, t.c.kind, t.c.period).where(
-                    t.c.grace_due_on < today, t.c.submitted_on.is_(None), t.c.grace_expired.is_(False))
+                select(t.c.uscc, t.c.kind, t.c.period)
+                .where(t.c.grace_due_on < today, t.c.submitted_on.is_(None), t.c.grace_expired.is_(False))
                 .order_by(t.c.grace_due_on, t.c.uscc)
             ).all()
         return [dict(r._mapping) for r in rows]
@@ -143,13 +155,20 @@ class DutyReportsProjection(ViewProjection[DutyReportsView]):
 
     @handles(Facility.Registered)
     def _registered(self, event: Facility.Registered, session: Session) -> None:
-        session.execute(self.view.facilities.insert().values(
-            uscc=event.uscc, ownership=event.profile["ownership"], profit_status=event.profile["profit_status"],
-            registered_on=event.occurred_on))
+        session.execute(
+            self.view.facilities.insert().values(
+                uscc=event.uscc,
+                ownership=event.profile["ownership"],
+                profit_status=event.profile["profit_status"],
+                registered_on=event.occurred_on,
+            )
+        )
 
     @handles(Facility.ProfileChanged)
     def _profile_changed(self, event: Any, session: Session) -> None:
-        changes = {k: v for k, v in getattr(event, "changes", {}).items() if k in ("ownership", "profit_status")}
+        changes = {
+            k: v for k, v in getattr(event, "changes", {}).items() if k in ("ownership", "profit_status")
+        }
         if changes:
             t = self.view.facilities
             session.execute(update(t).where(t.c.uscc == event.uscc).values(**changes))
@@ -161,16 +180,32 @@ class DutyReportsProjection(ViewProjection[DutyReportsView]):
 
     def _update(self, session: Session, event: Any, **values: Any) -> None:
         t = self.view.reports
-        session.execute(update(t).where(t.c.report_id == str(event.originator_id))
-                        .values(version=event.originator_version, updated_at=event.timestamp, **values))
+        session.execute(
+            update(t)
+            .where(t.c.report_id == str(event.originator_id))
+            .values(version=event.originator_version, updated_at=event.timestamp, **values)
+        )
 
     @handles(DutyReport.Opened)
     def _opened(self, event: DutyReport.Opened, session: Session) -> None:
-        session.execute(self.view.reports.insert().values(
-            report_id=str(event.originator_id), uscc=event.uscc, kind=event.kind, period=event.period,
-            title=event.title, due_on=event.due_on, due_basis=event.due_basis, status="open", missing=False,
-            grace_expired=False, listing_criterion=event.listing_criterion, policy_version=event.policy_version,
-            version=event.originator_version, updated_at=event.timestamp))
+        session.execute(
+            self.view.reports.insert().values(
+                report_id=str(event.originator_id),
+                uscc=event.uscc,
+                kind=event.kind,
+                period=event.period,
+                title=event.title,
+                due_on=event.due_on,
+                due_basis=event.due_basis,
+                status="open",
+                missing=False,
+                grace_expired=False,
+                listing_criterion=event.listing_criterion,
+                policy_version=event.policy_version,
+                version=event.originator_version,
+                updated_at=event.timestamp,
+            )
+        )
 
     @handles(DutyReport.Submitted)
     def _submitted(self, event: DutyReport.Submitted, session: Session) -> None:

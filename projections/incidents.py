@@ -62,7 +62,9 @@ class IncidentsView(View):
 
     def get(self, incident_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(self.incidents).where(self.incidents.c.incident_id == incident_id)).first()
+            row = conn.execute(
+                select(self.incidents).where(self.incidents.c.incident_id == incident_id)
+            ).first()
         return dict(row._mapping) if row else None
 
     def search(self, query: IncidentQuery) -> tuple[list[dict[str, Any]], int]:
@@ -75,12 +77,17 @@ class IncidentsView(View):
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
-                select(t).where(*conditions).order_by(t.c.occurred_at.desc(), t.c.incident_id)
-                .limit(query.page_size).offset((query.page - 1) * query.page_size)
+                select(t)
+                .where(*conditions)
+                .order_by(t.c.occurred_at.desc(), t.c.incident_id)
+                .limit(query.page_size)
+                .offset((query.page - 1) * query.page_size)
             ).all()
         return [dict(r._mapping) for r in rows], total
 
-    def concluded_public(self, uscc: str | None, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+    def concluded_public(
+        self, uscc: str | None, page: int, page_size: int
+    ) -> tuple[list[dict[str, Any]], int]:
         """Concluded incidents reduced to the allow-list (category and dates)."""
         t = self.incidents
         conditions: list[Any] = [t.c.status == "concluded"]
@@ -90,8 +97,11 @@ class IncidentsView(View):
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
-                select(*columns).where(*conditions).order_by(t.c.concluded_on.desc(), t.c.incident_id)
-                .limit(page_size).offset((page - 1) * page_size)
+                select(*columns)
+                .where(*conditions)
+                .order_by(t.c.concluded_on.desc(), t.c.incident_id)
+                .limit(page_size)
+                .offset((page - 1) * page_size)
             ).all()
         return [dict(r._mapping) for r in rows], total
 
@@ -102,19 +112,35 @@ class IncidentsProjection(ViewProjection[IncidentsView]):
 
     def _update(self, session: Session, event: Any, **values: Any) -> None:
         t = self.view.incidents
-        session.execute(update(t).where(t.c.incident_id == str(event.originator_id))
-                        .values(version=event.originator_version, updated_at=event.timestamp, **values))
+        session.execute(
+            update(t)
+            .where(t.c.incident_id == str(event.originator_id))
+            .values(version=event.originator_version, updated_at=event.timestamp, **values)
+        )
 
     @handles(Incident.Reported)
     def _reported(self, event: Incident.Reported, session: Session) -> None:
-        session.execute(self.view.incidents.insert().values(
-            incident_id=str(event.originator_id), uscc=event.uscc, category=event.category,
-            severity=event.severity, reporter=event.reporter, occurred_at=event.occurred_at,
-            incident_on=event.incident_on, reported_at=event.reported_at, report_due_at=event.report_due_at,
-            late=event.late, deadline_hours=event.deadline_hours, policy_version=event.policy_version,
-            deaths=event.deaths, injuries=event.injuries, status="reported",
-            version=event.originator_version, updated_at=event.timestamp,
-        ))
+        session.execute(
+            self.view.incidents.insert().values(
+                incident_id=str(event.originator_id),
+                uscc=event.uscc,
+                category=event.category,
+                severity=event.severity,
+                reporter=event.reporter,
+                occurred_at=event.occurred_at,
+                incident_on=event.incident_on,
+                reported_at=event.reported_at,
+                report_due_at=event.report_due_at,
+                late=event.late,
+                deadline_hours=event.deadline_hours,
+                policy_version=event.policy_version,
+                deaths=event.deaths,
+                injuries=event.injuries,
+                status="reported",
+                version=event.originator_version,
+                updated_at=event.timestamp,
+            )
+        )
 
     @handles(Incident.Classified)
     def _classified(self, event: Incident.Classified, session: Session) -> None:
@@ -126,8 +152,13 @@ class IncidentsProjection(ViewProjection[IncidentsView]):
 
     @handles(Incident.ResponsibilityFound)
     def _found(self, event: Incident.ResponsibilityFound, session: Session) -> None:
-        self._update(session, event, finding_authority=event.authority, decision_no=event.decision_no,
-                     responsibility=event.responsibility)
+        self._update(
+            session,
+            event,
+            finding_authority=event.authority,
+            decision_no=event.decision_no,
+            responsibility=event.responsibility,
+        )
 
     @handles(Incident.InvestigationConcluded)
     def _concluded(self, event: Incident.InvestigationConcluded, session: Session) -> None:

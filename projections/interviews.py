@@ -60,7 +60,9 @@ class InterviewsView(View):
 
     def get(self, interview_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(self.interviews).where(self.interviews.c.interview_id == interview_id)).first()
+            row = conn.execute(
+                select(self.interviews).where(self.interviews.c.interview_id == interview_id)
+            ).first()
             if row is None:
                 return None
             c = self.commitments
@@ -79,8 +81,11 @@ class InterviewsView(View):
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
-                select(t).where(*conditions).order_by(t.c.scheduled_on.desc(), t.c.interview_id)
-                .limit(query.page_size).offset((query.page - 1) * query.page_size)
+                select(t)
+                .where(*conditions)
+                .order_by(t.c.scheduled_on.desc(), t.c.interview_id)
+                .limit(query.page_size)
+                .offset((query.page - 1) * query.page_size)
             ).all()
         return [dict(r._mapping) for r in rows], total
 
@@ -88,8 +93,8 @@ class InterviewsView(View):
         c = self.commitments
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(c.c.interview_id, c.c.no, c.c.uscc).where(
-                    c.c.due_on < today, c.c.fulfilled_on.is_(None), c.c.overdue.is_(False))
+                select(c.c.interview_id, c.c.no, c.c.uscc)
+                .where(c.c.due_on < today, c.c.fulfilled_on.is_(None), c.c.overdue.is_(False))
                 .order_by(c.c.due_on, c.c.interview_id, c.c.no)
             ).all()
         return [dict(r._mapping) for r in rows]
@@ -101,29 +106,51 @@ class InterviewsProjection(ViewProjection[InterviewsView]):
 
     def _update(self, session: Session, event: Any, **values: Any) -> None:
         t = self.view.interviews
-        session.execute(update(t).where(t.c.interview_id == str(event.originator_id))
-                        .values(version=event.originator_version, updated_at=event.timestamp, **values))
+        session.execute(
+            update(t)
+            .where(t.c.interview_id == str(event.originator_id))
+            .values(version=event.originator_version, updated_at=event.timestamp, **values)
+        )
 
     def _commitment(self, session: Session, event: Any, **values: Any) -> None:
         c = self.view.commitments
-        session.execute(update(c).where(c.c.interview_id == str(event.originator_id), c.c.no == event.no)
-                        .values(**values))
+        session.execute(
+            update(c).where(c.c.interview_id == str(event.originator_id), c.c.no == event.no).values(**values)
+        )
         self._update(session, event)
 
     @handles(Interview.Summoned)
     def _summoned(self, event: Interview.Summoned, session: Session) -> None:
-        session.execute(self.view.interviews.insert().values(
-            interview_id=str(event.originator_id), uscc=event.uscc, reason=event.reason, notice_no=event.notice_no,
-            summoned_on=event.occurred_on, scheduled_on=event.scheduled_on, status="summoned",
-            version=event.originator_version, updated_at=event.timestamp))
+        session.execute(
+            self.view.interviews.insert().values(
+                interview_id=str(event.originator_id),
+                uscc=event.uscc,
+                reason=event.reason,
+                notice_no=event.notice_no,
+                summoned_on=event.occurred_on,
+                scheduled_on=event.scheduled_on,
+                status="summoned",
+                version=event.originator_version,
+                updated_at=event.timestamp,
+            )
+        )
 
     @handles(Interview.Held)
     def _held(self, event: Interview.Held, session: Session) -> None:
-        self._update(session, event, status="held", held_on=event.occurred_on, attendee_count=event.attendee_count)
+        self._update(
+            session, event, status="held", held_on=event.occurred_on, attendee_count=event.attendee_count
+        )
         for c in event.commitments:
-            session.execute(self.view.commitments.insert().values(
-                interview_id=str(event.originator_id), no=c["no"], uscc=event.uscc, item=c["item"],
-                due_on=c["due_on"], overdue=False))
+            session.execute(
+                self.view.commitments.insert().values(
+                    interview_id=str(event.originator_id),
+                    no=c["no"],
+                    uscc=event.uscc,
+                    item=c["item"],
+                    due_on=c["due_on"],
+                    overdue=False,
+                )
+            )
 
     @handles(Interview.NotAttended)
     def _not_attended(self, event: Interview.NotAttended, session: Session) -> None:

@@ -194,7 +194,8 @@ class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
     def _incident_responsibility(self, event: Incident.ResponsibilityFound, session: Session) -> None:
         if event.responsibility in LISTING_RESPONSIBILITIES:
             self._point(event, session, INCIDENT_RESPONSIBILITY,
-                        f"{event.responsibility} responsibility for incident {event.category} ({event.decision_no})")
+                        f"{event.responsibility} responsibility for incident {event.category} "
+                        f"({event.decision_no})")
 
     @handles(DutyReport.Missing)
     def _report_missing(self, event: DutyReport.Missing, session: Session) -> None:

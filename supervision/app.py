@@ -14,7 +14,8 @@ from supervision.spot_checks import SpotCheckCommands
 
 
 class SupervisionApp(FacilityCommands, ComplaintCommands, CreditCommands, SpotCheckCommands,
-                     FireSafetyCommands, PrepaidCommands, IncidentCommands, DutyReportCommands, InterviewCommands):
+                     FireSafetyCommands, PrepaidCommands,
+                     IncidentCommands, DutyReportCommands, InterviewCommands):
     """One `eventsourcing` Application; each capability adds its mixin to the bases."""
 
     # Fixed, not the class name: tracking positions of views and the relay are keyed by it.

@@ -70,33 +70,67 @@ class IncidentCommands(DutiesBase):
         except KeyError:
             raise InvalidValue("category", "unknown incident category") from None
         incident = Incident.report(
-            id=uuid4(), uscc=facility.uscc, category=category, severity=severity, reporter=reporter,
-            occurred_at=happened, reported_at=reported, report_due_at=due_at,
+            id=uuid4(),
+            uscc=facility.uscc,
+            category=category,
+            severity=severity,
+            reporter=reporter,
+            occurred_at=happened,
+            reported_at=reported,
+            report_due_at=due_at,
             late=self.incident_policy.is_late(category, happened, reported),
-            deadline_hours=self.incident_policy.hours_for(category), policy_version=self.incident_policy.version,
-            summary=summary, deaths=deaths, injuries=injuries,
+            deadline_hours=self.incident_policy.hours_for(category),
+            policy_version=self.incident_policy.version,
+            summary=summary,
+            deaths=deaths,
+            injuries=injuries,
             residents_sealed=self.sealer.seal_optional({"residents": residents} if residents else None),
-            occurred_on=incident_on, actor=ctx.actor, source=ctx.source,
+            occurred_on=incident_on,
+            actor=ctx.actor,
+            source=ctx.source,
         )
         nid = self._save(incident)
-        return self.accepted(incident, nid, incident_id=str(incident.id), uscc=incident.uscc,
-                             report_due_at=due_at.isoformat(), late=incident.late)
+        return self.accepted(
+            incident,
+            nid,
+            incident_id=str(incident.id),
+            uscc=incident.uscc,
+            report_due_at=due_at.isoformat(),
+            late=incident.late,
+        )
 
     def _incident_saved(self, incident: Incident) -> Accepted:
         nid = self._save(incident, what=f"incident {incident.id}")
-        return self.accepted(incident, nid, incident_id=str(incident.id), uscc=incident.uscc,
-                             status=incident.status)
+        return self.accepted(
+            incident, nid, incident_id=str(incident.id), uscc=incident.uscc, status=incident.status
+        )
 
-    def classify_incident(self, ctx: Context, *, uscc: str, incident_id: UUID, category: str, severity: str,
-                          reason: str, occurred_on: date | None = None) -> Accepted:
+    def classify_incident(
+        self,
+        ctx: Context,
+        *,
+        uscc: str,
+        incident_id: UUID,
+        category: str,
+        severity: str,
+        reason: str,
+        occurred_on: date | None = None,
+    ) -> Accepted:
         when = self.check_occurred_on(occurred_on)
         incident = self.get_incident(incident_id, uscc)
-        incident.classify(category=category, severity=severity, reason=reason, occurred_on=when,
-                          actor=ctx.actor, source=ctx.source)
+        incident.classify(
+            category=category,
+            severity=severity,
+            reason=reason,
+            occurred_on=when,
+            actor=ctx.actor,
+            source=ctx.source,
+        )
         return self._incident_saved(incident)
 
-    def open_incident_investigation(self, ctx: Context, *, uscc: str, incident_id: UUID, authority: str,
-                                    occurred_on: date | None = None) -> Accepted:
+    def open_incident_investigation(
+        self, ctx: Context, *, uscc: str, incident_id: UUID, authority: str, occurred_on: date | None = None
+    ) -> Accepted:
         when = self.check_occurred_on(occurred_on)
         incident = self.get_incident(incident_id, uscc)
         incident.open_investigation(authority=authority, occurred_on=when, actor=ctx.actor, source=ctx.source)
@@ -117,6 +151,13 @@ class IncidentCommands(DutiesBase):
         """The competent authority's finding concludes the investigation (main/direct → criterion 5)."""
         when = self.check_occurred_on(occurred_on)
         incident = self.get_incident(incident_id, uscc)
-        incident.find_responsibility(authority=authority, decision_no=decision_no, responsibility=responsibility,
-                                     cause=cause, occurred_on=when, actor=ctx.actor, source=ctx.source)
+        incident.find_responsibility(
+            authority=authority,
+            decision_no=decision_no,
+            responsibility=responsibility,
+            cause=cause,
+            occurred_on=when,
+            actor=ctx.actor,
+            source=ctx.source,
+        )
         return self._incident_saved(incident)

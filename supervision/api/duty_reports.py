@@ -30,7 +30,9 @@ class DutyReportSchema(Schema):
     status = fields.String(metadata={"enum": ["open", "submitted", "missing"]})
     submitted_on = fields.Date(allow_none=True)
     late = fields.Boolean(allow_none=True)
-    missing = fields.Boolean(metadata={"description": "marked missing by the clock (stays true once late-filed)"})
+    missing = fields.Boolean(
+        metadata={"description": "marked missing by the clock (stays true once late-filed)"}
+    )
     reminded_on = fields.Date(allow_none=True)
     grace_due_on = fields.Date(allow_none=True)
     grace_expired = fields.Boolean()
@@ -103,13 +105,25 @@ def schedules() -> dict[str, Any]:
     """The report schedules per facility kind, with legal basis and policy version (public data)."""
     p = DUTY_REPORTS_DEFAULT
     return {
-        "id": p.id, "version": p.version, "legal_basis": p.legal_basis, "first_year": p.first_year,
+        "id": p.id,
+        "version": p.version,
+        "legal_basis": p.legal_basis,
+        "first_year": p.first_year,
         "grace_working_days": p.grace_working_days,
-        "schedules": [{"kind": s.kind, "title": s.title, "frequency": s.frequency,
-                       "ownerships": list(s.ownerships), "profit_statuses": list(s.profit_statuses),
-                       "due_month_day": list(s.due_month_day) if s.due_month_day else None,
-                       "due_working_days": s.due_working_days, "listing_criterion": s.listing_criterion,
-                       "legal_basis": s.legal_basis} for s in p.schedules],
+        "schedules": [
+            {
+                "kind": s.kind,
+                "title": s.title,
+                "frequency": s.frequency,
+                "ownerships": list(s.ownerships),
+                "profit_statuses": list(s.profit_statuses),
+                "due_month_day": list(s.due_month_day) if s.due_month_day else None,
+                "due_working_days": s.due_working_days,
+                "listing_criterion": s.listing_criterion,
+                "legal_basis": s.legal_basis,
+            }
+            for s in p.schedules
+        ],
     }
 
 
@@ -120,22 +134,34 @@ def _command(name: str, path: str, schema: type[Schema], summary: str) -> None:
     endpoint.__name__ = name
     endpoint.__doc__ = summary
     blp.route(f"/duty-reports{path}", methods=["POST"])(
-        blp.doc(**command_doc(schema, summary))(blp.response(201, AcceptedSchema)(endpoint)))
+        blp.doc(**command_doc(schema, summary))(blp.response(201, AcceptedSchema)(endpoint))
+    )
 
 
 _command("submit_duty_report", "", cmd.SubmitDutyReport, "record a report filed (late after its due date)")
-_command("remind_duty_report", "/reminders", cmd.RemindDutyReport,
-         "催报: remind a facility of a missing report (starts the grace period)")
-_command("mark_duty_report_missing", "/missing", cmd.MarkDutyReport, "the clock (role system): report missing")
-_command("mark_duty_report_grace_expired", "/grace-expiry", cmd.MarkDutyReport,
-         "the clock (role system): grace period after the reminder ended")
+_command(
+    "remind_duty_report",
+    "/reminders",
+    cmd.RemindDutyReport,
+    "催报: remind a facility of a missing report (starts the grace period)",
+)
+_command(
+    "mark_duty_report_missing", "/missing", cmd.MarkDutyReport, "the clock (role system): report missing"
+)
+_command(
+    "mark_duty_report_grace_expired",
+    "/grace-expiry",
+    cmd.MarkDutyReport,
+    "the clock (role system): grace period after the reminder ended",
+)
 
 
 @blp.route("/public/annual-reports")
 @blp.arguments(PublicAnnualReportArgs, location="query", as_kwargs=True)
 @blp.response(200, AnnualReportPublicPageSchema)
-def public_annual_reports(page: int, page_size: int, uscc: str | None = None,
-                          period: str | None = None) -> dict[str, Any]:
+def public_annual_reports(
+    page: int, page_size: int, uscc: str | None = None, period: str | None = None
+) -> dict[str, Any]:
     """Annual reports filed (年度报告公示): facility, year and filing date only."""
     items, total = services().view("duty_reports").filed_public(uscc, period, page, page_size)
     return {"items": items, "page": page, "page_size": page_size, "total": total}

@@ -16,7 +16,13 @@ from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import require_role
 from supervision.commands import incidents as cmd
 from supervision.commands.fields import Uscc
-from supervision.domain.incident import INCIDENT_CATEGORIES, RESPONSIBILITIES, SEVERITIES, STATUSES, IncidentNotFound
+from supervision.domain.incident import (
+    INCIDENT_CATEGORIES,
+    RESPONSIBILITIES,
+    SEVERITIES,
+    STATUSES,
+    IncidentNotFound,
+)
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="突发重大情况 incidents")
 READ_ROLES = cmd.INCIDENT_ROLES
@@ -136,13 +142,18 @@ def _step(name: str, path: str, schema: type[Schema], summary: str) -> None:
     endpoint.__name__ = name
     endpoint.__doc__ = summary
     blp.route(f"/incidents/<string:incident_id>/{path}", methods=["POST"])(
-        blp.doc(**command_doc(schema, summary))(blp.response(201, AcceptedSchema)(endpoint)))
+        blp.doc(**command_doc(schema, summary))(blp.response(201, AcceptedSchema)(endpoint))
+    )
 
 
 _step("classify_incident", "classification", cmd.ClassifyIncident, "correct the category or severity")
 _step("open_incident_investigation", "investigation", cmd.OpenIncidentInvestigation, "open the investigation")
-_step("find_incident_responsibility", "finding", cmd.FindIncidentResponsibility,
-      "the competent authority's finding of responsibility (concludes the investigation)")
+_step(
+    "find_incident_responsibility",
+    "finding",
+    cmd.FindIncidentResponsibility,
+    "the competent authority's finding of responsibility (concludes the investigation)",
+)
 
 
 @blp.route("/public/incidents")

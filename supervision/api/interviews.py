@@ -101,23 +101,42 @@ def show_interview(interview_id: str) -> dict[str, Any]:
 
 def _step(name: str, path: str, schema: type[Schema], summary: str, numbered: bool = False) -> None:
     if numbered:
+
         def endpoint(interview_id: str, no: int) -> dict[str, Any]:
             return run(name, interview_id=interview_id, commitment_no=no)
+
         rule = f"/interviews/<string:interview_id>/commitments/<int:no>/{path}"
     else:
+
         def endpoint(interview_id: str) -> dict[str, Any]:  # type: ignore[misc]
             return run(name, interview_id=interview_id)
+
         rule = f"/interviews/<string:interview_id>/{path}"
     endpoint.__name__ = name
     endpoint.__doc__ = summary
-    blp.route(rule, methods=["POST"])(blp.doc(**command_doc(schema, summary))(
-        blp.response(201, AcceptedSchema)(endpoint)))
+    blp.route(rule, methods=["POST"])(
+        blp.doc(**command_doc(schema, summary))(blp.response(201, AcceptedSchema)(endpoint))
+    )
 
 
 _step("hold_interview", "held", cmd.HoldInterview, "the interview took place (attendees sealed, commitments)")
-_step("record_interview_not_attended", "not-attended", cmd.RecordInterviewNotAttended,
-      "the summoned did not attend")
-_step("fulfil_interview_commitment", "fulfilment", cmd.FulfilInterviewCommitment,
-      "a commitment fulfilled (verified)", numbered=True)
-_step("mark_interview_commitment_overdue", "overdue", cmd.MarkInterviewCommitmentOverdue,
-      "the clock (role system): a commitment's deadline passed", numbered=True)
+_step(
+    "record_interview_not_attended",
+    "not-attended",
+    cmd.RecordInterviewNotAttended,
+    "the summoned did not attend",
+)
+_step(
+    "fulfil_interview_commitment",
+    "fulfilment",
+    cmd.FulfilInterviewCommitment,
+    "a commitment fulfilled (verified)",
+    numbered=True,
+)
+_step(
+    "mark_interview_commitment_overdue",
+    "overdue",
+    cmd.MarkInterviewCommitmentOverdue,
+    "the clock (role system): a commitment's deadline passed",
+    numbered=True,
+)

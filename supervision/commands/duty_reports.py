@@ -24,8 +24,11 @@ class SubmitDutyReport(ReportRef):
 
 
 class RemindDutyReport(ReportRef):
-    reference = fields.String(load_default="", validate=validate.Length(max=100),
-                              metadata={"description": "number of the written reminder (催报通知)"})
+    reference = fields.String(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={"description": "number of the written reminder (催报通知)"},
+    )
 
 
 class MarkDutyReport(ReportRef):
@@ -38,12 +41,32 @@ class MarkDutyReport(ReportRef):
 
 
 COMMANDS = (
-    CommandSpec("submit_duty_report", SubmitDutyReport, "submit_duty_report", REPORT_ROLES,
-                "定期报告/年度报告: record that a facility filed a report (late after its due date)"),
-    CommandSpec("remind_duty_report", RemindDutyReport, "remind_duty_report", REPORT_ROLES,
-                "催报: remind a facility of a missing report (starts the grace period)"),
-    CommandSpec("mark_duty_report_missing", MarkDutyReport, "mark_duty_report_missing", (SYSTEM,),
-                "clock: a report's due date passed without a submission"),
-    CommandSpec("mark_duty_report_grace_expired", MarkDutyReport, "mark_duty_report_grace_expired", (SYSTEM,),
-                "clock: the grace period after a reminder ended without a submission"),
+    CommandSpec(
+        "submit_duty_report",
+        SubmitDutyReport,
+        "submit_duty_report",
+        REPORT_ROLES,
+        "定期报告/年度报告: record that a facility filed a report (late after its due date)",
+    ),
+    CommandSpec(
+        "remind_duty_report",
+        RemindDutyReport,
+        "remind_duty_report",
+        REPORT_ROLES,
+        "催报: remind a facility of a missing report (starts the grace period)",
+    ),
+    CommandSpec(
+        "mark_duty_report_missing",
+        MarkDutyReport,
+        "mark_duty_report_missing",
+        (SYSTEM,),
+        "clock: a report's due date passed without a submission",
+    ),
+    CommandSpec(
+        "mark_duty_report_grace_expired",
+        MarkDutyReport,
+        "mark_duty_report_grace_expired",
+        (SYSTEM,),
+        "clock: the grace period after a reminder ended without a submission",
+    ),
 )

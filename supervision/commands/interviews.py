@@ -33,11 +33,17 @@ class SummonInterview(CommandSchema):
     uscc = Uscc(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     scheduled_on = fields.Date(required=True)
-    summoned_roles = fields.List(fields.String(validate=validate.OneOf(SUMMONED_ROLES)), required=True,
-                                 validate=validate.Length(min=1, max=len(SUMMONED_ROLES)))
+    summoned_roles = fields.List(
+        fields.String(validate=validate.OneOf(SUMMONED_ROLES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(SUMMONED_ROLES)),
+    )
     place = fields.String(load_default="", validate=validate.Length(max=200))
-    notice_no = fields.String(load_default="", validate=validate.Length(max=100),
-                              metadata={"description": "number of the written summons (约谈通知书)"})
+    notice_no = fields.String(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={"description": "number of the written summons (约谈通知书)"},
+    )
 
 
 class InterviewStep(CommandSchema):
@@ -46,9 +52,13 @@ class InterviewStep(CommandSchema):
 
 
 class HoldInterview(InterviewStep):
-    attendees = fields.List(fields.Nested(AttendeeSchema), required=True, validate=validate.Length(min=1, max=50))
+    attendees = fields.List(
+        fields.Nested(AttendeeSchema), required=True, validate=validate.Length(min=1, max=50)
+    )
     minutes = fields.String(required=True, validate=validate.Length(min=1, max=8000))
-    commitments = fields.List(fields.Nested(CommitmentSchema), load_default=list, validate=validate.Length(max=50))
+    commitments = fields.List(
+        fields.Nested(CommitmentSchema), load_default=list, validate=validate.Length(max=50)
+    )
 
 
 class RecordInterviewNotAttended(InterviewStep):
@@ -69,14 +79,39 @@ class MarkInterviewCommitmentOverdue(InterviewStep):
 
 
 COMMANDS = (
-    CommandSpec("summon_interview", SummonInterview, "summon_interview", INTERVIEW_ROLES,
-                "约谈: summon a facility's head for a supervisory interview"),
-    CommandSpec("hold_interview", HoldInterview, "hold_interview", INTERVIEW_ROLES,
-                "record an interview held, with the facility's commitments and their deadlines"),
-    CommandSpec("record_interview_not_attended", RecordInterviewNotAttended, "record_interview_not_attended",
-                INTERVIEW_ROLES, "record that the summoned did not attend"),
-    CommandSpec("fulfil_interview_commitment", FulfilInterviewCommitment, "fulfil_interview_commitment",
-                INTERVIEW_ROLES, "record a commitment fulfilled (verified)"),
-    CommandSpec("mark_interview_commitment_overdue", MarkInterviewCommitmentOverdue,
-                "mark_interview_commitment_overdue", (SYSTEM,), "clock: a commitment's deadline passed"),
+    CommandSpec(
+        "summon_interview",
+        SummonInterview,
+        "summon_interview",
+        INTERVIEW_ROLES,
+        "约谈: summon a facility's head for a supervisory interview",
+    ),
+    CommandSpec(
+        "hold_interview",
+        HoldInterview,
+        "hold_interview",
+        INTERVIEW_ROLES,
+        "record an interview held, with the facility's commitments and their deadlines",
+    ),
+    CommandSpec(
+        "record_interview_not_attended",
+        RecordInterviewNotAttended,
+        "record_interview_not_attended",
+        INTERVIEW_ROLES,
+        "record that the summoned did not attend",
+    ),
+    CommandSpec(
+        "fulfil_interview_commitment",
+        FulfilInterviewCommitment,
+        "fulfil_interview_commitment",
+        INTERVIEW_ROLES,
+        "record a commitment fulfilled (verified)",
+    ),
+    CommandSpec(
+        "mark_interview_commitment_overdue",
+        MarkInterviewCommitmentOverdue,
+        "mark_interview_commitment_overdue",
+        (SYSTEM,),
+        "clock: a commitment's deadline passed",
+    ),
 )

@@ -57,10 +57,23 @@ class DutyReport(Aggregate):
         actor: Actor,
         source: str,
     ) -> DutyReport:
-        return cls(uscc=uscc, kind=kind, period=period, title=title, frequency=frequency, due_on=due_on,
-                   due_basis=due_basis, due_note=due_note, listing_criterion=listing_criterion,
-                   public_filing=public_filing, legal_basis=legal_basis, policy_version=policy_version,
-                   occurred_on=occurred_on, actor=actor, source=source)
+        return cls(
+            uscc=uscc,
+            kind=kind,
+            period=period,
+            title=title,
+            frequency=frequency,
+            due_on=due_on,
+            due_basis=due_basis,
+            due_note=due_note,
+            listing_criterion=listing_criterion,
+            public_filing=public_filing,
+            legal_basis=legal_basis,
+            policy_version=policy_version,
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
 
     @event("Opened")
     def __init__(
@@ -97,8 +110,10 @@ class DutyReport(Aggregate):
     # -- guards -----------------------------------------------------------------------------
     def check_not_submitted(self) -> None:
         if self.submitted_on is not None:
-            raise Conflict(f"the {self.kind} for {self.period} was submitted on {self.submitted_on}",
-                           {"period": ["already submitted"]})
+            raise Conflict(
+                f"the {self.kind} for {self.period} was submitted on {self.submitted_on}",
+                {"period": ["already submitted"]},
+            )
 
     # -- commands ---------------------------------------------------------------------------
     def submit(self, *, occurred_on: date, actor: Actor, source: str) -> None:
@@ -106,21 +121,47 @@ class DutyReport(Aggregate):
         with `public_filing` also records `FilingDisclosed`, the public shape (kind, period, date)."""
         self.check_not_submitted()
         late = occurred_on > self.due_on
-        self._submitted(uscc=self.uscc, kind=self.kind, period=self.period, due_on=self.due_on, late=late,
-                        days_late=(occurred_on - self.due_on).days if late else 0,
-                        occurred_on=occurred_on, actor=actor, source=source)
+        self._submitted(
+            uscc=self.uscc,
+            kind=self.kind,
+            period=self.period,
+            due_on=self.due_on,
+            late=late,
+            days_late=(occurred_on - self.due_on).days if late else 0,
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
         if self.public_filing:
-            self._filing_disclosed(uscc=self.uscc, kind=self.kind, period=self.period, filed_on=occurred_on,
-                                   occurred_on=occurred_on, actor=actor, source=source)
+            self._filing_disclosed(
+                uscc=self.uscc,
+                kind=self.kind,
+                period=self.period,
+                filed_on=occurred_on,
+                occurred_on=occurred_on,
+                actor=actor,
+                source=source,
+            )
 
     @event("Submitted")
-    def _submitted(self, uscc: str, kind: str, period: str, due_on: date, late: bool, days_late: int,
-                   occurred_on: date, actor: Actor, source: str) -> None:
+    def _submitted(
+        self,
+        uscc: str,
+        kind: str,
+        period: str,
+        due_on: date,
+        late: bool,
+        days_late: int,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
         self.submitted_on = occurred_on
 
     @event("FilingDisclosed")
-    def _filing_disclosed(self, uscc: str, kind: str, period: str, filed_on: date, occurred_on: date,
-                          actor: Actor, source: str) -> None:
+    def _filing_disclosed(
+        self, uscc: str, kind: str, period: str, filed_on: date, occurred_on: date, actor: Actor, source: str
+    ) -> None:
         """Nothing changes: the event is the public record that the report was filed, and when."""
 
     def mark_missing(self, *, today: date, actor: Actor, source: str) -> None:
@@ -130,34 +171,84 @@ class DutyReport(Aggregate):
         self.check_not_submitted()
         if today <= self.due_on:
             raise Conflict(f"the {self.kind} for {self.period} is due by {self.due_on}; not missing yet")
-        self._missing(uscc=self.uscc, kind=self.kind, period=self.period, due_on=self.due_on, detected_on=today,
-                      occurred_on=self.due_on + timedelta(days=1), actor=actor, source=source)
+        self._missing(
+            uscc=self.uscc,
+            kind=self.kind,
+            period=self.period,
+            due_on=self.due_on,
+            detected_on=today,
+            occurred_on=self.due_on + timedelta(days=1),
+            actor=actor,
+            source=source,
+        )
 
     @event("Missing")
-    def _missing(self, uscc: str, kind: str, period: str, due_on: date, detected_on: date, occurred_on: date,
-                 actor: Actor, source: str) -> None:
+    def _missing(
+        self,
+        uscc: str,
+        kind: str,
+        period: str,
+        due_on: date,
+        detected_on: date,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
         self.missing_marked = True
 
-    def remind(self, *, reference: str, grace_due_on: date, grace_basis: str, grace_note: str,
-               occurred_on: date, actor: Actor, source: str) -> None:
+    def remind(
+        self,
+        *,
+        reference: str,
+        grace_due_on: date,
+        grace_basis: str,
+        grace_note: str,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
         """催报: the regulator reminds the facility of a missing report and sets a grace period."""
         self.check_not_submitted()
         if not self.missing_marked:
-            raise Conflict(f"the {self.kind} for {self.period} is not missing (due {self.due_on})",
-                           {"period": ["not missing"]})
+            raise Conflict(
+                f"the {self.kind} for {self.period} is not missing (due {self.due_on})",
+                {"period": ["not missing"]},
+            )
         if self.reminded_on is not None:
-            raise Conflict(f"a reminder was already sent on {self.reminded_on}", {"period": ["already reminded"]})
+            raise Conflict(
+                f"a reminder was already sent on {self.reminded_on}", {"period": ["already reminded"]}
+            )
         if occurred_on <= self.due_on:
             raise InvalidValue("occurred_on", "a reminder follows the due date")
         if grace_due_on <= occurred_on:
             raise InvalidValue("grace_due_on", "the grace period ends after the reminder")
-        self._reminded(uscc=self.uscc, kind=self.kind, period=self.period, reference=reference.strip(),
-                       grace_due_on=grace_due_on, grace_basis=grace_basis, grace_note=grace_note,
-                       occurred_on=occurred_on, actor=actor, source=source)
+        self._reminded(
+            uscc=self.uscc,
+            kind=self.kind,
+            period=self.period,
+            reference=reference.strip(),
+            grace_due_on=grace_due_on,
+            grace_basis=grace_basis,
+            grace_note=grace_note,
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
 
     @event("Reminded")
-    def _reminded(self, uscc: str, kind: str, period: str, reference: str, grace_due_on: date,
-                  grace_basis: str, grace_note: str, occurred_on: date, actor: Actor, source: str) -> None:
+    def _reminded(
+        self,
+        uscc: str,
+        kind: str,
+        period: str,
+        reference: str,
+        grace_due_on: date,
+        grace_basis: str,
+        grace_note: str,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
         self.reminded_on = occurred_on
         self.grace_due_on = grace_due_on
 
@@ -170,13 +261,33 @@ class DutyReport(Aggregate):
             raise Conflict(f"no reminder was sent for the {self.kind} {self.period}")
         if today <= self.grace_due_on:
             raise Conflict(f"the grace period runs until {self.grace_due_on}; not expired yet")
-        self._grace_expired(uscc=self.uscc, kind=self.kind, period=self.period, due_on=self.due_on,
-                            reminded_on=self.reminded_on, grace_due_on=self.grace_due_on,
-                            listing_criterion=self.listing_criterion, detected_on=today,
-                            occurred_on=self.grace_due_on + timedelta(days=1), actor=actor, source=source)
+        self._grace_expired(
+            uscc=self.uscc,
+            kind=self.kind,
+            period=self.period,
+            due_on=self.due_on,
+            reminded_on=self.reminded_on,
+            grace_due_on=self.grace_due_on,
+            listing_criterion=self.listing_criterion,
+            detected_on=today,
+            occurred_on=self.grace_due_on + timedelta(days=1),
+            actor=actor,
+            source=source,
+        )
 
     @event("GraceExpired")
-    def _grace_expired(self, uscc: str, kind: str, period: str, due_on: date, reminded_on: date | None,
-                       grace_due_on: date, listing_criterion: str | None, detected_on: date,
-                       occurred_on: date, actor: Actor, source: str) -> None:
+    def _grace_expired(
+        self,
+        uscc: str,
+        kind: str,
+        period: str,
+        due_on: date,
+        reminded_on: date | None,
+        grace_due_on: date,
+        listing_criterion: str | None,
+        detected_on: date,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
         self.grace_expired_marked = True

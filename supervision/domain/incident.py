@@ -92,11 +92,26 @@ class Incident(Aggregate):
         if deaths < 0 or injuries < 0:
             raise InvalidValue("deaths" if deaths < 0 else "injuries", "must not be negative")
         return cls._create(
-            cls.Reported, id=id, uscc=uscc, category=category, severity=severity, reporter=reporter,
-            occurred_at=occurred_at, reported_at=reported_at, report_due_at=report_due_at, late=late,
-            deadline_hours=deadline_hours, policy_version=policy_version, summary=summary.strip(),
-            deaths=deaths, injuries=injuries, residents_sealed=residents_sealed,
-            incident_on=occurred_on, occurred_on=reported_at.date(), actor=actor, source=source,
+            cls.Reported,
+            id=id,
+            uscc=uscc,
+            category=category,
+            severity=severity,
+            reporter=reporter,
+            occurred_at=occurred_at,
+            reported_at=reported_at,
+            report_due_at=report_due_at,
+            late=late,
+            deadline_hours=deadline_hours,
+            policy_version=policy_version,
+            summary=summary.strip(),
+            deaths=deaths,
+            injuries=injuries,
+            residents_sealed=residents_sealed,
+            incident_on=occurred_on,
+            occurred_on=reported_at.date(),
+            actor=actor,
+            source=source,
         )
 
     @event("Reported")
@@ -140,12 +155,16 @@ class Incident(Aggregate):
 
     def check_in_order(self, occurred_on: date) -> None:
         if occurred_on < self.last_step_on:
-            raise InvalidValue("occurred_on", f"{occurred_on.isoformat()} is before the incident's previous "
-                                              f"step ({self.last_step_on.isoformat()})")
+            raise InvalidValue(
+                "occurred_on",
+                f"{occurred_on.isoformat()} is before the incident's previous "
+                f"step ({self.last_step_on.isoformat()})",
+            )
 
     # -- commands ---------------------------------------------------------------------------
-    def classify(self, *, category: str, severity: str, reason: str, occurred_on: date, actor: Actor,
-                 source: str) -> None:
+    def classify(
+        self, *, category: str, severity: str, reason: str, occurred_on: date, actor: Actor, source: str
+    ) -> None:
         """The regulator corrects the category or severity (the report's lateness stays as measured)."""
         self.check_open("classify")
         self.check_in_order(occurred_on)
@@ -155,13 +174,31 @@ class Incident(Aggregate):
             raise Conflict("the incident already has this category and severity", {"category": ["unchanged"]})
         if not reason.strip():
             raise InvalidValue("reason", "must say why the classification changes")
-        self._classified(uscc=self.uscc, category=category, severity=severity, previous_category=self.category,
-                         previous_severity=self.severity, reason=reason.strip(), occurred_on=occurred_on,
-                         actor=actor, source=source)
+        self._classified(
+            uscc=self.uscc,
+            category=category,
+            severity=severity,
+            previous_category=self.category,
+            previous_severity=self.severity,
+            reason=reason.strip(),
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
 
     @event("Classified")
-    def _classified(self, uscc: str, category: str, severity: str, previous_category: str,
-                    previous_severity: str, reason: str, occurred_on: date, actor: Actor, source: str) -> None:
+    def _classified(
+        self,
+        uscc: str,
+        category: str,
+        severity: str,
+        previous_category: str,
+        previous_severity: str,
+        reason: str,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
         self.category, self.severity = category, severity
         self.last_step_on = occurred_on
 
@@ -171,12 +208,14 @@ class Incident(Aggregate):
         self.check_in_order(occurred_on)
         if not authority.strip():
             raise InvalidValue("authority", "must name the investigating authority")
-        self._investigation_opened(uscc=self.uscc, authority=authority.strip(), occurred_on=occurred_on,
-                                   actor=actor, source=source)
+        self._investigation_opened(
+            uscc=self.uscc, authority=authority.strip(), occurred_on=occurred_on, actor=actor, source=source
+        )
 
     @event("InvestigationOpened")
-    def _investigation_opened(self, uscc: str, authority: str, occurred_on: date, actor: Actor,
-                              source: str) -> None:
+    def _investigation_opened(
+        self, uscc: str, authority: str, occurred_on: date, actor: Actor, source: str
+    ) -> None:
         self.status = "investigating"
         self.last_step_on = occurred_on
 
@@ -201,23 +240,48 @@ class Incident(Aggregate):
         if not decision_no.strip():
             raise InvalidValue("decision_no", "a finding cites its decision number")
         self._responsibility_found(
-            uscc=self.uscc, authority=authority.strip(), decision_no=decision_no.strip(),
-            responsibility=responsibility, category=self.category, severity=self.severity,
-            incident_on=self.incident_on, cause=cause.strip(), occurred_on=occurred_on, actor=actor,
+            uscc=self.uscc,
+            authority=authority.strip(),
+            decision_no=decision_no.strip(),
+            responsibility=responsibility,
+            category=self.category,
+            severity=self.severity,
+            incident_on=self.incident_on,
+            cause=cause.strip(),
+            occurred_on=occurred_on,
+            actor=actor,
             source=source,
         )
-        self._investigation_concluded(uscc=self.uscc, category=self.category, incident_on=self.incident_on,
-                                      occurred_on=occurred_on, actor=actor, source=source)
+        self._investigation_concluded(
+            uscc=self.uscc,
+            category=self.category,
+            incident_on=self.incident_on,
+            occurred_on=occurred_on,
+            actor=actor,
+            source=source,
+        )
 
     @event("ResponsibilityFound")
-    def _responsibility_found(self, uscc: str, authority: str, decision_no: str, responsibility: str,
-                              category: str, severity: str, incident_on: date, cause: str,
-                              occurred_on: date, actor: Actor, source: str) -> None:
+    def _responsibility_found(
+        self,
+        uscc: str,
+        authority: str,
+        decision_no: str,
+        responsibility: str,
+        category: str,
+        severity: str,
+        incident_on: date,
+        cause: str,
+        occurred_on: date,
+        actor: Actor,
+        source: str,
+    ) -> None:
         self.responsibility = responsibility
         self.decision_no = decision_no
 
     @event("InvestigationConcluded")
-    def _investigation_concluded(self, uscc: str, category: str, incident_on: date, occurred_on: date,
-                                 actor: Actor, source: str) -> None:
+    def _investigation_concluded(
+        self, uscc: str, category: str, incident_on: date, occurred_on: date, actor: Actor, source: str
+    ) -> None:
         self.status = "concluded"
         self.last_step_on = occurred_on

@@ -78,8 +78,11 @@ def check_period(frequency: str, period: str) -> str:
     """The period if it fits the frequency; ValueError names the expected form."""
     period_end(period)
     if (frequency == ANNUAL) != (len(period) == 4):
-        raise ValueError("an annual report's period is a year (2025)" if frequency == ANNUAL
-                         else "a quarterly report's period is a quarter (2026Q1)")
+        raise ValueError(
+            "an annual report's period is a year (2025)"
+            if frequency == ANNUAL
+            else "a quarterly report's period is a quarter (2026Q1)"
+        )
     return period
 
 
@@ -120,8 +123,9 @@ class DutyReportPolicy:
     def grace_until(self, reminded_on: date, calendar: WorkingCalendar) -> Deadline:
         return calendar.add_working_days(reminded_on, self.grace_working_days)
 
-    def periods(self, schedule: ReportSchedule, registered_on: date, closed_on: date | None,
-                until: date) -> Iterator[str]:
+    def periods(
+        self, schedule: ReportSchedule, registered_on: date, closed_on: date | None, until: date
+    ) -> Iterator[str]:
         """Periods owed: ending on or after registration and before closure, ending by `until`."""
         years = range(max(self.first_year, registered_on.year), until.year + 1)
         for year in years:
@@ -145,22 +149,48 @@ DUTY_REPORTS_DEFAULT = DutyReportPolicy(
     ),
     schedules=(
         ReportSchedule(
-            ANNUAL_REPORT, "事业单位年度报告", ANNUAL, ("public",), (),
+            ANNUAL_REPORT,
+            "事业单位年度报告",
+            ANNUAL,
+            ("public",),
+            (),
             "《事业单位登记管理暂行条例实施细则》：事业单位应当于每年3月31日前报送上一年度的年度报告",
-            due_month_day=(3, 31), listing_criterion=_ANNUAL_CRITERION, public_filing=True),
+            due_month_day=(3, 31),
+            listing_criterion=_ANNUAL_CRITERION,
+            public_filing=True,
+        ),
         ReportSchedule(
-            ANNUAL_REPORT, "社会服务机构年度工作报告", ANNUAL, (), ("non_profit",),
+            ANNUAL_REPORT,
+            "社会服务机构年度工作报告",
+            ANNUAL,
+            (),
+            ("non_profit",),
             "《民办非企业单位登记管理暂行条例》第二十三条及民政部年度检查办法：每年5月31日前报送上一年度工作报告",
-            due_month_day=(5, 31), listing_criterion=_ANNUAL_CRITERION, public_filing=True),
+            due_month_day=(5, 31),
+            listing_criterion=_ANNUAL_CRITERION,
+            public_filing=True,
+        ),
         ReportSchedule(
-            ANNUAL_REPORT, "企业年度报告公示", ANNUAL, (), ("for_profit",),
+            ANNUAL_REPORT,
+            "企业年度报告公示",
+            ANNUAL,
+            (),
+            ("for_profit",),
             "《企业信息公示暂行条例》第八条：企业应当于每年1月1日至6月30日报送并公示上一年度年度报告",
-            due_month_day=(6, 30), listing_criterion=_ANNUAL_CRITERION, public_filing=True),
+            due_month_day=(6, 30),
+            listing_criterion=_ANNUAL_CRITERION,
+            public_filing=True,
+        ),
         ReportSchedule(
-            OPERATIONS_REPORT, "公建民营运营情况季度报告", QUARTERLY, ("public_built_private_run",), (),
+            OPERATIONS_REPORT,
+            "公建民营运营情况季度报告",
+            QUARTERLY,
+            ("public_built_private_run",),
+            (),
             "民发〔2019〕52号（公建民营养老机构管理）及委托运营协议：运营方定期报告资产和运营情况；"
             "季度结束后15个工作日内报送为本系统默认值",
-            due_working_days=15),
+            due_working_days=15,
+        ),
     ),
     first_year=2025,
     grace_working_days=15,

@@ -134,7 +134,8 @@ RATING_2026_2 = replace(
         INTERVIEW_NOT_ATTENDED: -15,
         INTERVIEW_COMMITMENT_OVERDUE: -10,
     },
-    notes=RATING_2026.notes + (
+    notes=(
+        *RATING_2026.notes,
         "duties: incident reported late -10, main/direct responsibility for an incident -30, periodic or "
         "annual report missing -5, supervisory interview held -5, not attended -15, commitment overdue -10",
     ),

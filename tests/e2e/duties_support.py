@@ -31,8 +31,9 @@ def head(client) -> int:
 
 
 def register(client, uscc: str = USCC, on: str = "2025-01-06", **profile) -> None:
-    r = client.post("/api/v1/facilities", facility_payload(uscc=uscc, region_code=REGION, occurred_on=on,
-                                                           **profile))
+    r = client.post(
+        "/api/v1/facilities", facility_payload(uscc=uscc, region_code=REGION, occurred_on=on, **profile)
+    )
     assert r.status_code == 201, r.json
 
 

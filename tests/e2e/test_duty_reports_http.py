@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.e2e.duties_support import USCC, at, events, head, listings_of, rating_points, register, run_clock, settle
+from tests.e2e.duties_support import (
+    USCC,
+    at,
+    events,
+    head,
+    listings_of,
+    rating_points,
+    register,
+    run_clock,
+    settle,
+)
 
 BASE = "/api/v1/duty-reports"
 ANNUAL = {"uscc": USCC, "kind": "annual_report", "period": "2025"}
@@ -33,7 +43,9 @@ def test_missing_annual_report_is_overdue_exactly_once_and_proposes_under_criter
     assert listings_of(pg_client) == []  # missing alone proposes nothing: a reminder comes first
 
     at(pg_client, "2026-06-05")
-    r = pg_client.post(f"{BASE}/reminders", {**ANNUAL, "reference": "晋民催〔2026〕5号", "occurred_on": "2026-06-05"})
+    r = pg_client.post(
+        f"{BASE}/reminders", {**ANNUAL, "reference": "晋民催〔2026〕5号", "occurred_on": "2026-06-05"}
+    )
     assert r.status_code == 201, r.json
     grace = date.fromisoformat(r.json["data"]["grace_due_on"])
     assert grace == pg_client.container.app.calendar.add_working_days(date(2026, 6, 5), 15).due_on
@@ -61,7 +73,9 @@ def test_missing_annual_report_is_overdue_exactly_once_and_proposes_under_criter
 def test_annual_report_filed_on_time_is_never_missing(pg_client):
     register(pg_client)
     r = pg_client.post(BASE, {**ANNUAL, "occurred_on": "2026-03-10"})
-    assert r.status_code == 201 and r.json["data"]["late"] is False and r.json["data"]["due_on"] == "2026-05-31"
+    assert (
+        r.status_code == 201 and r.json["data"]["late"] is False and r.json["data"]["due_on"] == "2026-05-31"
+    )
     assert run_clock(pg_client, "2026-07-01").appended == 0
     assert pg_client.post(BASE, {**ANNUAL, "occurred_on": "2026-03-11"}).status_code == 409
     [row] = reports(pg_client)
@@ -72,27 +86,42 @@ def test_annual_report_filed_on_time_is_never_missing(pg_client):
 def test_for_profit_facility_files_by_30_june_and_a_public_one_by_31_march(pg_client):
     register(pg_client, profit_status="for_profit")
     r = pg_client.post(BASE, {**ANNUAL, "occurred_on": "2026-06-30"})
-    assert r.status_code == 201 and r.json["data"]["due_on"] == "2026-06-30" and r.json["data"]["late"] is False
+    assert (
+        r.status_code == 201 and r.json["data"]["due_on"] == "2026-06-30" and r.json["data"]["late"] is False
+    )
     other = "91110000802100433B"
     register(pg_client, uscc=other, ownership="public")
     r = pg_client.post(BASE, {**ANNUAL, "uscc": other, "occurred_on": "2026-04-01"})
-    assert r.status_code == 201 and r.json["data"]["due_on"] == "2026-03-31" and r.json["data"]["late"] is True
+    assert (
+        r.status_code == 201 and r.json["data"]["due_on"] == "2026-03-31" and r.json["data"]["late"] is True
+    )
 
 
 def test_operations_report_is_due_15_working_days_after_the_quarter_on_the_official_calendar(pg_client):
     register(pg_client, ownership="public_built_private_run")
     due = pg_client.container.app.calendar.add_working_days(date(2026, 9, 30), 15).due_on
     assert due > date(2026, 10, 21)  # the National Day holidays are not working days
-    r = pg_client.post(BASE, {"uscc": USCC, "kind": "operations_report", "period": "2026Q3",
-                              "occurred_on": due.isoformat()})
-    assert r.status_code == 201 and r.json["data"]["due_on"] == due.isoformat() and r.json["data"]["late"] is False
+    r = pg_client.post(
+        BASE, {"uscc": USCC, "kind": "operations_report", "period": "2026Q3", "occurred_on": due.isoformat()}
+    )
+    assert (
+        r.status_code == 201
+        and r.json["data"]["due_on"] == due.isoformat()
+        and r.json["data"]["late"] is False
+    )
     # the clock finds every other quarter since registration (2025Q1–2026Q2) and the 2025 work report
     report = run_clock(pg_client, "2026-11-26")
     assert report.appended == 7
     assert run_clock(pg_client, "2026-11-27").appended == 0
     missing = reports(pg_client, status="missing", page_size=50)
     assert sorted(r["period"] for r in missing if r["kind"] == "operations_report") == [
-        "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2"]
+        "2025Q1",
+        "2025Q2",
+        "2025Q3",
+        "2025Q4",
+        "2026Q1",
+        "2026Q2",
+    ]
     # the operations report is not public: nothing but annual reports appear there
     assert pg_client.get("/api/v1/public/annual-reports").json["items"] == []
 

@@ -10,10 +10,16 @@ BASE = "/api/v1/incidents"
 
 
 def incident(**overrides) -> dict:
-    body = {"uscc": USCC, "category": "fire", "severity": "general", "occurred_at": "2026-11-20T08:00:00+08:00",
-            "reported_at": "2026-11-20T09:30:00+08:00", "summary": "厨房油锅起火，已扑灭，一名老人轻微烫伤",
-            "injuries": 1, "residents": [{"name": "张大爷", "id_number": "11010519491231002X",
-                                           "outcome": "injured"}]}
+    body = {
+        "uscc": USCC,
+        "category": "fire",
+        "severity": "general",
+        "occurred_at": "2026-11-20T08:00:00+08:00",
+        "reported_at": "2026-11-20T09:30:00+08:00",
+        "summary": "厨房油锅起火，已扑灭，一名老人轻微烫伤",
+        "injuries": 1,
+        "residents": [{"name": "张大爷", "id_number": "11010519491231002X", "outcome": "injured"}],
+    }
     body.update(overrides)
     return body
 
@@ -42,8 +48,13 @@ def test_fire_incident_reported_after_its_deadline_is_recorded_late(pg_client):
 
 def test_other_incidents_have_24_hours_and_a_naive_time_is_read_as_shanghai(pg_client):
     register(pg_client)
-    iid = report(pg_client, category="missing_resident", occurred_at="2026-11-20T08:00:00",
-                 reported_at="2026-11-21T07:59:00", residents=None)
+    iid = report(
+        pg_client,
+        category="missing_resident",
+        occurred_at="2026-11-20T08:00:00",
+        reported_at="2026-11-21T07:59:00",
+        residents=None,
+    )
     shown = pg_client.get(f"{BASE}/{iid}", as_="civil_affairs").json
     assert shown["late"] is False and shown["deadline_hours"] == 24
 
@@ -69,9 +80,17 @@ def test_finding_of_direct_responsibility_proposes_listing_under_criterion_5(pg_
     iid = report(pg_client, category="death_unnatural", severity="serious", deaths=1)
     step = {"uscc": USCC, "authority": "MZJ-140500", "occurred_on": "2026-11-22"}
     assert pg_client.post(f"{BASE}/{iid}/investigation", step).status_code == 201
-    r = pg_client.post(f"{BASE}/{iid}/finding", {**step, "authority": "晋城市应急管理局",
-                                                 "decision_no": "晋市应急调〔2026〕8号", "responsibility": "direct",
-                                                 "cause": "夜间值守缺位", "occurred_on": "2026-11-25"})
+    r = pg_client.post(
+        f"{BASE}/{iid}/finding",
+        {
+            **step,
+            "authority": "晋城市应急管理局",
+            "decision_no": "晋市应急调〔2026〕8号",
+            "responsibility": "direct",
+            "cause": "夜间值守缺位",
+            "occurred_on": "2026-11-25",
+        },
+    )
     assert r.status_code == 201, r.json
     (proposal,) = listings_of(pg_client)
     assert proposal["criterion"] == "safety_accident" and proposal["list_kind"] == "joint_punishment"
@@ -82,8 +101,15 @@ def test_finding_of_direct_responsibility_proposes_listing_under_criterion_5(pg_
     assert facts["incident_responsibility"] == -30
     # concluded: public now shows category and date — nothing else
     public = pg_client.get(f"/api/v1/public/incidents?uscc={USCC}").json
-    assert public["items"] == [{"incident_id": iid, "uscc": USCC, "category": "death_unnatural",
-                                "incident_on": "2026-11-20", "concluded_on": "2026-11-25"}]
+    assert public["items"] == [
+        {
+            "incident_id": iid,
+            "uscc": USCC,
+            "category": "death_unnatural",
+            "incident_on": "2026-11-20",
+            "concluded_on": "2026-11-25",
+        }
+    ]
     # a second finding is refused and changes nothing
     before = head(pg_client)
     again = pg_client.post(f"{BASE}/{iid}/finding", {**step, "decision_no": "X-2", "responsibility": "main"})
@@ -94,9 +120,16 @@ def test_secondary_responsibility_proposes_nothing_and_open_incidents_are_not_pu
     register(pg_client)
     iid = report(pg_client)
     assert pg_client.get("/api/v1/public/incidents").json["items"] == []
-    r = pg_client.post(f"{BASE}/{iid}/finding", {"uscc": USCC, "authority": "XFJY-140500",
-                                                 "decision_no": "晋消认〔2026〕3号", "responsibility": "secondary"},
-                       as_="fire")
+    r = pg_client.post(
+        f"{BASE}/{iid}/finding",
+        {
+            "uscc": USCC,
+            "authority": "XFJY-140500",
+            "decision_no": "晋消认〔2026〕3号",
+            "responsibility": "secondary",
+        },
+        as_="fire",
+    )
     assert r.status_code == 201, r.json
     settle(pg_client)
     assert listings_of(pg_client) == []
@@ -111,8 +144,9 @@ def test_bad_incident_input_is_refused_field_by_field_and_writes_nothing(pg_clie
     r = pg_client.post(BASE, incident(reported_at="2026-11-20T07:00:00+08:00"))
     assert r.status_code == 422 and "reported_at" in r.json["fields"]
     at(pg_client, "2026-11-26")
-    r = pg_client.post(BASE, incident(occurred_at="2026-11-27T08:00:00+08:00",
-                                      reported_at="2026-11-27T09:00:00+08:00"))
+    r = pg_client.post(
+        BASE, incident(occurred_at="2026-11-27T08:00:00+08:00", reported_at="2026-11-27T09:00:00+08:00")
+    )
     assert r.status_code == 422
     r = pg_client.post(BASE, incident(uscc="91110000802100433B"))
     assert r.status_code == 404
