@@ -32,6 +32,7 @@ class Settings:
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
     today: date | None = None  # fixed "today" for demos and tests (Asia/Shanghai otherwise)
+    duty_reports_from: int | None = None  # year from which missing reports are tracked (docs/duties.md)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -58,6 +59,7 @@ class Settings:
             log_format=env.get("ELDERCARE_LOG_FORMAT", "auto"),
             log_level=env.get("ELDERCARE_LOG_LEVEL", "INFO"),
             today=fixed_today,
+            duty_reports_from=_year(env.get("ELDERCARE_DUTY_REPORTS_FROM")),
         )
         settings.store_env()  # fail early on a malformed DATABASE_URL
         return settings
@@ -123,3 +125,11 @@ class Settings:
 
 def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def _year(value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise SettingsError(f"ELDERCARE_DUTY_REPORTS_FROM={value!r} is not a year (e.g. 2026)")
+    return int(value)

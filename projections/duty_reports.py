@@ -13,17 +13,42 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, func, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from projections.base import View, ViewProjection, handles
 from supervision.domain.duty_report import DutyReport
-from supervision.domain.facility import Facility
+from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES, Facility
 from supervision.policy.calendar import WorkingCalendar
-from supervision.policy.duty_reports import DutyReportPolicy
+from supervision.policy.duty_reports import ANNUAL, DutyReportPolicy, ReportSchedule, period_end, period_label
 
 #: the allow-list of a public annual-report record
 PUBLIC_FIELDS = ("uscc", "kind", "period", "submitted_on")
+
+
+def _facility_kinds(policy: DutyReportPolicy) -> list[tuple[ReportSchedule, list[tuple[str, str]]]]:
+    """Each schedule with the (ownership, profit status) pairs it governs (the first match wins)."""
+    out: dict[int, tuple[ReportSchedule, list[tuple[str, str]]]] = {}
+    for ownership in OWNERSHIPS:
+        for profit in PROFIT_STATUSES:
+            for schedule in policy.schedules_for(ownership, profit):
+                out.setdefault(id(schedule), (schedule, []))[1].append((ownership, profit))
+    return list(out.values())
 
 
 @dataclass(frozen=True)
@@ -118,25 +143,42 @@ class DutyReportsView(View):
         self, policy: DutyReportPolicy, calendar: WorkingCalendar, today: date
     ) -> Iterator[dict[str, str]]:
         """(uscc, kind, period) owed by a facility's kind, due before `today`, neither submitted nor
-        marked missing. Due dates depend only on schedule and period, so each is computed once."""
-        with self.engine.connect() as conn:
-            facilities = conn.execute(select(self.facilities).order_by(self.facilities.c.uscc)).all()
-            r = self.reports
-            done = {
-                (row.uscc, row.kind, row.period)
-                for row in conn.execute(
-                    select(r.c.uscc, r.c.kind, r.c.period).where(r.c.status != "open")
-                ).all()
-            }
-        dues: dict[tuple[int, str], date] = {}
-        for f in facilities:
-            for schedule in policy.schedules_for(f.ownership, f.profit_status):
-                for period in policy.periods(schedule, f.registered_on, f.closed_on, until=today):
-                    key = (id(schedule), period)
-                    if key not in dues:
-                        dues[key] = policy.due(schedule, period, calendar).due_on
-                    if dues[key] < today and (f.uscc, schedule.kind, period) not in done:
-                        yield {"uscc": f.uscc, "kind": schedule.kind, "period": period}
+        marked missing.
+
+        One anti-join per schedule and period (due dates depend only on those two), so the work
+        grows with the number of periods, not with facilities × periods in Python.
+        """
+        if policy.first_year is None:
+            return  # the city has not said from which year its records are complete
+        f, r = self.facilities, self.reports
+        for schedule, kinds in _facility_kinds(policy):
+            for year in range(policy.first_year, today.year + 1):
+                quarters: tuple[int | None, ...] = (None,) if schedule.frequency == ANNUAL else (1, 2, 3, 4)
+                for quarter in quarters:
+                    period = period_label(schedule.frequency, year, quarter)
+                    end = period_end(period)
+                    if end >= today or policy.due(schedule, period, calendar).due_on >= today:
+                        continue
+                    done = select(r.c.report_id).where(
+                        r.c.uscc == f.c.uscc,
+                        r.c.kind == schedule.kind,
+                        r.c.period == period,
+                        r.c.status != "open",
+                    )
+                    query = (
+                        select(f.c.uscc)
+                        .where(
+                            or_(*(and_(f.c.ownership == o, f.c.profit_status == p) for o, p in kinds)),
+                            f.c.registered_on <= end,
+                            or_(f.c.closed_on.is_(None), f.c.closed_on >= end),
+                            ~exists(done),
+                        )
+                        .order_by(f.c.uscc)
+                    )
+                    with self.engine.connect() as conn:
+                        usccs = conn.execute(query).scalars().all()
+                    for uscc in usccs:
+                        yield {"uscc": uscc, "kind": schedule.kind, "period": period}
 
     def grace_expired_candidates(self, today: date) -> list[dict[str, str]]:
         t = self.reports

@@ -47,8 +47,9 @@ class DutyReportCommands(DutiesBase):
         if period not in owed:
             raise InvalidValue(
                 "period",
-                f"{period} is not owed (tracked from {self.duty_report_policy.first_year}, "
-                f"ending after registration and before exit)",
+                f"{period} is not owed (a period ending after registration and before exit"
+                + (f", from {first}" if (first := self.duty_report_policy.first_year) else "")
+                + ")",
             )
         if period_end(period) >= opened_on:
             raise InvalidValue("period", f"{period} has not ended yet")

@@ -15,7 +15,7 @@ authority's penalty decision for that conduct (the credit capability's `listing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from supervision.policy.calendar import Deadline, WorkingCalendar
@@ -92,8 +92,10 @@ class DutyReportPolicy:
     version: str
     legal_basis: str
     schedules: tuple[ReportSchedule, ...]
-    #: first year for which the system holds report obligations (earlier ones are not tracked)
-    first_year: int
+    #: first year whose reports the city's records are complete for (its go-live), set by the city;
+    #: None: the clock marks no report missing (filings are still recorded, late ones as late), since
+    #: a system switched on today would otherwise call every earlier report "missing"
+    first_year: int | None
     #: working days a reminder (催报) gives before a missing annual report counts for criterion (8)
     grace_working_days: int
 
@@ -120,6 +122,12 @@ class DutyReportPolicy:
         assert schedule.due_working_days is not None
         return calendar.add_working_days(end, schedule.due_working_days)
 
+    def tracking_from(self, year: int) -> DutyReportPolicy:
+        """This policy with missing reports tracked from `year` (the city's go-live year)."""
+        if not 2000 <= year <= 2100:
+            raise ValueError(f"tracking year {year} is out of range")
+        return replace(self, first_year=year, version=f"{self.version}+from-{year}")
+
     def grace_until(self, reminded_on: date, calendar: WorkingCalendar) -> Deadline:
         return calendar.add_working_days(reminded_on, self.grace_working_days)
 
@@ -127,7 +135,7 @@ class DutyReportPolicy:
         self, schedule: ReportSchedule, registered_on: date, closed_on: date | None, until: date
     ) -> Iterator[str]:
         """Periods owed: ending on or after registration and before closure, ending by `until`."""
-        years = range(max(self.first_year, registered_on.year), until.year + 1)
+        years = range(max(self.first_year or registered_on.year, registered_on.year), until.year + 1)
         for year in years:
             quarters: tuple[int | None, ...] = (None,) if schedule.frequency == ANNUAL else (1, 2, 3, 4)
             for quarter in quarters:
@@ -192,6 +200,6 @@ DUTY_REPORTS_DEFAULT = DutyReportPolicy(
             due_working_days=15,
         ),
     ),
-    first_year=2025,
+    first_year=None,  # set by the city (ELDERCARE_DUTY_REPORTS_FROM)
     grace_working_days=15,
 )

@@ -37,6 +37,13 @@ def register(client, uscc: str = USCC, on: str = "2025-01-06", **profile) -> Non
     assert r.status_code == 201, r.json
 
 
+def track_reports_from(client, year: int = 2025) -> None:
+    """As `ELDERCARE_DUTY_REPORTS_FROM=<year>` makes the composition root do: missing reports are
+    tracked from the city's go-live year (unset, the clock marks no report missing)."""
+    app = client.container.app
+    app.duty_report_policy = app.duty_report_policy.tracking_from(year)
+
+
 def run_clock(client, day: str) -> TickReport:
     at(client, day)
     report = tick(client.container)

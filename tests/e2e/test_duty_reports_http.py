@@ -15,6 +15,7 @@ from tests.e2e.duties_support import (
     register,
     run_clock,
     settle,
+    track_reports_from,
 )
 
 BASE = "/api/v1/duty-reports"
@@ -31,6 +32,7 @@ def reports(client, **query) -> list[dict]:
 
 def test_missing_annual_report_is_overdue_exactly_once_and_proposes_under_criterion_8(pg_client):
     register(pg_client)  # 民办非营利, registered 2025-01-06: owes the 2025 work report by 2026-05-31
+    track_reports_from(pg_client, 2025)
     assert run_clock(pg_client, "2026-05-31").appended == 0  # filing on the due day is on time
     assert run_clock(pg_client, "2026-06-01").appended == 1
     again = run_clock(pg_client, "2026-06-02")
@@ -72,6 +74,7 @@ def test_missing_annual_report_is_overdue_exactly_once_and_proposes_under_criter
 
 def test_annual_report_filed_on_time_is_never_missing(pg_client):
     register(pg_client)
+    track_reports_from(pg_client, 2025)
     r = pg_client.post(BASE, {**ANNUAL, "occurred_on": "2026-03-10"})
     assert (
         r.status_code == 201 and r.json["data"]["late"] is False and r.json["data"]["due_on"] == "2026-05-31"
@@ -99,6 +102,7 @@ def test_for_profit_facility_files_by_30_june_and_a_public_one_by_31_march(pg_cl
 
 def test_operations_report_is_due_15_working_days_after_the_quarter_on_the_official_calendar(pg_client):
     register(pg_client, ownership="public_built_private_run")
+    track_reports_from(pg_client, 2025)
     due = pg_client.container.app.calendar.add_working_days(date(2026, 9, 30), 15).due_on
     assert due > date(2026, 10, 21)  # the National Day holidays are not working days
     r = pg_client.post(
@@ -146,3 +150,13 @@ def test_bad_report_input_is_refused_and_writes_nothing(pg_client):
     assert head(pg_client) == before
     pg_client.post(BASE, {**ANNUAL, "occurred_on": "2026-05-01"})
     assert pg_client.post(f"{BASE}/reminders", ANNUAL).status_code == 409  # submitted: nothing to remind
+
+
+def test_until_the_city_sets_its_tracking_year_the_clock_marks_no_report_missing(pg_client):
+    register(pg_client)
+    assert pg_client.container.app.duty_report_policy.first_year is None
+    assert run_clock(pg_client, "2026-11-26").appended == 0  # the 2025 report may have been filed on paper
+    late = pg_client.post(BASE, {**ANNUAL, "occurred_on": "2026-06-15"})
+    assert late.status_code == 201 and late.json["data"]["late"] is True  # filings still say when late
+    track_reports_from(pg_client, 2026)
+    assert run_clock(pg_client, "2026-11-27").appended == 0  # 2026 reports are not due before 2027

@@ -97,16 +97,24 @@ def test_quarterly_due_dates_count_working_days_on_the_official_calendar():
 def test_periods_owed_run_from_registration_and_the_first_tracked_year_until_exit():
     ops = R.schedule(OPERATIONS_REPORT, "public_built_private_run", "non_profit")
     annual = R.schedule(ANNUAL_REPORT, "private", "non_profit")
-    assert list(R.periods(ops, date(2026, 2, 1), None, until=date(2026, 11, 26))) == [
+    assert list(R.periods(ops, date(2024, 5, 1), date(2024, 12, 1), until=date(2026, 11, 26))) == [
+        "2024Q2",
+        "2024Q3",
+    ]  # untracked (first_year None): every period since registration may still be filed
+    T = R.tracking_from(2025)
+    assert T.first_year == 2025 and T.version == "duty-reports#default-1+from-2025"
+    assert list(T.periods(ops, date(2026, 2, 1), None, until=date(2026, 11, 26))) == [
         "2026Q1",
         "2026Q2",
         "2026Q3",
     ]
-    assert list(R.periods(ops, date(2024, 5, 1), date(2025, 7, 15), until=date(2026, 11, 26))) == [
+    assert list(T.periods(ops, date(2024, 5, 1), date(2025, 7, 15), until=date(2026, 11, 26))) == [
         "2025Q1",
         "2025Q2",
     ]
-    assert list(R.periods(annual, date(2020, 1, 1), None, until=date(2026, 11, 26))) == ["2025"]
+    assert list(T.periods(annual, date(2020, 1, 1), None, until=date(2026, 11, 26))) == ["2025"]
+    with pytest.raises(ValueError):
+        R.tracking_from(1999)
 
 
 def test_periods_are_years_or_quarters():
@@ -136,3 +144,18 @@ def test_rating_2026_2_adds_the_duties_and_keeps_every_earlier_figure():
         "interview_not_attended": -15,
         "interview_commitment_overdue": -10,
     }
+
+
+def test_the_city_sets_its_tracking_year_through_the_environment(tmp_path):
+    from infra.settings import Settings, SettingsError
+    from tests.support import make_container
+
+    assert Settings.from_env({}).duty_reports_from is None
+    assert Settings.from_env({"ELDERCARE_DUTY_REPORTS_FROM": "2026"}).duty_reports_from == 2026
+    with pytest.raises(SettingsError):
+        Settings.from_env({"ELDERCARE_DUTY_REPORTS_FROM": "last year"})
+    container = make_container(f"sqlite:///{tmp_path}/e.sqlite", tmp_path / "var", duty_reports_from=2026)
+    try:
+        assert container.app.duty_report_policy.first_year == 2026
+    finally:
+        container.close()
