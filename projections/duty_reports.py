@@ -195,15 +195,17 @@ class DutyReportsProjection(ViewProjection[DutyReportsView]):
     name = "duty_reports"
     view_class = DutyReportsView
 
+    # facilities arrive in bulk (imports, rebuilds): their rows go through a row buffer
     @handles(Facility.Registered)
     def _registered(self, event: Facility.Registered, session: Session) -> None:
-        session.execute(
-            self.view.facilities.insert().values(
-                uscc=event.uscc,
-                ownership=event.profile["ownership"],
-                profit_status=event.profile["profit_status"],
-                registered_on=event.occurred_on,
-            )
+        self.buffer(session, self.view.facilities).insert(
+            {
+                "uscc": event.uscc,
+                "ownership": event.profile["ownership"],
+                "profit_status": event.profile["profit_status"],
+                "registered_on": event.occurred_on,
+                "closed_on": None,
+            }
         )
 
     @handles(Facility.ProfileChanged)
@@ -212,13 +214,11 @@ class DutyReportsProjection(ViewProjection[DutyReportsView]):
             k: v for k, v in getattr(event, "changes", {}).items() if k in ("ownership", "profit_status")
         }
         if changes:
-            t = self.view.facilities
-            session.execute(update(t).where(t.c.uscc == event.uscc).values(**changes))
+            self.buffer(session, self.view.facilities).update((event.uscc,), changes)
 
     @handles(Facility.Closed)
     def _closed(self, event: Any, session: Session) -> None:
-        t = self.view.facilities
-        session.execute(update(t).where(t.c.uscc == event.uscc).values(closed_on=event.occurred_on))
+        self.buffer(session, self.view.facilities).update((event.uscc,), {"closed_on": event.occurred_on})
 
     def _update(self, session: Session, event: Any, **values: Any) -> None:
         t = self.view.reports
