@@ -14,6 +14,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from consumers.envelope import SCHEMA_VERSION, ActorBody, BodySchema, PublicData
+from consumers.topics_duties import DUTIES_AGGREGATES, DUTIES_EXAMPLE, DUTIES_NOT_RELAYED, DUTIES_PURPOSE
 
 DOMAIN, LIST, INBOUND, DLQ = "domain", "list", "inbound", "dlq"
 #: partitions of every topic we create: keyed by USCC, so a facility's records stay in order
@@ -209,6 +210,8 @@ TOPICS: tuple[Topic, ...] = (
     Topic("complaints-summary", DOMAIN,
           "Complaints reduced to category, channel, outcome and dates: no text, no complainant.",
           ComplaintSummaryBody, "USCC", _DOMAIN_RETENTION, aggregates=("Complaint",)),
+    Topic("duties-public", DOMAIN, DUTIES_PURPOSE, DomainEventBody, "USCC", _DOMAIN_RETENTION, DUTIES_EXAMPLE,
+          aggregates=DUTIES_AGGREGATES),
     Topic("grades", LIST, "Official grade (等级评定) in force per facility; tombstone when it ends.",
           ListEntryBody, "USCC", _LIST_RETENTION, compacted=True),
     Topic("blacklist", LIST,
@@ -245,7 +248,7 @@ NOT_RELAYED = frozenset({
     "Inspection.ResultRecorded", "Inspection.Scheduled", "SpotCheckCampaign.Drawn",
     "Inspection.Redrawn", "Inspection.Withdrawn",
     "Complaint.IdentityRevealed",
-})
+}) | DUTIES_NOT_RELAYED
 
 #: list topic → the list kinds it carries (`Listing.list` / `.list_kind`); None = every kind
 LIST_KINDS: dict[str, tuple[str, ...] | None] = {

@@ -138,6 +138,8 @@ class Container:
                 raise
             app.spot_check_directory = SpotCheckDirectory(self)  # the draw's snapshot, read from views
             app.campaigns_of_agency = CampaignOrganisers(self)  # the recusal rule's organisers
+            if self.settings.duty_reports_from:  # missing duty reports are tracked from the city's go-live
+                app.duty_report_policy = app.duty_report_policy.tracking_from(self.settings.duty_reports_from)
             return app
 
     def _on_saved(self, notification_id: int) -> None:

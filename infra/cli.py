@@ -388,5 +388,10 @@ main.add_command(agency)
 from infra.cli_parked import parked  # noqa: E402
 
 main.add_command(parked)
+from infra.cli_duties import incident, interview, report  # noqa: E402
+
+main.add_command(incident)
+main.add_command(report)
+main.add_command(interview)
 
 apply_grammar(main)  # last: every command above and in the capability modules

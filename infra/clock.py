@@ -39,7 +39,7 @@ class Due:
 DEADLINE_SOURCES: list[str] = ["infra.deadlines_calendar:due",  # first: revises provisional deadlines
                                "infra.deadlines_complaints:due", "infra.deadlines_spot_checks:due",
                                "infra.deadlines_fire:due", "infra.deadlines_prepaid:due",
-                               "infra.deadlines_credit:due"]
+                               "infra.deadlines_credit:due", "infra.deadlines_duties:due"]
 
 
 def _resolve(path: str) -> Callable[..., Any]:

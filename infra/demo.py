@@ -39,7 +39,7 @@ SOURCE = "demo"
 
 #: Further sample data, one "module:function" per capability: f(container, demo) -> summary line.
 DEMO_STEPS: list[str] = ["infra.demo_complaints:load", "infra.demo_spot_checks:load",
-                         "infra.demo_fire_prepaid:load", "infra.demo_credit:load"]
+                         "infra.demo_fire_prepaid:load", "infra.demo_credit:load", "infra.demo_duties:load"]
 
 
 class Demo:

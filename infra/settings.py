@@ -38,6 +38,7 @@ class Settings:
     today: date | None = None  # fixed "today" for demos and tests (Asia/Shanghai otherwise)
     max_message_bytes: int = 1024 * 1024  # the broker's message limit; bigger events are refused (413)
     read_models_wait_s: float = 2.0  # read-your-writes bound: longer, and a command answers 202
+    duty_reports_from: int | None = None  # year from which missing reports are tracked (docs/duties.md)
     extra: dict[str, str] = field(default_factory=dict)
     #: the configuration file that was read (None: environment only)
     config_file: Path | None = None
@@ -89,6 +90,7 @@ class Settings:
             max_message_bytes=_int(env, "ELDERCARE_MAX_MESSAGE_BYTES", 1024 * 1024),
             read_models_wait_s=_seconds(env, "ELDERCARE_READ_MODELS_WAIT_S", 2.0),
             oidc={k: v for k, v in env.items() if k.startswith("ELDERCARE_OIDC_")},
+            duty_reports_from=_year(env.get("ELDERCARE_DUTY_REPORTS_FROM")),
         )
         settings.store_env()  # fail early on a malformed DATABASE_URL
         return settings
@@ -246,3 +248,11 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
 
 def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def _year(value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise SettingsError(f"ELDERCARE_DUTY_REPORTS_FROM={value!r} is not a year (e.g. 2026)")
+    return int(value)

@@ -6,6 +6,7 @@ from projections.agencies import AgenciesProjection
 from projections.base import ViewProjection
 from projections.complaints import ComplaintsProjection
 from projections.credit import CREDIT_PROJECTIONS
+from projections.duties import DUTIES_PROJECTIONS
 from projections.facility_list import FacilityListProjection
 from projections.fire_safety import FireSafetyProjection
 from projections.prepaid import PrepaidProjection
@@ -22,4 +23,5 @@ PROJECTIONS: tuple[type[ViewProjection], ...] = (
     FireSafetyProjection,
     PrepaidProjection,
     AgenciesProjection,
+    *DUTIES_PROJECTIONS,
 )

@@ -22,10 +22,20 @@ from projections.optional_events import (
     PREPAID_CAP_EXCEEDED,
     SPOT_CHECK_RESULT,
 )
+from supervision.domain.duty_report import DutyReport
+from supervision.domain.incident import Incident
+from supervision.domain.interview import Interview
 from supervision.domain.listing import Listing, event_ref
+from supervision.policy.incidents import LISTING_RESPONSIBILITIES
 from supervision.policy.rating import (
     CURRENT_RATING,
+    DUTY_REPORT_MISSING,
     FIRE_HAZARD,
+    INCIDENT_REPORTED_LATE,
+    INCIDENT_RESPONSIBILITY,
+    INTERVIEW_COMMITMENT_OVERDUE,
+    INTERVIEW_HELD,
+    INTERVIEW_NOT_ATTENDED,
     KEY,
     MAJOR_FIRE_HAZARD,
     PREPAID_VIOLATION,
@@ -175,6 +185,36 @@ class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
         if fact:
             uscc = getattr(event, "uscc", None) or (row.uscc if row else None)
             self._point(event, session, fact, f"complaint {category} {event.outcome}", uscc=uscc)
+
+    # -- duties of the supervised (rating-2026.2) -------------------------------------------
+    @handles(Incident.Reported)
+    def _incident_reported(self, event: Incident.Reported, session: Session) -> None:
+        if event.late:
+            self._point(event, session, INCIDENT_REPORTED_LATE,
+                        f"incident {event.category} reported after {event.deadline_hours} h")
+
+    @handles(Incident.ResponsibilityFound)
+    def _incident_responsibility(self, event: Incident.ResponsibilityFound, session: Session) -> None:
+        if event.responsibility in LISTING_RESPONSIBILITIES:
+            self._point(event, session, INCIDENT_RESPONSIBILITY,
+                        f"{event.responsibility} responsibility for incident {event.category} "
+                        f"({event.decision_no})")
+
+    @handles(DutyReport.Missing)
+    def _report_missing(self, event: DutyReport.Missing, session: Session) -> None:
+        self._point(event, session, DUTY_REPORT_MISSING, f"{event.kind} {event.period} missing")
+
+    @handles(Interview.Held)
+    def _interview_held(self, event: Interview.Held, session: Session) -> None:
+        self._point(event, session, INTERVIEW_HELD, "supervisory interview held")
+
+    @handles(Interview.NotAttended)
+    def _interview_not_attended(self, event: Interview.NotAttended, session: Session) -> None:
+        self._point(event, session, INTERVIEW_NOT_ATTENDED, "supervisory interview not attended")
+
+    @handles(Interview.CommitmentOverdue)
+    def _commitment_overdue(self, event: Interview.CommitmentOverdue, session: Session) -> None:
+        self._point(event, session, INTERVIEW_COMMITMENT_OVERDUE, f"interview commitment {event.no} overdue")
 
     @handles(Listing.Listed)
     def _listed(self, event: Listing.Listed, session: Session) -> None:

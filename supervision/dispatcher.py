@@ -17,8 +17,11 @@ from supervision.commands import agencies as agency_schemas
 from supervision.commands import calendar as calendar_schemas
 from supervision.commands import complaints as complaint_schemas
 from supervision.commands import credit as credit_schemas
+from supervision.commands import duty_reports as duty_report_schemas
 from supervision.commands import facilities as facility_schemas
 from supervision.commands import fire_safety as fire_schemas
+from supervision.commands import incidents as incident_schemas
+from supervision.commands import interviews as interview_schemas
 from supervision.commands import prepaid as prepaid_schemas
 from supervision.commands import spot_checks as spot_check_schemas
 from supervision.commands.fields import CommandSpec
@@ -35,6 +38,7 @@ ALL_COMMANDS: tuple[CommandSpec, ...] = (
     *prepaid_schemas.COMMANDS,
     *calendar_schemas.COMMANDS,
     *agency_schemas.COMMANDS,
+    *incident_schemas.COMMANDS, *duty_report_schemas.COMMANDS, *interview_schemas.COMMANDS,
 )
 
 

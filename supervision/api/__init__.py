@@ -21,8 +21,11 @@ from supervision.api.complaints import blp as complaints_blp
 from supervision.api.credit import blp as credit_blp
 from supervision.api.credit import public_blp as public_credit_blp
 from supervision.api.documented import DocumentedApi
+from supervision.api.duty_reports import blp as duty_reports_blp
 from supervision.api.facilities import blp as facilities_blp
 from supervision.api.fire_safety import blp as fire_safety_blp
+from supervision.api.incidents import blp as incidents_blp
+from supervision.api.interviews import blp as interviews_blp
 from supervision.api.prepaid import blp as prepaid_blp
 from supervision.api.schemas import ErrorSchema
 from supervision.api.spot_checks import blp as spot_checks_blp
@@ -43,6 +46,7 @@ BLUEPRINTS = [
     public_credit_blp,
     calendar_blp,
     agencies_blp,
+    incidents_blp, duty_reports_blp, interviews_blp,
 ]
 
 

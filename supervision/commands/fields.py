@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from supervision.commands import bounds
 from supervision.domain.errors import InvalidValue
@@ -262,12 +262,38 @@ def BoundedDict(keys: fields.Field, values: fields.Field, max_entries: int = bou
 
 
 class CommandSchema(Schema):
-    """Base of command schemas: unknown fields are errors, `occurred_on` is common to all."""
+    """Base of command schemas: unknown fields are errors, `occurred_on` is common to all, and no
+    string anywhere in a payload may hold NUL, control characters (other than newline and tab),
+    lone surrogates or bidi controls — whatever field type a capability declares (the door's floor;
+    `Text` adds the single-line rule and the lengths)."""
 
     class Meta:
         unknown = "raise"
 
     occurred_on = fields.Date(load_default=None, metadata={"description": "when it happened (≤ today)"})
+
+    @pre_load
+    def _refuse_unkeepable_strings(self, data: Any, **_: Any) -> Any:
+        problems: dict[str, list[str]] = {}
+        stack: list[tuple[str, Any]] = [("", data)]
+        while stack:  # iterative: nesting depth is limited elsewhere, but never recurse on input
+            path, value = stack.pop()
+            if isinstance(value, str):
+                problem = bounds.text_problem(value, multiline=True)
+                if problem:
+                    problems.setdefault(path or "_schema", []).append(problem)
+            elif isinstance(value, dict):
+                for key, inner in value.items():
+                    key_problem = bounds.text_problem(key) if isinstance(key, str) else None
+                    if key_problem:
+                        problems.setdefault(path or "_schema", []).append(f"a key {key_problem}")
+                        continue
+                    stack.append((f"{path}.{key}" if path else str(key), inner))
+            elif isinstance(value, list):
+                stack.extend((f"{path}.{i}", inner) for i, inner in enumerate(value))
+        if problems:
+            raise ValidationError(problems)
+        return data
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ The rating feeds the spot-check draw (国发〔2019〕5号: sampling ratio by cr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from supervision.policy.periods import add_months
@@ -22,6 +22,13 @@ RECTIFICATION_OVERDUE = "rectification_overdue"
 PREPAID_VIOLATION = "prepaid_fee_violation"
 COMPLAINT_SUBSTANTIATED = "complaint_substantiated"
 ABUSE_COMPLAINT_SUBSTANTIATED = "abuse_complaint_substantiated"
+# duties of the supervised (rating-2026.2): incidents, reports, supervisory interviews (约谈)
+INCIDENT_REPORTED_LATE = "incident_reported_late"
+INCIDENT_RESPONSIBILITY = "incident_responsibility"  # main or direct responsibility found
+DUTY_REPORT_MISSING = "duty_report_missing"
+INTERVIEW_HELD = "interview_held"
+INTERVIEW_NOT_ATTENDED = "interview_not_attended"
+INTERVIEW_COMMITMENT_OVERDUE = "interview_commitment_overdue"
 
 KEY = "key"  # a listing in force: key supervision in the draw
 
@@ -112,5 +119,27 @@ RATING_2026 = RatingPolicy(
     ),
 )
 
-RATING_POLICIES: dict[str, RatingPolicy] = {RATING_2026.version: RATING_2026}
-CURRENT_RATING = RATING_2026
+#: rating-2026.2 adds the duties of the supervised; every figure of 2026.1 is unchanged (defaults)
+RATING_2026_2 = replace(
+    RATING_2026,
+    version="rating-2026.2",
+    legal_basis=RATING_2026.legal_basis + "; 民发〔2019〕103号 列入情形第（5）（8）项; "
+    "seed 001 建立完善养老服务安全监管约谈制度",
+    points={
+        **RATING_2026.points,
+        INCIDENT_REPORTED_LATE: -10,
+        INCIDENT_RESPONSIBILITY: -30,
+        DUTY_REPORT_MISSING: -5,
+        INTERVIEW_HELD: -5,
+        INTERVIEW_NOT_ATTENDED: -15,
+        INTERVIEW_COMMITMENT_OVERDUE: -10,
+    },
+    notes=(
+        *RATING_2026.notes,
+        "duties: incident reported late -10, main/direct responsibility for an incident -30, periodic or "
+        "annual report missing -5, supervisory interview held -5, not attended -15, commitment overdue -10",
+    ),
+)
+
+RATING_POLICIES: dict[str, RatingPolicy] = {p.version: p for p in (RATING_2026, RATING_2026_2)}
+CURRENT_RATING = RATING_2026_2

@@ -302,7 +302,7 @@ def test_every_rating_point_traces_to_its_event_and_the_policy_version(pg_client
     settle(client)
 
     rating = client.get(f"{FAC}/{USCC}/rating?as_of=2026-06-10", as_="civil_affairs").json
-    assert rating["policy"]["version"] == "rating-2026.1"
+    assert rating["policy"]["version"] == "rating-2026.2"
     facts = sorted((p["fact"], p["points"]) for p in rating["points"])
     assert facts == [("abuse_complaint_substantiated", -30), ("fire_hazard", -5),
                      ("major_fire_hazard", -20), ("rectification_overdue", -15)]
@@ -311,7 +311,7 @@ def test_every_rating_point_traces_to_its_event_and_the_policy_version(pg_client
                 for e in client.get(f"{FAC}/{USCC}/events", as_="civil_affairs").json}
     for point in rating["points"]:
         assert timeline[point["event_ref"]] == point["event_type"]
-        assert point["policy_version"] == "rating-2026.1"
+        assert point["policy_version"] == "rating-2026.2"
     assert {p["event_ref"].split(":")[0] for p in rating["points"]} >= {case_id, cid}
 
     before = client.get(f"{FAC}/{USCC}/rating?as_of=2026-05-09", as_="civil_affairs").json

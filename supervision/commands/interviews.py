@@ -1,0 +1,117 @@
+"""Schemas of the interview commands (约谈). Every command names its facility by `uscc`."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from supervision.commands.fields import CommandSchema, CommandSpec, StrictInt, Uscc
+from supervision.domain.interview import SUMMONED_ROLES
+from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
+
+INTERVIEW_ROLES = (CIVIL_AFFAIRS, FIRE, MARKET)
+
+
+class AttendeeSchema(Schema):
+    """A person who attended: sealed before it enters an event, never shown."""
+
+    class Meta:
+        unknown = "raise"
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    position = fields.String(load_default="", validate=validate.Length(max=50))
+
+
+class CommitmentSchema(Schema):
+    class Meta:
+        unknown = "raise"
+
+    item = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    due_on = fields.Date(required=True)
+
+
+class SummonInterview(CommandSchema):
+    uscc = Uscc(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    scheduled_on = fields.Date(required=True)
+    summoned_roles = fields.List(
+        fields.String(validate=validate.OneOf(SUMMONED_ROLES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(SUMMONED_ROLES)),
+    )
+    place = fields.String(load_default="", validate=validate.Length(max=200))
+    notice_no = fields.String(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={"description": "number of the written summons (约谈通知书)"},
+    )
+
+
+class InterviewStep(CommandSchema):
+    uscc = Uscc(required=True)
+    interview_id = fields.UUID(required=True)
+
+
+class HoldInterview(InterviewStep):
+    attendees = fields.List(
+        fields.Nested(AttendeeSchema), required=True, validate=validate.Length(min=1, max=50)
+    )
+    minutes = fields.String(required=True, validate=validate.Length(min=1, max=8000))
+    commitments = fields.List(
+        fields.Nested(CommitmentSchema), load_default=list, validate=validate.Length(max=50)
+    )
+
+
+class RecordInterviewNotAttended(InterviewStep):
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class FulfilInterviewCommitment(InterviewStep):
+    commitment_no = StrictInt(required=True, min=1, max=50)
+    evidence = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class MarkInterviewCommitmentOverdue(InterviewStep):
+    class Meta(CommandSchema.Meta):
+        exclude = ("occurred_on",)
+
+    commitment_no = StrictInt(required=True, min=1, max=50)
+    today = fields.Date(required=True)
+
+
+COMMANDS = (
+    CommandSpec(
+        "summon_interview",
+        SummonInterview,
+        "summon_interview",
+        INTERVIEW_ROLES,
+        "约谈: summon a facility's head for a supervisory interview",
+    ),
+    CommandSpec(
+        "hold_interview",
+        HoldInterview,
+        "hold_interview",
+        INTERVIEW_ROLES,
+        "record an interview held, with the facility's commitments and their deadlines",
+    ),
+    CommandSpec(
+        "record_interview_not_attended",
+        RecordInterviewNotAttended,
+        "record_interview_not_attended",
+        INTERVIEW_ROLES,
+        "record that the summoned did not attend",
+    ),
+    CommandSpec(
+        "fulfil_interview_commitment",
+        FulfilInterviewCommitment,
+        "fulfil_interview_commitment",
+        INTERVIEW_ROLES,
+        "record a commitment fulfilled (verified)",
+    ),
+    CommandSpec(
+        "mark_interview_commitment_overdue",
+        MarkInterviewCommitmentOverdue,
+        "mark_interview_commitment_overdue",
+        (SYSTEM,),
+        "clock: a commitment's deadline passed",
+    ),
+)
