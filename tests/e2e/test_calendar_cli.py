@@ -28,9 +28,9 @@ def cli(var_dir: Path, url: str, token: str, *args: str) -> subprocess.Completed
 def test_calendar_load_refuses_a_notice_without_a_statutory_day_then_loads_and_revises(pg_url, tmp_path):
     container = make_container(pg_url, tmp_path, today=date.fromisoformat(TODAY))
     try:
-        admin_actor = Actor("ops", "MZJ-140500", "admin")
+        admin_actor = Actor("ops", "ADMIN-100000", "admin")
         admin = container.tokens.issue(admin_actor)
-        officer = container.tokens.issue(Actor("mz", "MZJ-140500", "civil_affairs"))
+        officer = container.tokens.issue(Actor("mz", "MZB-100000", "civil_affairs"))
         ctx = Context(admin_actor, source="test")
         container.dispatcher.dispatch("register_facility", facility_payload(), ctx)
         complaint = container.dispatcher.dispatch("register_complaint", {

@@ -36,7 +36,7 @@ def test_a_proposal_caused_by_a_cli_command_is_visible_when_it_returns_with_the_
     done = cli(tmp_path, pg_url, admin, "facility", "register", "--data", json.dumps(FACILITY))
     assert done.returncode == 0, done.stderr
     done = cli(tmp_path, pg_url, admin, "penalty", "decide", USCC, "--decision-no", "京朝民罚〔2026〕7号",
-               "--authority", "北京市朝阳区民政局", "--authority-kind", "civil_affairs",
+               "--authority-kind", "civil_affairs",
                "--conduct", "abuse_cheating", "--legal-basis", "《养老机构管理办法》第四十六条",
                "--on", "2026-11-20")
     assert done.returncode == 0, done.stderr
