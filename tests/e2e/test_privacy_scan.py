@@ -100,7 +100,7 @@ FREE_TEXT = {
     "scope_note",
 }
 #: persons: public only masked
-PERSONS = {"legal_representative", "person_in_charge", "officer"}
+PERSONS = {"legal_representative", "person_in_charge", "officer", "user"}
 #: citations of law: long texts that are published with the decision they belong to
 CITATIONS = {"legal_basis"}
 
