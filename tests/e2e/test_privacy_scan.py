@@ -7,13 +7,21 @@ every public endpoint (every page, several `as_of` dates), every public topic, t
 the raw stores (event store and view tables, bytes decoded) are searched for every value:
 
 - a value found in a public output must come from a field that may be public (not personal, not free
-  text, not a person in clear) and sit under a key that a public shape allow-lists;
+  text, not a person in clear) and sit under a key that a public shape allow-lists (`supervision/public/`,
+  or — only in that endpoint's answers — the capability's own public response schema,
+  `CAPABILITY_ALLOW_LISTS`: the draw record with its published redraw `reason`, public incidents,
+  annual reports filed, the calendar's loaded notice);
 - personal values (sealed fields) are never in clear at rest, nor in a log;
 - free text and persons in clear are never in a log.
 
+Every actor's agency covers the facilities' region 140502 (the city's bureaus; admin acts are the
+platform's), so the jurisdiction check passes on its merits. Residents of an incident and attendees of
+an interview are personal (sealed before any event).
+
 The scan proves it can see: free texts must be found in the event store (bytes decoded), public
-values (a name, a hazard location, a `public_summary`) must be found in public outputs, and persons
-must be found masked there.
+values (a name, a hazard location, a `public_summary`, both redraw reasons, the concluded incident, the
+annual report filed) must be found in public outputs, persons must be found masked there, and the
+`duties-public` topic must have been read.
 """
 
 from __future__ import annotations
@@ -83,7 +91,7 @@ CAPABILITY_ALLOW_LISTS: dict[str, type[Schema]] = {
     "/api/v1/public/spot-check-draws/": SpotCheckDrawPublicSchema,
     "/api/v1/public/incidents": IncidentPublicPageSchema,
     "/api/v1/public/annual-reports": AnnualReportPublicPageSchema,
-    "/api/v1/calendar/": CalendarYearSchema,  # the loaded State Council notice's number, and the note citing it
+    "/api/v1/calendar/": CalendarYearSchema,  # the State Council notice number, and the note citing it
 }
 #: free text by name (also: any long text not marked `x-published`, see `classify`)
 FREE_TEXT = {
@@ -239,8 +247,10 @@ def command_document(doc: dict[str, Any], specs: dict[str, Any]) -> dict[str, An
         if name not in doc["components"]["schemas"]:
             extra.components.schema(name, schema=schema)
     out = dict(doc)
-    out["components"] = {**doc["components"],
-                         "schemas": {**extra.to_dict()["components"]["schemas"], **doc["components"]["schemas"]}}
+    out["components"] = {
+        **doc["components"],
+        "schemas": {**extra.to_dict()["components"]["schemas"], **doc["components"]["schemas"]},
+    }
     return out
 
 
@@ -624,25 +634,49 @@ def duties() -> list[Step]:
         (
             "classify_incident",
             "civil_affairs",
-            lambda s: {**incident(s), "category": "serious_injury", "severity": "serious",
-                       "occurred_on": "2026-07-02"},
+            lambda s: {
+                **incident(s),
+                "category": "serious_injury",
+                "severity": "serious",
+                "occurred_on": "2026-07-02",
+            },
         ),
-        ("open_incident_investigation", "civil_affairs", lambda s: {**incident(s), "occurred_on": "2026-07-03"}),
+        (
+            "open_incident_investigation",
+            "civil_affairs",
+            lambda s: {**incident(s), "occurred_on": "2026-07-03"},
+        ),
         (
             "find_incident_responsibility",
             "civil_affairs",
             lambda s: {**incident(s), "responsibility": "secondary", "occurred_on": "2026-08-01"},
         ),
-        ("submit_duty_report", "civil_affairs", lambda s: {"uscc": USCC1, **annual, "occurred_on": "2026-04-10"}),
+        (
+            "submit_duty_report",
+            "civil_affairs",
+            lambda s: {"uscc": USCC1, **annual, "occurred_on": "2026-04-10"},
+        ),
         ("mark_duty_report_missing", "system", lambda s: {"uscc": USCC2, **annual, "today": "2026-07-01"}),
-        ("remind_duty_report", "civil_affairs", lambda s: {"uscc": USCC2, **annual, "occurred_on": "2026-07-02"}),
-        ("mark_duty_report_grace_expired", "system", lambda s: {"uscc": USCC2, **annual, "today": "2026-08-20"}),
+        (
+            "remind_duty_report",
+            "civil_affairs",
+            lambda s: {"uscc": USCC2, **annual, "occurred_on": "2026-07-02"},
+        ),
+        (
+            "mark_duty_report_grace_expired",
+            "system",
+            lambda s: {"uscc": USCC2, **annual, "today": "2026-08-20"},
+        ),
         *[
             (
                 "summon_interview",
                 "civil_affairs",
-                lambda s: {"uscc": USCC1, "scheduled_on": "2026-08-10", "summoned_roles": ["person_in_charge"],
-                           "occurred_on": "2026-08-03"},
+                lambda s: {
+                    "uscc": USCC1,
+                    "scheduled_on": "2026-08-10",
+                    "summoned_roles": ["person_in_charge"],
+                    "occurred_on": "2026-08-03",
+                },
             )
             for _ in range(2)
         ],
@@ -687,25 +721,43 @@ def registry() -> list[Step]:
                 "occurred_on": "2026-11-26",
             },
         ),
-        ("revisit_provisional_deadlines", "admin", lambda s: {"today": "2026-11-26", "only_if_changed": False}),
+        (
+            "revisit_provisional_deadlines",
+            "admin",
+            lambda s: {"today": "2026-11-26", "only_if_changed": False},
+        ),
         (
             "register_agency",
             "admin",
-            lambda s: {"code": "MZJ-140200", "kind": "civil_affairs", "level": "city", "region_code": "140200",
-                       "occurred_on": "2026-11-01"},
+            lambda s: {
+                "code": "MZJ-140200",
+                "kind": "civil_affairs",
+                "level": "city",
+                "region_code": "140200",
+                "occurred_on": "2026-11-01",
+            },
         ),
         ("dissolve_agency", "admin", lambda s: {"code": "MZJ-140200", "occurred_on": "2026-11-02"}),
         (
             "issue_token",
             "admin",
-            lambda s: {"token_id": "0123456789ab", "agency": AGENCY, "role": "civil_affairs", "expires_at": None,
-                       "occurred_on": "2026-11-03"},
+            lambda s: {
+                "token_id": "0123456789ab",
+                "agency": AGENCY,
+                "role": "civil_affairs",
+                "expires_at": None,
+                "occurred_on": "2026-11-03",
+            },
         ),
         (
             "revoke_token",
             "admin",
-            lambda s: {"token_id": "0123456789ab", "agency": AGENCY, "role": "civil_affairs",
-                       "occurred_on": "2026-11-04"},
+            lambda s: {
+                "token_id": "0123456789ab",
+                "agency": AGENCY,
+                "role": "civil_affairs",
+                "occurred_on": "2026-11-04",
+            },
         ),
     ]
 
@@ -1030,10 +1082,16 @@ def test_no_seeded_value_reaches_a_public_output_unless_allow_listed_and_none_pe
         ("close_facility", "public_summary"),
     ]:
         assert by_field[must_show] in public_text, must_show
-    redraw = [v.value for v in seeder.values.values() if (v.command, v.path) == ("commit_spot_check_seed", "reason")]
-    assert len(redraw) == 2 and all(r in public_text for r in redraw), "the redraw reasons are on the draw record"
+    redraw = [
+        v.value for v in seeder.values.values() if (v.command, v.path) == ("commit_spot_check_seed", "reason")
+    ]
+    assert len(redraw) == 2 and all(r in public_text for r in redraw), (
+        "the redraw reasons are on the draw record"
+    )
     assert state["incident"] in public_text, "the concluded incident is on /public/incidents"
-    assert '"submitted_on": "2026-04-10"' in public_text, "the annual report filed is on /public/annual-reports"
+    assert '"submitted_on": "2026-04-10"' in public_text, (
+        "the annual report filed is on /public/annual-reports"
+    )
     duties_topic = [t for t in topics if t.endswith("duties-public")]
     assert duties_topic and topic_records[duties_topic[0]] > 0, "the duties topic was read"
     for person in [
