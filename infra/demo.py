@@ -38,8 +38,10 @@ DEMO_ACTORS = {
 SOURCE = "demo"
 
 #: Further sample data, one "module:function" per capability: f(container, demo) -> summary line.
+#: (duties before credit: an incident's finding proposes a listing that the credit step carries through
+#: in the same run, so that a second run finds nothing left to do)
 DEMO_STEPS: list[str] = ["infra.demo_complaints:load", "infra.demo_spot_checks:load",
-                         "infra.demo_fire_prepaid:load", "infra.demo_credit:load", "infra.demo_duties:load"]
+                         "infra.demo_fire_prepaid:load", "infra.demo_duties:load", "infra.demo_credit:load"]
 
 
 class Demo:

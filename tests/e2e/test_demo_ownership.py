@@ -85,7 +85,7 @@ def test_running_the_demo_twice_never_acts_on_a_users_facility_or_listing(contai
     # nothing about the user's facility was recorded by the demo: no complaint, case, result, notice
     assert [e for e in events_about(container, USER_USCC) if getattr(e, "source", None) == SOURCE] == []
     # the demo did carry its own proposal through: listed in the public joint-punishment list
-    assert "1 demo proposal(s) served notice" in first[-1]
+    assert any("demo proposal(s) served notice" in line for line in first), first
     assert any(r["uscc"] != USER_USCC for r in container.view("credit_lists").in_force(
         "joint_punishment", today))
     # and a second run added nothing at all
@@ -98,4 +98,4 @@ def test_on_a_fresh_store_the_demo_carries_every_step_through(container):
     drawn, recorded, published = map(int, re.findall(r"(\d+) (?:facilities|results|published)", spot_checks))
     assert drawn >= 1 and recorded == min(drawn, 3) and published == min(drawn, 2), spot_checks
     assert "3 new" in next(line for line in lines if line.startswith("fire-safety"))
-    assert "1 demo joint-punishment listing(s) in force" in lines[-1], lines[-1]
+    assert any("demo joint-punishment listing(s) in force" in line for line in lines), lines
