@@ -223,6 +223,22 @@ class PublicationOverdueData(PublicShape):
     marked_on = IsoDate(metadata=why("when the clock saw it"))
 
 
+# -- duties of the supervised (docs/duties.md) ----------------------------------------------------
+class FilingDisclosedData(PublicShape):
+    """年度报告: that a report was filed, and when (信息公开, criterion (8) of 民发〔2019〕103号)."""
+
+    kind = fields.String(metadata=why("which report (annual)"))
+    period = fields.String(metadata=why("the year it covers"))
+    filed_on = IsoDate(metadata=why("the filing date"))
+
+
+class InvestigationConcludedData(PublicShape):
+    """突发重大情况 once investigated: its category and date only — never residents or the summary."""
+
+    category = fields.String(metadata=why("the incident's category"))
+    incident_on = IsoDate(metadata=why("the day it happened"))
+
+
 #: event type (`Aggregate.Event`) → the shape of its public `data`
 EVENT_SHAPES: dict[str, type[PublicShape]] = {
     "Facility.Registered": FacilityRegisteredData,
@@ -249,6 +265,8 @@ EVENT_SHAPES: dict[str, type[PublicShape]] = {
     "SpotCheckCampaign.Planned": CampaignPlannedData,
     "Inspection.ResultPublished": ResultPublishedData,
     "Inspection.PublicationOverdue": PublicationOverdueData,
+    "DutyReport.FilingDisclosed": FilingDisclosedData,
+    "Incident.InvestigationConcluded": InvestigationConcludedData,
 }
 
 
