@@ -31,6 +31,7 @@ from supervision.api.schemas import ErrorSchema
 from supervision.api.spot_checks import blp as spot_checks_blp
 from supervision.commands import bounds
 from supervision.domain.errors import InvalidCommand
+from supervision.public.shapes import BlacklistEntryPublic, ListEntryPublic
 
 log = structlog.get_logger("eldercare.api")
 
@@ -65,6 +66,16 @@ class JSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+API_DESCRIPTION = """Supervision and credit system for elderly-care institutions (养老机构综合监管).
+
+Dates are `YYYY-MM-DD` (Asia/Shanghai); date-times carry their offset. **Every end date of an
+interval is inclusive** — `expires_on`, `listed_until`, `valid_until`, `valid_through`,
+`counts_through`, `through`, `due_on`: the named day is the last day on which the listing, grade,
+point or time limit still holds (terms counted as 民法典 art. 201 counts them). `as_of` is accepted
+only where an endpoint declares it; an undeclared query parameter is 422. Errors are
+`{"error", "fields", "request_id"}`; a command whose read models lag past the bound answers 202."""
+
+
 def create_app(services: Any) -> Flask:
     """`services` is the composition root (infra.bootstrap.Container) or a test double of it."""
     app = Flask("eldercare")
@@ -79,11 +90,15 @@ def create_app(services: Any) -> Flask:
         # served from the installed swagger-ui-bundle: government networks are offline (no CDN)
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         MAX_CONTENT_LENGTH=bounds.MAX_BODY_BYTES,  # larger bodies: 413 before they are read
+        API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
     app.extensions["eldercare"] = services
     api = DocumentedApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
+    # the rows of the public lists (their pages carry them already shaped): documented field by field
+    api.spec.components.schema("ListEntryPublic", schema=ListEntryPublic)
+    api.spec.components.schema("BlacklistEntryPublic", schema=BlacklistEntryPublic)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     errors.install(app)

@@ -300,7 +300,7 @@ class ListingListItem(PublicShape):
     authority = fields.String(allow_none=True, metadata=why("listing authority"))
     penalty_decision_no = fields.String(allow_none=True, metadata=why("published penalty decision"))
     effective_on = IsoDate(allow_none=True, metadata=why("listed from"))
-    expires_on = IsoDate(allow_none=True, metadata=why("listed until"))
+    expires_on = IsoDate(allow_none=True, metadata=why("listed through this day, inclusive"))
     term_years = fields.Integer(allow_none=True, metadata=why("term of the listing"))
     measures = fields.List(fields.String(), metadata=why("joint-punishment measures to apply"))
     responsible_persons = fields.Nested(ResponsiblePersonsPublic, metadata=why("named persons, masked"))

@@ -120,7 +120,8 @@ class ListEntryPublic(PublicShape):
         metadata=why("number of the administrative penalty decision, itself published (行政处罚公示)"),
     )
     effective_on = fields.Date(allow_none=True, metadata=why("listed from"))
-    expires_on = fields.Date(allow_none=True, metadata=why("listed until (3 years by default)"))
+    expires_on = fields.Date(allow_none=True, metadata=why(
+        "listed through this day, inclusive (3 years by default, counted as 民法典 art. 201 counts terms)"))
     measures = fields.List(fields.Nested(MeasurePublic), metadata=why("the measures others must apply"))
     responsible_persons = fields.Nested(
         ResponsiblePersonsPublic, metadata=why("the listing names the responsible persons; masked")
@@ -134,7 +135,7 @@ class BlacklistEntryPublic(PublicShape):
     facility_name = fields.String(allow_none=True, metadata=_NAME)
     region_code = fields.String(allow_none=True, metadata=_REGION)
     listed_since = fields.Date(metadata=why("earliest listing in force"))
-    listed_until = fields.Date(metadata=why("latest end of a listing in force"))
+    listed_until = fields.Date(metadata=why("last day (inclusive) of the latest listing in force"))
     criteria = fields.List(fields.String(), metadata=why("criteria codes of the listings in force"))
 
 
