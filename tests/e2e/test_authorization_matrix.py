@@ -139,8 +139,9 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
             {"incident_id": w["incident"]}, {"uscc": F1, "authority": "阳城县应急管理局"},
             who({CA, FIRE, MARKET})),
         ("post", "/api/v1/incidents/{incident_id}/finding"): (
-            {"incident_id": w["incident"]}, {"uscc": F1, "authority": "阳城县应急管理局",
-                                             "decision_no": "阳应急认〔2026〕3号", "responsibility": "secondary"},
+            {"incident_id": w["incident"]},
+            {"uscc": F1, "authority": "阳城县应急管理局", "decision_no": "阳应急认〔2026〕3号",
+             "responsibility": "secondary"},
             who({CA, FIRE, MARKET})),
         ("post", "/api/v1/duty-reports/reminders"): (
             {}, {**w["report"], "reference": "阳民催〔2026〕1号"}, who({CA, MARKET})),
@@ -201,11 +202,11 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
 #: endpoints whose allowed requests all meet the state the fixture or an earlier case left (409), each
 #: with the reason; every other endpoint someone may use must be carried out (2xx) at least once
 STATE_ONLY = {
-    ("post", "/api/v1/credit/listings"): "the fixture already proposed this conduct (its listing is used after)",
-    ("post", "/api/v1/credit/listings/{listing_id}/confirmation"): "listed by the objection decision before it",
-    ("post", "/api/v1/credit/listings/{listing_id}/credit-repair"): "repair only two full years after listing",
+    ("post", "/api/v1/credit/listings"): "the fixture proposed this conduct (the listing cases use it)",
+    ("post", "/api/v1/credit/listings/{listing_id}/confirmation"): "listed by the objection decision",
+    ("post", "/api/v1/credit/listings/{listing_id}/credit-repair"): "only two full years after listing",
     ("post", "/api/v1/credit/listings/{listing_id}/removal"): "a listed listing is not withdrawn",
-    ("post", "/api/v1/fire-safety/cases/{case_id}/verifications"): "the rejection before it consumed the report",
+    ("post", "/api/v1/fire-safety/cases/{case_id}/verifications"): "the rejection consumed the report",
 }
 
 
@@ -266,7 +267,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, di
         for name in ("interview_held", "interview_to_hold", "interview_missed"):
             interviews[name] = ok(client.post("/api/v1/interviews", {
                 "uscc": F1, "reason": "投诉集中", "scheduled_on": "2026-11-20",
-                "summoned_roles": ["person_in_charge"], "occurred_on": "2026-11-16"}, as_="admin"))["data"]["interview_id"]
+                "summoned_roles": ["person_in_charge"], "occurred_on": "2026-11-16"},
+                as_="admin"))["data"]["interview_id"]
         ok(client.post(f"/api/v1/interviews/{interviews['interview_held']}/held", {
             "uscc": F1, "attendees": [{"name": "李芳"}], "minutes": "约谈记录", "occurred_on": "2026-11-20",
             "commitments": [{"item": "一个月内完成整改", "due_on": "2026-12-20"},
