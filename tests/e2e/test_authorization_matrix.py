@@ -342,3 +342,36 @@ def test_every_write_endpoint_answers_each_identity_as_its_jurisdiction_and_role
                    if expect["kinds"] and k not in done and k not in STATE_ONLY)
     assert never == [], "\n".join(conflicts.get(k, str(k)) for k in never)
     assert figures["allow"] + figures["deny"] == len(table) * len(IDENTITIES)
+
+
+def test_a_duties_record_outside_the_jurisdiction_is_not_reached_by_naming_a_facility_inside(world):
+    """Incidents and interviews are addressed by id, but their commands name the facility (`uscc`),
+    which the jurisdiction rule checks: naming a facility inside for a record of one outside is 404
+    (the record is not that facility's), naming the record's own facility is 403; neither writes."""
+    client, _ = world
+    container = client.container
+    outside_uscc = "91350102MA2Y4Y1X7C"
+    r = client.post("/api/v1/facilities", facility_payload(uscc=outside_uscc, region_code="350102",
+                                                           occurred_on="2025-03-03"), as_="admin")
+    assert r.status_code == 201, r.json
+    incident = client.post("/api/v1/incidents", {
+        "uscc": outside_uscc, "category": "fire", "severity": "general",
+        "occurred_at": "2026-11-24T08:00:00+08:00", "reported_at": "2026-11-24T09:00:00+08:00",
+        "summary": "配电箱冒烟"}, as_="admin").json["data"]["incident_id"]
+    interview = client.post("/api/v1/interviews", {
+        "uscc": outside_uscc, "reason": "消防隐患", "scheduled_on": "2026-11-20",
+        "summoned_roles": ["person_in_charge"], "occurred_on": "2026-11-16"},
+        as_="admin").json["data"]["interview_id"]
+    acts = [(f"/api/v1/incidents/{incident}/classification",
+             {"category": "fire", "severity": "serious", "reason": "更正"}),
+            (f"/api/v1/incidents/{incident}/investigation", {"authority": "福州市鼓楼区应急管理局"}),
+            (f"/api/v1/interviews/{interview}/not-attended", {"note": "未到场"})]
+    for kind in KINDS:
+        inside = (kind, "county", "inside")  # 阳城县: F1 is theirs, the records are 福州's
+        for path, body in acts:
+            head = container.app.recorder.max_notification_id()
+            posing = client.post(path, {**body, "uscc": F1}, as_=inside)
+            assert posing.status_code == 404, (kind, path, posing.json)
+            honest = client.post(path, {**body, "uscc": outside_uscc}, as_=inside)
+            assert honest.status_code == 403 and "jurisdiction rule" in honest.json["error"], honest.json
+            assert container.app.recorder.max_notification_id() == head
