@@ -108,7 +108,7 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
         ("post", "/api/v1/fire-safety/cases/{case_id}/rejections"): (
             {"case_id": w["case"]}, {"inspection_no": "FC-M-1", "reasons": ["仍堵塞"]}, who({FIRE})),
         ("post", "/api/v1/fire-safety/cases/{case_id}/verifications"): (
-            {"case_id": w["case"]}, {"inspection_no": "FC-M-2"}, who({FIRE})),
+            {"case_id": w["reported_case"]}, {"inspection_no": "FC-M-2"}, who({FIRE})),
         ("post", "/api/v1/fire-safety/cases/{case_id}/sealing"): (
             {"case_id": w["case"]}, {"decision_no": "CF-M-1"}, who({FIRE})),
         ("post", "/api/v1/fire-safety/cases/{case_id}/unsealing"): ({"case_id": w["case"]}, {}, who({FIRE})),
@@ -169,7 +169,8 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
             {}, {"uscc": F1, "decision_no": "阳民罚〔2026〕9号", "conduct": "fraud_fundraising",
                  "legal_basis": "《防范和处置非法集资条例》第三十条"}, who({CA, FIRE, MARKET})),
         ("post", "/api/v1/credit/listings"): (
-            {}, {"uscc": F1, "criterion": "fraud_fundraising", "penalty_decision_no": w["decision"]},
+            {}, {"uscc": F1, "criterion": "fraud_fundraising", "penalty_decision_no": w["decision"],
+             "dedupe_key": "matrix-case"},
             who({CA}, LISTING_BUREAUS)),
         ("post", "/api/v1/credit/listings/{listing_id}/notice"): (
             {"listing_id": w["listing"]}, {"notice_no": "GZ-M-1"}, who({CA}, LISTING_BUREAUS)),
@@ -179,11 +180,11 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
             {"listing_id": w["listing"]}, {"decision": "rejected", "reasons": "证据确凿"},
             who({CA}, LISTING_BUREAUS)),
         ("post", "/api/v1/credit/listings/{listing_id}/confirmation"): (
-            {"listing_id": w["listing"]}, {}, who({CA}, LISTING_BUREAUS)),
+            {"listing_id": w["noticed_listing"]}, {}, who({CA}, LISTING_BUREAUS)),
         ("post", "/api/v1/credit/listings/{listing_id}/credit-repair"): (
             {"listing_id": w["listing"]}, {"no_further_violation": True}, who({CA}, LISTING_BUREAUS)),
         ("post", "/api/v1/credit/listings/{listing_id}/removal"): (
-            {"listing_id": w["listing"]}, {"reason": "withdrawn", "basis": "撤回"},
+            {"listing_id": w["proposed_listing"]}, {"reason": "withdrawn", "basis": "撤回"},
             who({CA}, LISTING_BUREAUS)),
         ("post", "/api/v1/agencies"): (
             {}, {"code": "MZJ-140523", "kind": "civil_affairs", "level": "county", "region_code": "140523",
@@ -202,11 +203,7 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
 #: endpoints whose allowed requests all meet the state the fixture or an earlier case left (409), each
 #: with the reason; every other endpoint someone may use must be carried out (2xx) at least once
 STATE_ONLY = {
-    ("post", "/api/v1/credit/listings"): "the fixture proposed this conduct (the listing cases use it)",
-    ("post", "/api/v1/credit/listings/{listing_id}/confirmation"): "listed by the objection decision",
     ("post", "/api/v1/credit/listings/{listing_id}/credit-repair"): "only two full years after listing",
-    ("post", "/api/v1/credit/listings/{listing_id}/removal"): "a listed listing is not withdrawn",
-    ("post", "/api/v1/fire-safety/cases/{case_id}/verifications"): "the rejection consumed the report",
 }
 
 
@@ -280,10 +277,24 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, di
         listing = ok(client.post("/api/v1/credit/listings", {
             "uscc": F1, "criterion": "fraud_fundraising", "penalty_decision_no": decision,
             "dedupe_key": "matrix-setup"}, as_="county"))["id"]
+        listings = {}
+        for name in ("noticed_listing", "proposed_listing"):  # for confirmation and for withdrawal
+            listings[name] = ok(client.post("/api/v1/credit/listings", {
+                "uscc": F1, "criterion": "fraud_fundraising", "penalty_decision_no": decision,
+                "dedupe_key": f"matrix-{name}", "occurred_on": "2026-10-09"}, as_="county"))["id"]
+        ok(client.post(f"/api/v1/credit/listings/{listings['noticed_listing']}/notice", {
+            "notice_no": "GZ-M-0", "occurred_on": "2026-10-10"}, as_="county"))
+        reported_case = ok(client.post("/api/v1/fire-safety/cases", {  # awaiting re-inspection
+            "uscc": F1, "finding_no": "XF-M-3", "category": "evacuation", "location": "二楼走廊",
+            "occurred_on": "2026-03-02"}, as_="admin"))["id"]
+        ok(client.post(f"/api/v1/fire-safety/cases/{reported_case}/rectification-orders", {
+            "order_no": "ZG-M-0", "due_on": "2026-04-30", "occurred_on": "2026-03-03"}, as_="admin"))
+        ok(client.post(f"/api/v1/fire-safety/cases/{reported_case}/rectification-reports", {
+            "occurred_on": "2026-04-20"}, as_="admin"))
         victim = container.tokens.issue(Actor("leaver", "MZJ-140522", "civil_affairs"))
         w = {"case": case, "complaint": complaint, "campaign": campaign, "decision": decision,
              "listing": listing, "token": token_id(victim), "incident": incident, "report": report,
-             **interviews}
+             "reported_case": reported_case, **interviews, **listings}
         try:
             yield client, w
         finally:
