@@ -26,3 +26,36 @@ def test_residents_prepaid_balances_are_read_only_inside_the_reader_s_jurisdicti
     inside = client.http.get(RESIDENTS, headers={"Authorization": f"Bearer {fuzhou}"})
     assert inside.status_code == 200, inside.json
     assert [b["resident_ref"] for b in inside.json["balances"]] == ["R-0001"]
+
+
+def test_a_front_server_refusal_of_a_raw_non_ascii_url_explains_percent_encoding_instead_of_mojibake():
+    """gunicorn refuses `GET /api/v1/facilities?name=城` (raw UTF-8 bytes) itself and echoed the line
+    decoded as Latin-1 (`\\u00e5\\\\x9f\\\\x8e`); the JSON answer now says what to do."""
+    import json
+    import socket
+
+    from gunicorn.http.errors import InvalidRequestLine
+
+    from infra.gunicorn_errors import NON_ASCII_REQUEST_LINE, write_json_error
+
+    raw_line = "GET /api/v1/facilities?name=城 HTTP/1.1".encode().decode("latin-1")
+    gunicorn_mesg = f"Invalid Request Line '{InvalidRequestLine(raw_line)}'"  # as gunicorn's handle_error
+    assert not gunicorn_mesg.isascii()
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        write_json_error(ours, 400, "Bad Request", gunicorn_mesg)
+        ours.shutdown(socket.SHUT_WR)
+        raw = b""
+        while chunk := theirs.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"Content-Type: application/json" in head
+    parsed = json.loads(body)
+    assert parsed == {"error": f"Bad Request: {NON_ASCII_REQUEST_LINE}", "fields": {}}
+    assert "percent-encode" in parsed["error"] and "\\x" not in parsed["error"]
+    # other refusals keep gunicorn's own (ASCII) message
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        write_json_error(ours, 400, "Bad Request", "Invalid HTTP Version 'HTTP/9'")
+        ours.shutdown(socket.SHUT_WR)
+        assert b"Invalid HTTP Version 'HTTP/9'" in theirs.recv(65536)
