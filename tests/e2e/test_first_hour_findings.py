@@ -59,3 +59,21 @@ def test_a_front_server_refusal_of_a_raw_non_ascii_url_explains_percent_encoding
         write_json_error(ours, 400, "Bad Request", "Invalid HTTP Version 'HTTP/9'")
         ours.shutdown(socket.SHUT_WR)
         assert b"Invalid HTTP Version 'HTTP/9'" in theirs.recv(65536)
+
+
+def test_the_local_broker_is_outside_the_caller_s_process_group_so_ctrl_c_does_not_kill_it_first(tmp_path):
+    """Ctrl-C on `eldercare demo` signals its whole foreground process group; the broker was in it, died at
+    once, and the still-running relay logged ECONNREFUSED errors before it stopped. The broker now runs
+    in a session of its own and is stopped by its owner (at exit, or by the kernel if the owner dies)."""
+    import os
+
+    from infra.broker import LocalBroker
+
+    broker = LocalBroker(log_dir=tmp_path / "broker").start()
+    try:
+        assert os.getpgid(broker.pid) != os.getpgid(0)
+        assert os.getsid(broker.pid) == broker.pid  # its own session: no terminal's signals reach it
+        assert broker.is_running
+    finally:
+        broker.stop()
+    assert not broker.is_running
