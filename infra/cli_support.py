@@ -227,6 +227,9 @@ def _print_table(title: str | None, rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    if not rows:  # a table of no columns printed as a blank line
+        click.echo(f"{title}: none" if title else "none")
+        return
     columns = _columns(rows)
     table = Table(title=title, show_lines=False)
     for column in columns:

@@ -77,3 +77,32 @@ def test_the_local_broker_is_outside_the_caller_s_process_group_so_ctrl_c_does_n
     finally:
         broker.stop()
     assert not broker.is_running
+
+
+def test_an_empty_answer_as_a_table_says_none_instead_of_printing_a_blank_line():
+    """`eldercare parked list --format table` with nothing parked printed one empty line."""
+    import click
+    from click.testing import CliRunner
+
+    from infra.cli_support import echo_json
+
+    @click.command()
+    @click.argument("fmt")
+    def show(fmt: str) -> None:
+        click.get_current_context().meta["output_format"] = fmt
+        echo_json([])
+        echo_json({"total": 0, "page": 1, "items": []})
+
+    assert CliRunner().invoke(show, ["table"]).output == "none\ntotal 0, page 1: none\n"
+    assert CliRunner().invoke(show, ["json"]).output.split() == ["[]", "{", '"total":', "0,", '"page":', "1,",
+                                                                   '"items":', "[]", "}"]
+
+
+def test_every_term_of_the_help_glossary_is_explained_in_a_whole_phrase():
+    """`eldercare --help` explained 执法检查人员名录库 as "... inspectors drawn from" (cut short)."""
+    from infra.cli import GLOSSARY
+
+    entries = [line for line in GLOSSARY.splitlines() if line.startswith("  ")]
+    assert len(entries) >= 10
+    for line in entries:
+        assert line.split()[-1] not in {"from", "of", "to", "by", "with", "for", "the", "a", "and"}, line
