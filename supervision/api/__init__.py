@@ -65,6 +65,16 @@ class JSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+#: stated once in the OpenAPI document (issue 16: one meaning for "through" dates in every output)
+DATES_NOTE = (
+    "Dates are `YYYY-MM-DD` in Asia/Shanghai. Every end date — `expires_on`, `valid_until`, "
+    "`grade_valid_until`, `listed_until`, `due_on`, `deadline`, any `*_until` or `*_through` — is "
+    "**inclusive**: the last day on which the thing still holds (a listing effective 2026-11-07 for 3 years "
+    "is in force through 2029-11-07: the first day is not counted, 《民法典》第二百零一条). "
+    "`?as_of=` is accepted only where an endpoint declares it; elsewhere it is refused (422)."
+)
+
+
 def create_app(services: Any) -> Flask:
     """`services` is the composition root (infra.bootstrap.Container) or a test double of it."""
     app = Flask("eldercare")
@@ -79,6 +89,7 @@ def create_app(services: Any) -> Flask:
         # served from the installed swagger-ui-bundle: government networks are offline (no CDN)
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
         MAX_CONTENT_LENGTH=bounds.MAX_BODY_BYTES,  # larger bodies: 413 before they are read
+        API_SPEC_OPTIONS={"info": {"description": DATES_NOTE}},
     )
     app.extensions["eldercare"] = services
     api = DocumentedApi(app)

@@ -106,3 +106,10 @@ def test_every_term_of_the_help_glossary_is_explained_in_a_whole_phrase():
     assert len(entries) >= 10
     for line in entries:
         assert line.split()[-1] not in {"from", "of", "to", "by", "with", "for", "the", "a", "and"}, line
+
+
+def test_the_openapi_document_states_that_through_dates_are_inclusive(client):
+    """Issue 16: "one meaning for 'through' dates (inclusive end) in every output, stated in the OpenAPI
+    document" — the document said it nowhere."""
+    info = client.get("/api/openapi.json").json["info"]
+    assert "inclusive" in info["description"] and "expires_on" in info["description"]
