@@ -113,3 +113,20 @@ def test_the_openapi_document_states_that_through_dates_are_inclusive(client):
     document" — the document said it nowhere."""
     info = client.get("/api/openapi.json").json["info"]
     assert "inclusive" in info["description"] and "expires_on" in info["description"]
+
+
+def test_the_demo_s_hints_name_the_cli_as_the_user_can_run_it(tmp_path, monkeypatch):
+    """`./dev.sh demo` printed `... eldercare facility list`, but the venv is not on PATH: the command is
+    not found. The hint now names `.venv/bin/eldercare` (relative to where the demo was started)."""
+    from infra.demo import cli_command
+
+    script = tmp_path / ".venv" / "bin" / "eldercare"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert cli_command(str(script), tmp_path) == ".venv/bin/eldercare"
+    assert cli_command(str(script), tmp_path / "elsewhere") == str(script.resolve())
+    monkeypatch.setenv("PATH", f"{script.parent}:/usr/bin:/bin")
+    assert cli_command(str(script), tmp_path) == "eldercare"  # on PATH: the plain name works
+    assert cli_command("/repo/infra/__main__.py", tmp_path) == "eldercare"  # `python -m infra`
