@@ -130,3 +130,25 @@ def test_the_demo_s_hints_name_the_cli_as_the_user_can_run_it(tmp_path, monkeypa
     monkeypatch.setenv("PATH", f"{script.parent}:/usr/bin:/bin")
     assert cli_command(str(script), tmp_path) == "eldercare"  # on PATH: the plain name works
     assert cli_command("/repo/infra/__main__.py", tmp_path) == "eldercare"  # `python -m infra`
+
+
+def test_a_mistyped_sqlite_database_url_is_an_error_not_a_new_empty_store(tmp_path, monkeypatch):
+    """`DATABASE_URL=sqlite:////tmp/typo/x.sqlite eldercare facility list` created /tmp/typo/, an empty
+    store and its views, and answered `"total": 0` with rc 0 (issue 16: a missing store is an error
+    naming where it looked, never a new empty one)."""
+    from click.testing import CliRunner
+
+    from infra.cli import main
+
+    missing = tmp_path / "typo" / "x.sqlite"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    monkeypatch.setenv("ELDERCARE_VAR_DIR", str(tmp_path / "var"))
+    result = CliRunner().invoke(main, ["facility", "list", "--format", "json"])
+    assert result.exit_code == 78, result.output
+    assert str(missing) in result.output and "does not exist" in result.output
+    assert not (tmp_path / "typo").exists()
+    # `init` is how a new store is made on purpose
+    assert CliRunner().invoke(main, ["init"]).exit_code == 0
+    listed = CliRunner().invoke(main, ["facility", "list", "--format", "json"])
+    assert listed.exit_code == 0 and '"total": 0' in listed.output
