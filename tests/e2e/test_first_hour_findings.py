@@ -152,3 +152,28 @@ def test_a_mistyped_sqlite_database_url_is_an_error_not_a_new_empty_store(tmp_pa
     assert CliRunner().invoke(main, ["init"]).exit_code == 0
     listed = CliRunner().invoke(main, ["facility", "list", "--format", "json"])
     assert listed.exit_code == 0 and '"total": 0' in listed.output
+
+
+def test_a_second_worker_for_the_same_store_exits_75_with_a_clear_reason_not_a_traceback(tmp_path):
+    """`eldercare worker` beside a running demo (docs/processes.md: one worker per database) died with an
+    `OSError: [Errno 98] Address already in use` traceback, rc 1."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from infra.wakeup import Listener, worker_address
+
+    url, var = f"sqlite:///{tmp_path}/events.sqlite", tmp_path / "var"
+    holder = Listener(worker_address(var, url), lambda: None)  # the running worker's socket
+    holder.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ELDERCARE_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=url, ELDERCARE_VAR_DIR=str(var), ELDERCARE_LOG_FORMAT="json")
+    try:
+        done = subprocess.run([sys.executable, "-m", "infra", "worker"], env=env, capture_output=True,
+                              text=True, timeout=120, cwd=Path(__file__).parents[2])
+    finally:
+        holder.close()
+    assert done.returncode == 75, done.stderr[-2000:]
+    assert "worker_already_running" in done.stderr and "one worker per database" in done.stderr
+    assert "Traceback" not in done.stderr
