@@ -63,7 +63,8 @@ class State:
                 fail(f"no event store at {settings.sqlite_path()} ({settings.where_looked()}); "
                      "run `eldercare init` or `./dev.sh demo` there, set DATABASE_URL, or run from "
                      "the folder that holds eldercare.toml", EXIT_CONFIG)
-            if (settings.store_explicit and settings.is_sqlite and not creates
+            bootstrap = ctx is not None and bool(ctx.params.get("bootstrap"))  # a new installation
+            if (settings.store_explicit and settings.is_sqlite and not creates and not bootstrap
                     and not settings.sqlite_path().parent.is_dir()):  # a mistyped DATABASE_URL
                 fail(f"no event store at {settings.sqlite_path()}: its folder does not exist "
                      "(DATABASE_URL); `eldercare init` creates a new store", EXIT_CONFIG)
