@@ -302,6 +302,9 @@ class LocalBroker:
             stderr=subprocess.STDOUT,
             env=env,
             preexec_fn=_make_pdeathsig_preexec(),
+            # not in the caller's process group: Ctrl-C on `eldercare demo` must not kill the broker
+            # before the worker's relay has stopped (it logged connection errors); it is stopped at exit
+            start_new_session=True,
         )
         self._paused = False
         _LIVE_BROKERS.add(self)

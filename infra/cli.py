@@ -29,7 +29,7 @@ Terms (each explained once here; the commands use them as the regulations do):
   备案              registration of a facility with the civil-affairs bureau
   等级评定          official grade assessment (1-5, GB/T 37276-2018)
   双随机、一公开    random spot checks: random facilities, random inspectors, results published
-  执法检查人员名录库 the roster of certified law-enforcement inspectors drawn from
+  执法检查人员名录库 the roster of certified law-enforcement inspectors, the pool the draw uses
   重大火灾隐患      major fire hazard (GB 35181); 临时查封 = temporary sealing by the fire brigade
   预收费 / 押金     prepaid fees / deposits held for residents
   投诉 受理 / 办结  complaint acknowledged / concluded

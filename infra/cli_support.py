@@ -63,6 +63,11 @@ class State:
                 fail(f"no event store at {settings.sqlite_path()} ({settings.where_looked()}); "
                      "run `eldercare init` or `./dev.sh demo` there, set DATABASE_URL, or run from "
                      "the folder that holds eldercare.toml", EXIT_CONFIG)
+            bootstrap = ctx is not None and bool(ctx.params.get("bootstrap"))  # a new installation
+            if (settings.store_explicit and settings.is_sqlite and not creates and not bootstrap
+                    and not settings.sqlite_path().parent.is_dir()):  # a mistyped DATABASE_URL
+                fail(f"no event store at {settings.sqlite_path()}: its folder does not exist "
+                     "(DATABASE_URL); `eldercare init` creates a new store", EXIT_CONFIG)
             configure_logging(settings.log_format, settings.log_level)
             from infra.bootstrap import Container
 
@@ -227,6 +232,9 @@ def _print_table(title: str | None, rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    if not rows:  # a table of no columns printed as a blank line
+        click.echo(f"{title}: none" if title else "none")
+        return
     columns = _columns(rows)
     table = Table(title=title, show_lines=False)
     for column in columns:

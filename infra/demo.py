@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import shutil
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -63,6 +67,21 @@ class Demo:
         """A listing's evidence (`<aggregate id>:<version>` refs) all points at the demo's records."""
         return bool(evidence) and all(self.owns(ref.split(":", 1)[0]) for ref in evidence)
 
+
+
+def cli_command(argv0: str | None = None, cwd: Path | None = None) -> str:
+    """How the user can call this CLI again, for the hints the demo prints: `eldercare` when that name
+    on PATH is this program, else its path relative to the current folder (`.venv/bin/eldercare` after
+    `./dev.sh demo`, which does not put the venv on PATH), else its absolute path."""
+    program = Path(argv0 if argv0 is not None else sys.argv[0])
+    if program.name != "eldercare":
+        return "eldercare"  # run as `python -m infra`: the installed name
+    resolved = program.resolve() if program.exists() else program
+    on_path = shutil.which("eldercare")
+    if on_path and Path(on_path).resolve() == resolved:
+        return "eldercare"
+    here = (cwd or Path.cwd()).resolve()
+    return os.path.relpath(resolved, here) if resolved.is_relative_to(here) else str(resolved)
 
 def demo_tokens(container: Container) -> dict[str, str]:
     """One token per demo role, kept in clear in `var/demo-tokens.json` (0600) so that a second run
@@ -143,12 +162,13 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
         click.echo(f"  {line}")
     for key, value in info.items():
         click.echo(f"  {key:18} {value}")
+    cli = cli_command()
     click.echo(f"  tokens (Authorization: Bearer <token>; kept in {demo_tokens_path(container)}, "
-               "`eldercare token demo ROLE` prints one):")
+               f"`{cli} token demo ROLE` prints one):")
     for role, token in tokens.items():
         click.echo(f"    {role:14} {token}")
     click.echo(f"  try: curl -s '{base}/api/v1/facilities?region_code=140502&page_size=5'")
-    click.echo(f"       ELDERCARE_TOKEN={tokens['admin']} eldercare facility list --region 140502")
+    click.echo(f"       ELDERCARE_TOKEN={tokens['admin']} {cli} facility list --region 140502")
     if serve:
         serve_after_loading(container, host, port)
 

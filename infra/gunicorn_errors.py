@@ -15,9 +15,23 @@ from typing import Any
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
+#: what a request line with raw (not percent-encoded) non-ASCII bytes gets instead of gunicorn's echo of
+#: those bytes decoded as Latin-1 (unreadable mojibake such as `\u00e5\\x9f\\x8e` for 城)
+NON_ASCII_REQUEST_LINE = ("the URL must be ASCII: percent-encode non-ASCII characters "
+                          "(RFC 3986, e.g. 城 as %E5%9F%8E)")
+
+
+def readable_message(mesg: str) -> str:
+    """gunicorn's message, except that a request line it refused for raw non-ASCII bytes is not
+    echoed back (it would be mojibake) but explained."""
+    if mesg.startswith("Invalid Request Line") and (not mesg.isascii() or "\\x" in mesg):
+        return NON_ASCII_REQUEST_LINE
+    return mesg
+
 
 def write_json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     """Same contract as `gunicorn.util.write_error`: status line, close, a JSON error body."""
+    mesg = readable_message(mesg)
     error = f"{reason}: {mesg}" if mesg else reason
     body = json.dumps({"error": error, "fields": {}}, ensure_ascii=True).encode("ascii")
     head = (

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import os
 import signal
 import sys
@@ -33,6 +34,12 @@ log = structlog.get_logger(__name__)
 
 #: exit code when the store could not be reached at start-up (the supervisor retries with backoff)
 EXIT_UNAVAILABLE = 69
+#: EX_TEMPFAIL: another worker already serves this store (its wake-up socket is bound)
+EXIT_ALREADY_RUNNING = 75
+
+
+class WorkerAlreadyRunning(RuntimeError):
+    """The store's wake-up address is held by another `eldercare worker` (one worker per database)."""
 _PR_SET_PDEATHSIG = 1
 
 
@@ -118,8 +125,12 @@ def _bind(address: bytes, wake: Callable[[], None], attempts: int = 50) -> Liste
     for attempt in range(attempts):
         try:
             return Listener(address, wake)
-        except OSError:
+        except OSError as exc:
             if attempt == attempts - 1:
+                if exc.errno == errno.EADDRINUSE:
+                    raise WorkerAlreadyRunning(
+                        "another eldercare worker already serves this store (its wake-up socket "
+                        f"{address!r} is in use); run one worker per database") from None
                 raise
             time.sleep(0.1)
     raise AssertionError("unreachable")
@@ -158,7 +169,11 @@ def run(settings: Settings) -> int:
         worker.container.close()
         return EXIT_UNAVAILABLE
     try:
-        worker.start()
+        try:
+            worker.start()
+        except WorkerAlreadyRunning as exc:
+            log.error("worker_already_running", detail=str(exc))
+            return EXIT_ALREADY_RUNNING
         _say_ready()
         while not stop.wait(0.5):
             pass

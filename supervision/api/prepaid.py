@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import require_role
+from supervision.api.security import require_jurisdiction, require_role
 from supervision.commands import prepaid as cmd
 from supervision.commands.fields import Uscc
 from supervision.domain.errors import FacilityNotFound, InvalidValue
@@ -150,6 +150,8 @@ def residents(uscc: str, kind: str | None = None) -> dict[str, Any]:
     """Per-resident balances and refunds due, by pseudonymous reference (regulators)."""
     _regulator()
     code = _known(uscc)
+    require_jurisdiction(services().view("facility_list").get(code)["region_code"],
+                         f"facility {code}'s resident balances")
     view = services().view("prepaid")
     return {"uscc": code, "balances": view.resident_balances(code, kind),
             "refunds_due": view.refunds_due(code)}
