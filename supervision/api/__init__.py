@@ -31,6 +31,7 @@ from supervision.api.schemas import ErrorSchema
 from supervision.api.spot_checks import blp as spot_checks_blp
 from supervision.commands import bounds
 from supervision.domain.errors import InvalidCommand
+from supervision.web import changes_blp, site_blp
 
 log = structlog.get_logger("eldercare.api")
 
@@ -47,6 +48,7 @@ BLUEPRINTS = [
     calendar_blp,
     agencies_blp,
     incidents_blp, duty_reports_blp, interviews_blp,
+    changes_blp,
 ]
 
 
@@ -87,6 +89,7 @@ def create_app(services: Any) -> Flask:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     errors.install(app)
+    app.register_blueprint(site_blp)  # the public disclosure site (supervision/web)
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_ui_assets(filename: str) -> Any:
