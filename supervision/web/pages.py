@@ -3,8 +3,8 @@
 | path | what |
 | --- | --- |
 | `/` | search by name, USCC or region code (prefix); facilities per district |
-| `/facilities/<uscc>` | registry entry, grade with validity, published spot-check results, list status, timeline |
-| `/lists/<blacklist|joint-punishment>` | the list in force on a date (GET form), criterion, basis, masked persons |
+| `/facilities/<uscc>` | registry entry, grade, published spot-check results, list status, timeline |
+| `/lists/<blacklist|joint-punishment>` | the list in force on a date, criterion, basis, masked persons |
 | `/lists/<name>.csv`, `.xlsx` | the same rows as files (CSV: UTF-8 with BOM), `?as_of=` |
 | `/data-dictionary` | every downloadable column, from the shapes' field docs |
 
