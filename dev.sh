@@ -56,6 +56,8 @@ case "$cmd" in
   test)
     setup
     ensure_postgres
+    [ -x /usr/bin/chromium ] || apt-get install -y -qq chromium >/dev/null || echo "no chromium: the site's browser test is skipped" >&2
+    .venv/bin/python -c "import playwright" 2>/dev/null || .venv/bin/pip install -q playwright  # never `playwright install`
     step "ruff"
     .venv/bin/ruff check .
     step "pytest (SQLite, PostgreSQL, the real broker)"
