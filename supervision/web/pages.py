@@ -33,6 +33,17 @@ blp = Blueprint("site", __name__, template_folder="templates", static_folder="st
 
 PAGE_SIZE = 20
 
+#: registry codes in words (the codes are the public values; these are their Chinese names)
+WORDS = {"public": "公办", "public_built_private_run": "公建民营", "private": "民办",
+         "for_profit": "营利", "non_profit": "非营利", "open": "运营中", "closed": "已退出",
+         "pass": "合格", "fail": "不合格"}
+
+
+@blp.app_template_filter("words")
+def words(code: str | None) -> str:
+    """A registry code in Chinese (`private` → 民办); unknown codes as they are."""
+    return WORDS.get(code or "", code or "—")
+
 
 class SearchArgs(Schema):
     class Meta:

@@ -72,7 +72,7 @@ def test_home_finds_facilities_by_name_uscc_and_district_and_counts_each_distric
 def test_facility_page_shows_grade_validity_list_status_and_public_timeline_without_persons(city):
     client, _ = city
     page = html(client, f"/facilities/{USCC}")
-    assert "3 级" in page and "有效期至 2029-05-01" in page and "JC-1" in page
+    assert "3 级" in page and "有效期至 2029-05-01" in page and "JC-1" in page and "民办 · 非营利" in page
     assert "失信联合惩戒对象名单" in page and "2026-06-23 至 2029-06-23" in page
     assert "王**" in page and "李*" in page
     for fact in ("完成备案", "等级评定：3级", "列入失信联合惩戒对象名单"):
