@@ -22,7 +22,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from marshmallow import Schema, ValidationError, fields, validate
 
 from supervision.api.commands import services
-from supervision.commands.fields import QueryInt
+from supervision.commands.fields import QueryInt, region_prefix
 from supervision.domain.errors import InvalidValue
 from supervision.domain.uscc import validate_uscc
 from supervision.web import downloads, sources
@@ -59,6 +59,7 @@ class AsOfArgs(Schema):
         unknown = "raise"
 
     as_of = fields.Date(load_default=None, metadata={"description": "截至日期 YYYY-MM-DD（默认今天）"})
+    region_code = region_prefix(load_default="", metadata={"description": "行政区划代码或其前缀（可选）"})
 
 
 class NoArgs(Schema):
@@ -85,7 +86,8 @@ class PageError(Exception):
 
 def args(schema: type[Schema]) -> dict[str, Any]:
     try:
-        return schema().load(request.args.to_dict())
+        # an empty field of a GET form means "not given"
+        return schema().load({k: v for k, v in request.args.items() if v != ""})
     except ValidationError as e:
         raise PageError(422, "查询参数有误", {k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
                                          for k, v in e.normalized_messages().items()}) from None
@@ -163,22 +165,25 @@ def facility(uscc: str) -> Any:
 @accepts(AsOfArgs)
 def credit_list(name: str) -> Any:
     name = _list_name(name)
-    as_of = args(AsOfArgs)["as_of"] or _today()
+    a = args(AsOfArgs)
+    as_of = a["as_of"] or _today()
     title, _, about = LISTS[name]
-    rows = sources.list_rows(services(), name, as_of)
+    rows = sources.list_rows(services(), name, as_of, a["region_code"])
     return render_template("list.html", name=name, title=title, about=about, rows=rows,
-                           as_of=as_of.isoformat(), lists=LISTS)
+                           as_of=as_of.isoformat(), region_code=a["region_code"], lists=LISTS)
 
 
 @blp.get("/lists/<string:name>.<any(csv, xlsx):fmt>")
 @accepts(AsOfArgs)
 def download(name: str, fmt: str) -> Response:
     name = _list_name(name)
-    as_of = args(AsOfArgs)["as_of"] or _today()
+    a = args(AsOfArgs)
+    as_of = a["as_of"] or _today()
     title, shape, _ = LISTS[name]
-    rows = sources.list_rows(services(), name, as_of)
+    rows = sources.list_rows(services(), name, as_of, a["region_code"])
     cols = columns(shape)
-    filename = f"{name}-{as_of.isoformat()}.{fmt}"
+    scope = f"-{a['region_code']}" if a["region_code"] else ""
+    filename = f"{name}{scope}-{as_of.isoformat()}.{fmt}"
     if fmt == "csv":
         body, mimetype = downloads.to_csv(cols, rows), "text/csv; charset=utf-8"
     else:

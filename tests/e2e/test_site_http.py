@@ -92,6 +92,9 @@ def test_list_pages_answer_as_of_a_date_with_criterion_basis_and_masked_persons(
     assert "王**" in page and DECISION in page
     assert "共 0 条" in html(client, "/lists/joint-punishment?as_of=2026-06-22")
     assert USCC in html(client, "/lists/blacklist?as_of=2026-06-23")
+    assert USCC in html(client, "/lists/blacklist?as_of=2026-06-23&region_code=1405")
+    assert "共 0 条" in html(client, "/lists/blacklist?as_of=2026-06-23&region_code=1406")
+    assert "共 1 条" in html(client, "/lists/blacklist?as_of=2026-06-23&region_code=")  # empty field: all
     assert "不在公开数据之列" in html(client, "/lists/key-attention", 404)
     html(client, "/lists/nothing", 404)
     bad = html(client, "/lists/blacklist?as_of=2026-13-01", 422)
@@ -104,28 +107,32 @@ def test_list_pages_answer_as_of_a_date_with_criterion_basis_and_masked_persons(
 def test_downloads_hold_the_api_rows_as_of_the_same_date_csv_with_bom_and_xlsx(city, name, shape):
     client, _ = city
     cols = columns(shape)
-    for as_of in ("2026-06-22", "2026-06-23", "2029-06-23"):
-        api = client.get(f"/api/v1/public/credit/{name}?as_of={as_of}").json["items"]
+    for as_of, region in (("2026-06-22", ""), ("2026-06-23", ""), ("2029-06-23", ""),
+                          ("2026-06-23", "140502"), ("2026-06-23", "1406")):
+        query = f"as_of={as_of}&region_code={region}" if region else f"as_of={as_of}"
+        api = client.get(f"/api/v1/public/credit/{name}?{query}").json["items"]
         expected = [[c.label for c in cols], *[flatten(row, cols) for row in api]]
+        assert len(api) == (0 if as_of == "2026-06-22" or region == "1406" else 1)
 
-        r = client.get(f"/lists/{name}.csv?as_of={as_of}")
+        r = client.get(f"/lists/{name}.csv?{query}")
         assert r.status_code == 200 and r.mimetype == "text/csv"
-        assert f"{name}-{as_of}.csv" in r.headers["Content-Disposition"]
+        scope = f"-{region}" if region else ""
+        assert f"{name}{scope}-{as_of}.csv" in r.headers["Content-Disposition"]
         assert r.data.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
         assert rows == expected
 
-        r = client.get(f"/lists/{name}.xlsx?as_of={as_of}")
+        r = client.get(f"/lists/{name}.xlsx?{query}")
         assert r.status_code == 200 and r.data[:2] == b"PK"
         book = load_workbook(io.BytesIO(r.data))
         got = [[c if c is not None else "" for c in row] for row in book["名单"].iter_rows(values_only=True)]
         assert got == expected
         assert [row[1] for row in book["数据字典"].iter_rows(min_row=2, values_only=True) if row[1]] == \
             [c.key for c in cols]
-        for blob in (r.data, client.get(f"/lists/{name}.csv?as_of={as_of}").data):
+        for blob in (r.data, client.get(f"/lists/{name}.csv?{query}").data):
             for personal in PERSONAL:
                 assert personal.encode() not in blob
-    assert len(api) == 1
+    api = client.get(f"/api/v1/public/credit/{name}?as_of=2026-06-23").json["items"]
     assert name == "blacklist" or api[0]["responsible_persons"]["legal_representative"] == "王**"
 
 
