@@ -73,8 +73,9 @@ def test_a_person_searches_opens_the_facility_and_the_list_and_downloads_it_at_3
             page.locator("#main").get_by_role("link", name="失信联合惩戒对象名单").click()
             page.wait_for_url("**/lists/joint-punishment")
             page.get_by_label("截至日期").fill("2026-06-23")
+            page.get_by_label("行政区划代码（可选，前缀即可）").fill("1405")
             page.get_by_role("button", name="查看").click()
-            page.wait_for_url("**/lists/joint-punishment?as_of=2026-06-23")
+            page.wait_for_url("**/lists/joint-punishment?as_of=2026-06-23&region_code=1405")
             assert "共 1 条" in page.content() and "王**" in page.content()
             fits()
             page.screenshot(path=str(shots / "3-list.png"), full_page=True)
@@ -83,7 +84,7 @@ def test_a_person_searches_opens_the_facility_and_the_list_and_downloads_it_at_3
                 page.get_by_role("link", name="CSV").click()
             csv_path = tmp_path / csv_download.value.suggested_filename
             csv_download.value.save_as(csv_path)
-            assert csv_path.name == "joint-punishment-2026-06-23.csv"
+            assert csv_path.name == "joint-punishment-1405-2026-06-23.csv"
             data = csv_path.read_bytes()
             assert data.startswith(b"\xef\xbb\xbf") and USCC.encode() in data
 
