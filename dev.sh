@@ -56,7 +56,7 @@ case "$cmd" in
   test)
     setup
     ensure_postgres
-    [ -x /usr/bin/chromium ] || apt-get install -y -qq chromium >/dev/null || echo "no chromium: the site's browser test is skipped" >&2
+    [ -x /usr/bin/chromium ] && [ -n "$(fc-list :lang=zh)" ] || apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null || echo "no chromium: the site's browser test is skipped" >&2
     .venv/bin/python -c "import playwright" 2>/dev/null || .venv/bin/pip install -q playwright  # never `playwright install`
     step "ruff"
     .venv/bin/ruff check .
