@@ -6,6 +6,7 @@
 | `/facilities/<uscc>` | registry entry, grade, published spot-check results, list status, timeline |
 | `/lists/<blacklist|joint-punishment>` | the list in force on a date, criterion, basis, masked persons |
 | `/lists/<name>.csv`, `.xlsx` | the same rows as files (CSV: UTF-8 with BOM), `?as_of=` |
+| `/campaigns/<id>` | one campaign's published 双随机 results, with a link to the draw's public record |
 | `/data-dictionary` | every downloadable column, from the shapes' field docs |
 
 Query parameters are declared per page (`accepts`), so the API's door refuses undeclared ones as it
@@ -191,6 +192,25 @@ def download(name: str, fmt: str) -> Response:
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-cache"})
+
+
+class PageArgs(Schema):
+    class Meta:
+        unknown = "raise"
+
+    page = QueryInt(min=1, max=100_000, load_default=1)
+
+
+@blp.get("/campaigns/<uuid:campaign_id>")
+@accepts(PageArgs)
+def campaign(campaign_id: Any) -> Any:
+    """双随机 results of one campaign, as published; the draw's public record is linked (JSON)."""
+    page = args(PageArgs)["page"]
+    results, total = sources.campaign_results(services(), str(campaign_id), page, PAGE_SIZE)
+    if total == 0:
+        raise PageError(404, "该抽查活动尚无公示结果", {"campaign_id": [str(campaign_id)]})
+    return render_template("campaign.html", campaign_id=str(campaign_id), results=results, total=total,
+                           page=page, pages=max(1, -(-total // PAGE_SIZE)))
 
 
 @blp.get("/data-dictionary")

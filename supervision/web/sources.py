@@ -74,6 +74,19 @@ def results(services: Any, uscc: str, page_size: int = 100) -> list[dict[str, An
     return SpotCheckResultPublic.render_many(items)
 
 
+def campaign_results(services: Any, campaign_id: str, page: int, page_size: int
+                     ) -> tuple[list[dict[str, Any]], int]:
+    """`GET /api/v1/public/spot-check-results?campaign_id=&page=&page_size=`: one campaign's published
+    results (一公开), newest first."""
+    items, total = services.view("spot_checks").public_results(campaign_id=campaign_id, page=page,
+                                                                page_size=page_size)
+    facilities = services.view("facility_list")
+    for item in items:
+        row = facilities.get(item["uscc"])
+        item["facility_name"] = row["name"] if row else None
+    return SpotCheckResultPublic.render_many(items), total
+
+
 def listings_of(services: Any, uscc: str, region_code: str, as_of: date) -> list[dict[str, Any]]:
     """This facility's entries of `GET /api/v1/public/credit/joint-punishment?as_of=&region_code=`."""
     return [e for e in list_rows(services, "joint-punishment", as_of, region_code) if e["uscc"] == uscc]
