@@ -56,6 +56,11 @@ case "$cmd" in
   test)
     setup
     ensure_postgres
+    if ! { [ -x /usr/bin/chromium ] && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; }; then
+      step "installing Debian's chromium and a CJK font for the browser tests (Playwright drives them)"
+      { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } \
+        || echo "no chromium: the site's browser test is skipped" >&2
+    fi
     step "ruff"
     .venv/bin/ruff check .
     step "pytest (SQLite, PostgreSQL, the real broker)"

@@ -32,6 +32,7 @@ from supervision.api.spot_checks import blp as spot_checks_blp
 from supervision.commands import bounds
 from supervision.domain.errors import InvalidCommand
 from supervision.public.shapes import BlacklistEntryPublic, ListEntryPublic
+from supervision.web import changes_blp, site_blp
 
 log = structlog.get_logger("eldercare.api")
 
@@ -48,6 +49,7 @@ BLUEPRINTS = [
     calendar_blp,
     agencies_blp,
     incidents_blp, duty_reports_blp, interviews_blp,
+    changes_blp,
 ]
 
 
@@ -102,6 +104,7 @@ def create_app(services: Any) -> Flask:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     errors.install(app)
+    app.register_blueprint(site_blp)  # the public disclosure site (supervision/web)
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_ui_assets(filename: str) -> Any:
@@ -157,10 +160,6 @@ def create_app(services: Any) -> Flask:
         from supervision.api.health import health
 
         return jsonify(health(services))
-
-    @app.get("/")
-    def index() -> Any:
-        return jsonify({"api": "/api/v1", "openapi": "/api/openapi.json", "docs": "/api/docs"})
 
     return app
 

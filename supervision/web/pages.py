@@ -1,0 +1,221 @@
+"""The site's pages and downloads (Chinese, server-rendered, no login, no script).
+
+| path | what |
+| --- | --- |
+| `/` | search by name, USCC or region code (prefix); facilities per district |
+| `/facilities/<uscc>` | registry entry, grade, published spot-check results, list status, timeline |
+| `/lists/<blacklist|joint-punishment>` | the list in force on a date, criterion, basis, masked persons |
+| `/lists/<name>.csv`, `.xlsx` | the same rows as files (CSV: UTF-8 with BOM), `?as_of=` |
+| `/campaigns/<id>` | one campaign's published 双随机 results, with a link to the draw's public record |
+| `/data-dictionary` | every downloadable column, from the shapes' field docs |
+
+Query parameters are declared per page (`accepts`), so the API's door refuses undeclared ones as it
+does for the API; a bad value answers a Chinese 422 page, an unknown facility or list a 404 page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from marshmallow import Schema, ValidationError, fields, validate
+
+from supervision.api.commands import services
+from supervision.commands.fields import QueryInt, region_prefix
+from supervision.domain.errors import InvalidValue
+from supervision.domain.uscc import validate_uscc
+from supervision.web import downloads, sources
+from supervision.web.columns import LISTS, UNPUBLISHED, columns
+
+blp = Blueprint("site", __name__, template_folder="templates", static_folder="static",
+                static_url_path="/site-static")
+
+PAGE_SIZE = 20
+
+#: registry codes in words (the codes are the public values; these are their Chinese names)
+WORDS = {"public": "公办", "public_built_private_run": "公建民营", "private": "民办",
+         "for_profit": "营利", "non_profit": "非营利", "open": "运营中", "closed": "已退出",
+         "pass": "合格", "fail": "不合格"}
+
+
+@blp.app_template_filter("words")
+def words(code: str | None) -> str:
+    """A registry code in Chinese (`private` → 民办); unknown codes as they are."""
+    return WORDS.get(code or "", code or "—")
+
+
+class SearchArgs(Schema):
+    class Meta:
+        unknown = "raise"
+
+    q = fields.String(load_default="", validate=validate.Length(max=100),
+                      metadata={"description": "机构名称、统一社会信用代码或行政区划代码（前缀）"})
+    page = QueryInt(min=1, max=100_000, load_default=1)
+
+
+class AsOfArgs(Schema):
+    class Meta:
+        unknown = "raise"
+
+    as_of = fields.Date(load_default=None, metadata={"description": "截至日期 YYYY-MM-DD（默认今天）"})
+    region_code = region_prefix(load_default="", metadata={"description": "行政区划代码或其前缀（可选）"})
+
+
+class NoArgs(Schema):
+    class Meta:
+        unknown = "raise"
+
+
+def accepts(schema: type[Schema]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a page's query parameters the way flask-smorest does (`_apidoc`), so the app's door
+    (`declared_query_parameters`) knows them; the page reads them with `args(schema)`."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view._apidoc = {"arguments": {"parameters": [{"in": "query", "schema": schema}]}}  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+class PageError(Exception):
+    def __init__(self, status: int, title: str, problems: dict[str, list[str]] | None = None) -> None:
+        super().__init__(title)
+        self.status, self.title, self.problems = status, title, problems or {}
+
+
+def args(schema: type[Schema]) -> dict[str, Any]:
+    try:
+        # an empty field of a GET form means "not given"
+        return schema().load({k: v for k, v in request.args.items() if v != ""})
+    except ValidationError as e:
+        raise PageError(422, "查询参数有误", {k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
+                                         for k, v in e.normalized_messages().items()}) from None
+
+
+@blp.app_errorhandler(PageError)
+def _page_error(error: PageError) -> Any:
+    return render_template("error.html", error=error), error.status
+
+
+def _today() -> date:
+    return services().clock()
+
+
+def _list_name(name: str) -> str:
+    if name in UNPUBLISHED:
+        raise PageError(404, f"{UNPUBLISHED[name]}不在公开数据之列", {"name": [
+            "公开接口（/api/v1/public/credit/…）只公示失信名单与失信联合惩戒对象名单"]})
+    if name not in LISTS:
+        raise PageError(404, "没有这个名单", {"name": [f"可选：{'、'.join(LISTS)}"]})
+    return name
+
+
+@blp.get("/")
+@accepts(SearchArgs)
+def home() -> Any:
+    """Search and per-district counts."""
+    a = args(SearchArgs)
+    q = a["q"].strip()
+    svc = services()
+    results: list[dict[str, Any]] | None = None
+    total = 0
+    if q:
+        try:
+            code = validate_uscc(q)
+        except InvalidValue:
+            code = None
+        if code is not None:
+            if sources.facility(svc, code) is not None:
+                return redirect(url_for("site.facility", uscc=code))
+            results = []
+        elif q.isdigit() and len(q) <= 6:
+            results, total = sources.search(svc, name=None, region_code=q, page=a["page"],
+                                            page_size=PAGE_SIZE)
+        else:
+            results, total = sources.search(svc, name=q, region_code=None, page=a["page"],
+                                            page_size=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template("home.html", q=q, results=results, total=total, page=a["page"], pages=pages,
+                           districts=sources.district_counts(svc), lists=LISTS)
+
+
+@blp.get("/facilities/<string:uscc>")
+@accepts(NoArgs)
+def facility(uscc: str) -> Any:
+    args(NoArgs)
+    try:
+        code = validate_uscc(uscc)
+    except InvalidValue:
+        raise PageError(404, "没有这家机构", {"uscc": ["不是有效的统一社会信用代码"]}) from None
+    svc = services()
+    fac = sources.facility(svc, code)
+    if fac is None:
+        raise PageError(404, "没有这家机构", {"uscc": [f"{code} 未备案"]})
+    today = _today()
+    grade = sources.grade(svc, code, today)
+    published = sources.results(svc, code)
+    listed = sources.listings_of(svc, code, fac["region_code"], today)
+    return render_template("facility.html", f=fac, grade=grade, results=published, listed=listed,
+                           today=today.isoformat(),
+                           timeline=sources.timeline(fac, grade, published, listed))
+
+
+@blp.get("/lists/<string:name>")
+@accepts(AsOfArgs)
+def credit_list(name: str) -> Any:
+    name = _list_name(name)
+    a = args(AsOfArgs)
+    as_of = a["as_of"] or _today()
+    title, _, about = LISTS[name]
+    rows = sources.list_rows(services(), name, as_of, a["region_code"])
+    return render_template("list.html", name=name, title=title, about=about, rows=rows,
+                           as_of=as_of.isoformat(), region_code=a["region_code"], lists=LISTS)
+
+
+@blp.get("/lists/<string:name>.<any(csv, xlsx):fmt>")
+@accepts(AsOfArgs)
+def download(name: str, fmt: str) -> Response:
+    name = _list_name(name)
+    a = args(AsOfArgs)
+    as_of = a["as_of"] or _today()
+    title, shape, _ = LISTS[name]
+    rows = sources.list_rows(services(), name, as_of, a["region_code"])
+    cols = columns(shape)
+    scope = f"-{a['region_code']}" if a["region_code"] else ""
+    filename = f"{name}{scope}-{as_of.isoformat()}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = downloads.to_csv(cols, rows), "text/csv; charset=utf-8"
+    else:
+        body = downloads.to_xlsx(cols, rows, title=f"{title}（截至 {as_of.isoformat()}）")
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-cache"})
+
+
+class PageArgs(Schema):
+    class Meta:
+        unknown = "raise"
+
+    page = QueryInt(min=1, max=100_000, load_default=1)
+
+
+@blp.get("/campaigns/<uuid:campaign_id>")
+@accepts(PageArgs)
+def campaign(campaign_id: Any) -> Any:
+    """双随机 results of one campaign, as published; the draw's public record is linked (JSON)."""
+    page = args(PageArgs)["page"]
+    results, total = sources.campaign_results(services(), str(campaign_id), page, PAGE_SIZE)
+    if total == 0:
+        raise PageError(404, "该抽查活动尚无公示结果", {"campaign_id": [str(campaign_id)]})
+    return render_template("campaign.html", campaign_id=str(campaign_id), results=results, total=total,
+                           page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+
+@blp.get("/data-dictionary")
+@accepts(NoArgs)
+def data_dictionary() -> Any:
+    args(NoArgs)
+    tables = [(name, title, about, columns(shape)) for name, (title, shape, about) in LISTS.items()]
+    return render_template("dictionary.html", tables=tables, lists=LISTS)

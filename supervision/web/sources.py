@@ -1,0 +1,118 @@
+"""What the site shows, read from the views the public API reads and rendered by the same shapes.
+
+Each function answers exactly what its public endpoint answers (named in its docstring), so a page or a
+download as of a date equals the API as of that date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from supervision.public.shapes import (
+    BlacklistEntryPublic,
+    FacilityPublic,
+    GradeAsOfPublic,
+    ListEntryPublic,
+    SpotCheckResultPublic,
+)
+
+
+def list_rows(services: Any, name: str, as_of: date, region_prefix: str = "") -> list[dict[str, Any]]:
+    """`GET /api/v1/public/credit/{name}?as_of=&region_code=`'s items: blacklist or joint-punishment."""
+    from projections.credit_lists import JOINT_PUNISHMENT, CreditListsView
+
+    view = services.view("credit_lists")
+    if name == "blacklist":
+        return BlacklistEntryPublic.render_many(view.blacklist(as_of, region_prefix))
+    if name == "joint-punishment":
+        return ListEntryPublic.render_many(
+            CreditListsView.public_entry(r) for r in view.in_force(JOINT_PUNISHMENT, as_of, region_prefix))
+    raise ValueError(f"not a public list: {name}")
+
+
+def facility(services: Any, uscc: str) -> dict[str, Any] | None:
+    """`GET /api/v1/facilities/{uscc}`: the registry entry, persons masked; None when unknown."""
+    row = services.view("facility_list").get(uscc)
+    return FacilityPublic.render(row) if row else None
+
+
+def search(services: Any, *, name: str | None, region_code: str | None, page: int,
+           page_size: int) -> tuple[list[dict[str, Any]], int]:
+    """`GET /api/v1/facilities?name=&region_code=&page=&page_size=`."""
+    from projections.facility_list import FacilityQuery
+
+    rows, total = services.view("facility_list").search(
+        FacilityQuery(name=name or None, region_code=region_code or None, page=page, page_size=page_size))
+    return FacilityPublic.render_many(rows), total
+
+
+def district_counts(services: Any) -> list[tuple[str, int, int]]:
+    """(region code, facilities, of which open) per district: the totals `GET /api/v1/facilities
+    ?region_code=<code>` (and `&status=open`) answer, counted in one query."""
+    view = services.view("facility_list")
+    t = view.facilities
+    query = (select(t.c.region_code, func.count(), func.count().filter(t.c.status == "open"))
+             .group_by(t.c.region_code).order_by(t.c.region_code))
+    with view.engine.connect() as conn:
+        return [(r[0], r[1], r[2]) for r in conn.execute(query).all()]
+
+
+def grade(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
+    """`GET /api/v1/facilities/{uscc}/grade?as_of=`."""
+    return GradeAsOfPublic.render(services.view("grades").grade(uscc, as_of))
+
+
+def results(services: Any, uscc: str, page_size: int = 100) -> list[dict[str, Any]]:
+    """`GET /api/v1/public/spot-check-results?uscc=`: published results only, newest first."""
+    items, _ = services.view("spot_checks").public_results(uscc=uscc, page=1, page_size=page_size)
+    row = services.view("facility_list").get(uscc)
+    for item in items:
+        item["facility_name"] = row["name"] if row else None
+    return SpotCheckResultPublic.render_many(items)
+
+
+def campaign_results(services: Any, campaign_id: str, page: int, page_size: int
+                     ) -> tuple[list[dict[str, Any]], int]:
+    """`GET /api/v1/public/spot-check-results?campaign_id=&page=&page_size=`: one campaign's published
+    results (一公开), newest first."""
+    items, total = services.view("spot_checks").public_results(campaign_id=campaign_id, page=page,
+                                                                page_size=page_size)
+    facilities = services.view("facility_list")
+    for item in items:
+        row = facilities.get(item["uscc"])
+        item["facility_name"] = row["name"] if row else None
+    return SpotCheckResultPublic.render_many(items), total
+
+
+def listings_of(services: Any, uscc: str, region_code: str, as_of: date) -> list[dict[str, Any]]:
+    """This facility's entries of `GET /api/v1/public/credit/joint-punishment?as_of=&region_code=`."""
+    return [e for e in list_rows(services, "joint-punishment", as_of, region_code) if e["uscc"] == uscc]
+
+
+def timeline(fac: dict[str, Any], grade_now: dict[str, Any], published: list[dict[str, Any]],
+             listed: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Public facts only, oldest first, as (ISO date, words): each built from a field already shaped
+    above (registry dates, grade assessments, published results, listings in force)."""
+    facts: list[tuple[str, str]] = []
+    if fac.get("registered_on"):
+        facts.append((fac["registered_on"], "完成备案"))
+    if fac.get("opened_on"):
+        facts.append((fac["opened_on"], "开业"))
+    for g in [*grade_now.get("history", []), grade_now]:
+        if g.get("assessed_on") and g.get("level"):
+            facts.append((g["assessed_on"], f"等级评定：{g['level']}级（{g.get('assessing_body') or ''}，"
+                                            f"证书 {g.get('certificate_no') or ''}）"))
+    for r in published:
+        if r.get("published_on"):
+            facts.append((r["published_on"], f"公示抽查结果：{r.get('campaign_name') or ''}，"
+                                              f"{r.get('conclusion_label') or r.get('conclusion')}"))
+    for e in listed:
+        if e.get("effective_on"):
+            what = e.get("criterion_title") or e["criterion"]
+            facts.append((e["effective_on"], f"列入失信联合惩戒对象名单：{what}"))
+    if fac.get("closed_on"):
+        facts.append((fac["closed_on"], "退出（停止运营）"))
+    return sorted(set(facts))
