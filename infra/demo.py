@@ -148,6 +148,7 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
     settings = container.settings  # the demo's broker, when it started one
     base = f"http://{host}:{port}"
     info: dict[str, Any] = {
+        "public site": f"{base}/",
         "event store": str(settings.sqlite_path()) if settings.is_sqlite else settings.database_url,
         "read models": settings.views_sqlalchemy_url(),
         "API": f"{base}/api/v1/facilities",
@@ -157,7 +158,7 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
         "topics (AsyncAPI)": f"{base}/api/asyncapi.json",
         "health": f"{base}/healthz",
     }
-    click.echo("eldercare-supervision demo")
+    click.echo(f"eldercare-supervision demo — public site: {base}/  (API docs: {base}/api/docs)")
     for line in lines:
         click.echo(f"  {line}")
     for key, value in info.items():
