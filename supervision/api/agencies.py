@@ -141,6 +141,9 @@ def issue_token() -> dict[str, Any]:
 @blp.response(201, AcceptedSchema)
 def revoke_token(tid: str) -> dict[str, Any]:
     root = services()
+    # role and body first, as every command: a missing body is 422 and a non-admin 403 before the lookup
+    root.dispatcher.authorize("revoke_token", context())
+    json_body()
     entry = root.tokens.entry(tid)
     if entry is None:
         raise NotFound(f"token {tid} is not issued", {"token_id": ["not issued"]})

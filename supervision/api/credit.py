@@ -68,6 +68,17 @@ class LevelsArgs(Schema):
     as_of = fields.Date(load_default=None)
 
 
+class RatingLevelsSchema(Schema):
+    """The spot-check draw's input: each facility's supervision level on a date."""
+
+    as_of = fields.Date()
+    levels = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(metadata={"enum": ["key", "A", "B", "C", "D"]}),
+        metadata={"description": "USCC → key | A | B | C | D"},
+    )
+
+
 def _view(name: str) -> Any:
     return services().view(name)
 
@@ -179,7 +190,7 @@ def grades(as_of: date | None, region_code: str, status: str | None) -> dict[str
 @blp.route("/credit/rating-levels")
 @blp.doc(**AUTH)
 @blp.arguments(LevelsArgs, location="query", as_kwargs=True)
-@blp.response(200)
+@blp.response(200, RatingLevelsSchema)
 def rating_levels(uscc: list[str], as_of: date | None) -> dict[str, Any]:
     """Supervision level per facility for the spot-check draw: key | A | B | C | D."""
     current_actor()

@@ -8,11 +8,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
-from supervision.api.schemas import AcceptedSchema
+from supervision.api.schemas import AcceptedSchema, UtcDateTime
 from supervision.api.security import require_role
 from supervision.commands import duty_reports as cmd
 from supervision.commands.fields import Uscc
-from supervision.policy.duty_reports import DUTY_REPORTS_DEFAULT, REPORT_KINDS
+from supervision.policy.duty_reports import ANNUAL, DUTY_REPORTS_DEFAULT, QUARTERLY, REPORT_KINDS
 
 blp = Blueprint("duty_reports", __name__, url_prefix="/api/v1", description="定期报告 / 年度报告 reports")
 READ_ROLES = (*cmd.REPORT_ROLES, "fire")
@@ -39,7 +39,7 @@ class DutyReportSchema(Schema):
     listing_criterion = fields.String(allow_none=True)
     policy_version = fields.String()
     version = fields.Integer()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class DutyReportPageSchema(Schema):
@@ -63,6 +63,38 @@ class AnnualReportPublicPageSchema(Schema):
     page = fields.Integer()
     page_size = fields.Integer()
     total = fields.Integer()
+
+
+class ReportScheduleSchema(Schema):
+    """One report a facility of the given ownerships and profit statuses owes, and when."""
+
+    kind = fields.String(metadata={"enum": list(REPORT_KINDS)})
+    title = fields.String()
+    frequency = fields.String(metadata={"enum": [ANNUAL, QUARTERLY]})
+    ownerships = fields.List(fields.String(), metadata={"description": "empty = every ownership"})
+    profit_statuses = fields.List(fields.String(), metadata={"description": "empty = every profit status"})
+    due_month_day = fields.List(
+        fields.Integer(), allow_none=True,
+        metadata={"description": "[month, day] of the year after the period (annual reports); or null"},
+    )
+    due_working_days = fields.Integer(
+        allow_none=True, metadata={"description": "working days after the period ends; or null"}
+    )
+    listing_criterion = fields.String(allow_none=True)
+    legal_basis = fields.String()
+
+
+class ReportSchedulesSchema(Schema):
+    """The duty-report policy in force: its version, basis, grace period and schedules."""
+
+    id = fields.String()
+    version = fields.String()
+    legal_basis = fields.String()
+    first_year = fields.Integer(
+        allow_none=True, metadata={"description": "first year the clock marks reports missing; null: none"}
+    )
+    grace_working_days = fields.Integer()
+    schedules = fields.List(fields.Nested(ReportScheduleSchema))
 
 
 class _Page(Schema):
@@ -101,6 +133,7 @@ def list_reports(**query: Any) -> dict[str, Any]:
 
 
 @blp.route("/duty-reports/schedules")
+@blp.response(200, ReportSchedulesSchema)
 def schedules() -> dict[str, Any]:
     """The report schedules per facility kind, with legal basis and policy version (public data)."""
     p = DUTY_REPORTS_DEFAULT

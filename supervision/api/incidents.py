@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
-from supervision.api.schemas import AcceptedSchema
+from supervision.api.schemas import AcceptedSchema, UtcDateTime
 from supervision.api.security import require_role
 from supervision.commands import incidents as cmd
 from supervision.commands.fields import Uscc
@@ -34,10 +34,10 @@ class IncidentSchema(Schema):
     category = fields.String(metadata={"enum": list(INCIDENT_CATEGORIES)})
     severity = fields.String(metadata={"enum": list(SEVERITIES)})
     reporter = fields.String()
-    occurred_at = fields.DateTime()
+    occurred_at = UtcDateTime()
     incident_on = fields.Date()
-    reported_at = fields.DateTime()
-    report_due_at = fields.DateTime()
+    reported_at = UtcDateTime()
+    report_due_at = UtcDateTime()
     late = fields.Boolean(metadata={"description": "reported after report_due_at"})
     deadline_hours = fields.Integer()
     policy_version = fields.String()
@@ -50,7 +50,7 @@ class IncidentSchema(Schema):
     responsibility = fields.String(allow_none=True, metadata={"enum": list(RESPONSIBILITIES)})
     concluded_on = fields.Date(allow_none=True)
     version = fields.Integer()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class IncidentPageSchema(Schema):

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
-from supervision.api.schemas import AcceptedSchema
+from supervision.api.schemas import AcceptedSchema, UtcDateTime
 from supervision.api.security import require_role
 from supervision.commands import interviews as cmd
 from supervision.commands.fields import Uscc
@@ -40,7 +40,7 @@ class InterviewSummarySchema(Schema):
     not_attended_on = fields.Date(allow_none=True)
     attendee_count = fields.Integer(allow_none=True, metadata={"description": "names stay sealed"})
     version = fields.Integer()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class InterviewSchema(InterviewSummarySchema):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from marshmallow import Schema, fields, validate
 
 from supervision.commands import bounds
 from supervision.commands.fields import Text, page, page_size, region_prefix
 from supervision.domain.facility import OWNERSHIPS, PROFIT_STATUSES
+from supervision.public.base import UtcDateTime
+
+__all__ = ["UtcDateTime"]  # defined with the public shapes, which use it too
 
 # `fields` is a field name here, so the schema is built from a dict rather than a class body.
 ErrorSchema = Schema.from_dict(
@@ -27,17 +27,6 @@ class ReadModelsLagSchema(Schema):
     waited_s = fields.Float(metadata={"description": "how long the command waited for the views"})
     lag = fields.Dict(keys=fields.String(), values=fields.Integer(),
                       metadata={"description": "view -> notifications it still had to apply"})
-
-
-class UtcDateTime(fields.DateTime):
-    """ISO 8601 with its offset, always: SQLite hands timezone-aware columns back naive, and the value
-    written was UTC (`event.timestamp`), so a naive value is UTC. (OpenAPI `date-time` = RFC 3339,
-    which requires the offset.)"""
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class AcceptedSchema(Schema):

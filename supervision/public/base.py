@@ -7,6 +7,7 @@ adds it here, with its reason.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, fields
@@ -69,3 +70,14 @@ class IsoDate(fields.Field):
         if value is None:
             return None
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 with its offset, always: SQLite hands timezone-aware columns back naive, and the value
+    written was UTC (`event.timestamp`), so a naive value is UTC. (OpenAPI `date-time` = RFC 3339,
+    which requires the offset.)"""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)

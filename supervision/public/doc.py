@@ -62,7 +62,7 @@ def _type(field: fields.Field) -> str:
         return f"{nested.__name__}" + ("[]" if field.many else "")
     if isinstance(field, fields.List):
         return f"{_type(field.inner)}[]"
-    return type(field).__name__.lower().replace("isodate", "date")
+    return type(field).__name__.lower().replace("isodate", "date").replace("utcdatetime", "datetime")
 
 
 def _table(shape: type[PublicShape]) -> list[str]:

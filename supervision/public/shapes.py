@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from supervision.public.base import MaskedPerson, PublicShape, why
+from supervision.public.base import MaskedPerson, PublicShape, UtcDateTime, why
 
 _USCC = why("统一社会信用代码: the facility's public registration key (GB 32100-2015)")
 _NAME = why("the facility's registered name, public in the 备案 registry")
@@ -49,7 +49,7 @@ class FacilityPublic(PublicShape):
     grade_valid_until = fields.Date(allow_none=True, metadata=why("a grade is valid 3 years; public"))
     grade_assessing_body = fields.String(allow_none=True, metadata=why("who assessed: an authority"))
     version = fields.Integer(metadata=why("registry entry version (ETag for conditional reads)"))
-    updated_at = fields.DateTime(metadata=why("when the entry last changed"))
+    updated_at = UtcDateTime(metadata=why("when the entry last changed"))
 
 
 class FacilityPagePublic(PublicShape):
