@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import current_actor, require_jurisdiction
+from supervision.api.security import current_actor, require_jurisdiction, require_row_jurisdiction, scope_rows
 from supervision.commands import credit as cmd
 from supervision.commands.fields import Uscc, region_prefix
 from supervision.domain.errors import FacilityNotFound, InvalidValue, NotFound
@@ -124,7 +124,7 @@ def credit_list(name: str, as_of: date | None, region_code: str) -> dict[str, An
 def listing_history(uscc: str | None, status: str | None) -> dict[str, Any]:
     """The full history of every listing (all statuses, nothing deleted)."""
     current_actor()
-    items = _view("credit_lists").history(uscc=uscc, status=status)
+    items = scope_rows(_view("credit_lists").history(uscc=uscc, status=status))
     return {"total": len(items), "items": items}
 
 
@@ -136,7 +136,7 @@ def listing_show(listing_id: str) -> dict[str, Any]:
     row = _view("credit_lists").get(listing_id)
     if row is None:
         raise ListingNotFound(listing_id)
-    return row
+    return require_row_jurisdiction(row, f"listing {listing_id}")
 
 
 @blp.route("/credit/listings/<string:listing_id>/explain")
@@ -148,7 +148,7 @@ def listing_explain(listing_id: str) -> dict[str, Any]:
     out = _view("credit_lists").explain(listing_id)
     if out is None:
         raise ListingNotFound(listing_id)
-    return out
+    return require_row_jurisdiction(out, f"listing {listing_id}")
 
 
 @blp.route("/credit/penalty-decisions/<string:decision_no>")
@@ -194,7 +194,7 @@ def rating_levels(uscc: list[str], as_of: date | None) -> dict[str, Any]:
 def facility_rating(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     """Supervision rating with every point traced to its event and the policy version."""
     current_actor()
-    code = _facility(uscc, _as_of(as_of))["uscc"]
+    code = require_row_jurisdiction(_facility(uscc, _as_of(as_of)), f"facility {uscc}")["uscc"]
     return _view("supervision_rating").rating(code, _as_of(as_of))
 
 
