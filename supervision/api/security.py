@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from flask import current_app, g, request
 from sqlalchemy import select
@@ -105,11 +106,11 @@ def scope_rows(rows: list[dict[str, Any]], key: str = "uscc", region_key: str | 
     agency = _narrowing_agency()
     if agency is None:
         return rows
-    if region_key is None:
-        regions = _regions({r[key] for r in rows if r.get(key)})
-        region_of: Callable[[dict[str, Any]], str | None] = lambda r: regions.get(r.get(key) or "")
-    else:
-        region_of = lambda r: r.get(region_key)  # noqa: E731
+    regions = _regions({r[key] for r in rows if r.get(key)}) if region_key is None else {}
+
+    def region_of(row: dict[str, Any]) -> str | None:
+        return row.get(region_key) if region_key else regions.get(row.get(key) or "")
+
     return [r for r in rows if covers(agency, region_of(r)) or (also is not None and also(agency, r))]
 
 
