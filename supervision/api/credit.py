@@ -14,7 +14,13 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import current_actor, require_jurisdiction, require_row_jurisdiction, scope_rows
+from supervision.api.security import (
+    current_actor,
+    require_jurisdiction,
+    require_row_jurisdiction,
+    scope_rows,
+    scoped_prefix,
+)
 from supervision.commands import credit as cmd
 from supervision.commands.fields import Uscc, region_prefix
 from supervision.domain.errors import FacilityNotFound, InvalidValue, NotFound
@@ -113,7 +119,8 @@ def credit_list(name: str, as_of: date | None, region_code: str) -> dict[str, An
     if name not in LIST_NAMES:
         raise InvalidValue("name", f"must be one of {', '.join(LIST_NAMES)}")
     day = _as_of(as_of)
-    items = _list(name, day, region_code)
+    region = scoped_prefix(region_code)  # narrowed to the caller's jurisdiction; None: no overlap
+    items = _list(name, day, region) if region is not None else []
     return {"list": name, "as_of": day, "total": len(items), "items": items}
 
 
@@ -172,7 +179,8 @@ def grades(as_of: date | None, region_code: str, status: str | None) -> dict[str
     """Official grades as of a date, expired ones marked as such."""
     current_actor()
     day = _as_of(as_of)
-    items = _view("grades").graded(day, region_code, status)
+    region = scoped_prefix(region_code)  # narrowed to the caller's jurisdiction; None: no overlap
+    items = _view("grades").graded(day, region, status) if region is not None else []
     return {"as_of": day, "total": len(items), "items": items}
 
 
@@ -184,6 +192,7 @@ def rating_levels(uscc: list[str], as_of: date | None) -> dict[str, Any]:
     """Supervision level per facility for the spot-check draw: key | A | B | C | D."""
     current_actor()
     day = _as_of(as_of)
+    uscc = [r["uscc"] for r in scope_rows([{"uscc": code} for code in uscc])]  # outside: left out
     return {"as_of": day, "levels": _view("supervision_rating").levels(uscc, day)}
 
 
@@ -227,7 +236,7 @@ def explain_facility(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
 @blp.response(200)
 def facility_explain(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     current_actor()
-    code = _facility(uscc)["uscc"]
+    code = require_row_jurisdiction(_facility(uscc), f"facility {uscc}")["uscc"]
     return explain_facility(services(), code, _as_of(as_of))
 
 

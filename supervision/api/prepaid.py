@@ -132,7 +132,7 @@ def violations(uscc: str | None = None, active: bool | None = None) -> list[dict
 def risk_signals(uscc: str | None = None, active: bool | None = None) -> list[dict[str, Any]]:
     """Illegal fund-raising risk signals (regulators); `active=true` for open episodes only."""
     _regulator()
-    return services().view("prepaid").signal_list(validate_uscc(uscc) if uscc else None, active)
+    return scope_rows(services().view("prepaid").signal_list(validate_uscc(uscc) if uscc else None, active))
 
 
 @blp.route("/<string:uscc>")

@@ -334,6 +334,13 @@ def _organiser(agency: Any, row: dict[str, Any]) -> bool:
     return getattr(g.get("actor"), "agency", None) in (row.get("agencies") or [])
 
 
+def _in_scope(row: dict[str, Any], key: str) -> None:
+    """403 (jurisdiction rule) unless the campaign's region prefix is inside the caller's
+    jurisdiction or the caller's agency organises it."""
+    if not _organiser(None, row):
+        require_row_jurisdiction(row, f"campaign {key}", region_key="region_prefix")
+
+
 @blp.route("/spot-checks/campaigns")
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, SpotCheckCampaignSummarySchema(many=True))
@@ -355,8 +362,7 @@ def show_campaign(campaign_id: str) -> dict[str, Any]:
     row = _view().campaign(key)
     if row is None:
         raise CampaignNotFound(key)
-    if not _organiser(None, row):
-        require_row_jurisdiction(row, f"campaign {key}", region_key="region_prefix")
+    _in_scope(row, key)
     return redact_campaign(row, actor, _today())
 
 
@@ -402,6 +408,7 @@ def list_inspections(campaign_id: str) -> list[dict[str, Any]]:
     row = _view().campaign(key)
     if row is None:
         raise CampaignNotFound(key)
+    _in_scope(row, key)
     return inspections_for(row, _view().inspection_list(key), actor, _today())
 
 
@@ -414,6 +421,7 @@ def show_inspection(campaign_id: str, uscc: str) -> dict[str, Any]:
     campaign = _view().campaign(key)
     if campaign is None:
         raise CampaignNotFound(key)
+    _in_scope(campaign, key)
     row = _view().inspection(key, _uscc(uscc, key))
     # not drawn, withdrawn by a redraw, or not the caller's to see: the same 404, revealing nothing
     if row is None or row["status"] == "withdrawn" or not inspections_for(campaign, [row], actor, _today()):
