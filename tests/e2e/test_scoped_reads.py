@@ -16,7 +16,7 @@ import pytest
 from supervision.domain.values import Actor
 from tests.e2e.duties_support import USCC, at, register, settle
 from tests.e2e.test_credit_lists_http import listed_by_hand
-from tests.e2e.test_spot_checks_http import certify, plan
+from tests.e2e.test_spot_checks_http import certify, draw_campaign, plan
 
 API = "/api/v1"
 BJ, JC = "bj", "jc"  # token names: the Beijing municipal bureau, the 晋城 city bureau
@@ -94,7 +94,10 @@ def story(pg_client) -> dict[str, str]:
         "receipt_no": "SJ-0001", "occurred_on": "2026-11-01"}, as_="market")
     assert r.status_code == 201 and r.json["data"]["violations"], r.json
     certify(client, "MZ-JC1")
+    certify(client, "MZ-JC2")
     campaign_id = plan(client, "JC-2026-01")
+    r = draw_campaign(client, campaign_id)
+    assert r.status_code == 201, r.json
     settle(client)
     return {"uscc": USCC, "complaint_id": complaint_id, "case_id": case_id, "incident_id": incident_id,
             "interview_id": interview_id, "listing_id": listing_id, "campaign_id": campaign_id,
@@ -121,7 +124,7 @@ def test_a_bureau_reads_only_records_of_facilities_in_its_jurisdiction(pg_client
         outside = client.get(url, as_=BJ)
         if "{" in path and not path.endswith("/{name}"):  # a single record: refused by the rule
             assert outside.status_code == 403, (url, outside.status_code, outside.json)
-            assert "jurisdiction rule" in outside.json["message"] and "MZJ-110000" in outside.json["message"]
+            assert "jurisdiction rule" in outside.json["error"] and "MZJ-110000" in outside.json["error"]
         else:  # a list: answered, with none of 晋城's records and an honest total
             assert outside.status_code == 200, (url, outside.json)
             body = outside.get_data(as_text=True)
@@ -134,7 +137,8 @@ def test_a_national_agency_still_reads_every_region(pg_client, story):
     """MZB-100000 (民政部) and ADMIN-100000 cover every region: the 晋城 records are in their lists."""
     pg_client.tokens["national"] = pg_client.container.tokens.issue(
         Actor("mz-officer-2", "MZB-100000", "civil_affairs"))
-    for path, marker in (("/api/v1/complaints", story["complaint_id"]), ("/api/v1/incidents", story["incident_id"]),
+    for path, marker in (("/api/v1/complaints", story["complaint_id"]),
+                         ("/api/v1/incidents", story["incident_id"]),
                          ("/api/v1/credit/listings", story["listing_id"]),
                          ("/api/v1/spot-checks/campaigns", story["campaign_id"]),
                          ("/api/v1/inspectors", story["inspector_id"])):
