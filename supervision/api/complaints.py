@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import current_actor, require_jurisdiction, require_role
+from supervision.api.security import current_actor, require_jurisdiction, require_role, scope_page, scope_rows
 from supervision.commands import complaints as cmd
 from supervision.commands.fields import Uscc, page, page_size
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES, STATUSES, ComplaintNotFound
@@ -139,9 +139,7 @@ def list_complaints(**query: Any) -> dict[str, Any]:
     from projections.complaints import ComplaintQuery
 
     _regulator()
-    q = ComplaintQuery(**query)
-    items, total = services().view("complaints").search(q)
-    return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
+    return scope_page(services().view("complaints"), ComplaintQuery(**query))
 
 
 @blp.route("/complaints", methods=["POST"])
@@ -159,7 +157,7 @@ def deadlines(uscc: str | None = None, as_of: Any = None) -> list[dict[str, Any]
     """Acknowledgement and conclusion deadlines still waiting for their act, soonest first."""
     _regulator()
     root = services()
-    return root.view("complaints").deadlines(as_of or root.clock(), uscc)
+    return scope_rows(root.view("complaints").deadlines(as_of or root.clock(), uscc))
 
 
 @blp.route("/complaints/<string:complaint_id>")

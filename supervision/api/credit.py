@@ -14,7 +14,13 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import current_actor, require_jurisdiction
+from supervision.api.security import (
+    current_actor,
+    require_jurisdiction,
+    require_row_jurisdiction,
+    scope_rows,
+    scoped_prefix,
+)
 from supervision.commands import credit as cmd
 from supervision.commands.fields import Uscc, region_prefix
 from supervision.domain.errors import FacilityNotFound, InvalidValue, NotFound
@@ -124,7 +130,8 @@ def credit_list(name: str, as_of: date | None, region_code: str) -> dict[str, An
     if name not in LIST_NAMES:
         raise InvalidValue("name", f"must be one of {', '.join(LIST_NAMES)}")
     day = _as_of(as_of)
-    items = _list(name, day, region_code)
+    region = scoped_prefix(region_code)  # narrowed to the caller's jurisdiction; None: no overlap
+    items = _list(name, day, region) if region is not None else []
     return {"list": name, "as_of": day, "total": len(items), "items": items}
 
 
@@ -135,7 +142,7 @@ def credit_list(name: str, as_of: date | None, region_code: str) -> dict[str, An
 def listing_history(uscc: str | None, status: str | None) -> dict[str, Any]:
     """The full history of every listing (all statuses, nothing deleted)."""
     current_actor()
-    items = _view("credit_lists").history(uscc=uscc, status=status)
+    items = scope_rows(_view("credit_lists").history(uscc=uscc, status=status))
     return {"total": len(items), "items": items}
 
 
@@ -147,7 +154,7 @@ def listing_show(listing_id: str) -> dict[str, Any]:
     row = _view("credit_lists").get(listing_id)
     if row is None:
         raise ListingNotFound(listing_id)
-    return row
+    return require_row_jurisdiction(row, f"listing {listing_id}")
 
 
 @blp.route("/credit/listings/<string:listing_id>/explain")
@@ -159,7 +166,7 @@ def listing_explain(listing_id: str) -> dict[str, Any]:
     out = _view("credit_lists").explain(listing_id)
     if out is None:
         raise ListingNotFound(listing_id)
-    return out
+    return require_row_jurisdiction(out, f"listing {listing_id}")
 
 
 @blp.route("/credit/penalty-decisions/<string:decision_no>")
@@ -183,7 +190,8 @@ def grades(as_of: date | None, region_code: str, status: str | None) -> dict[str
     """Official grades as of a date, expired ones marked as such."""
     current_actor()
     day = _as_of(as_of)
-    items = _view("grades").graded(day, region_code, status)
+    region = scoped_prefix(region_code)  # narrowed to the caller's jurisdiction; None: no overlap
+    items = _view("grades").graded(day, region, status) if region is not None else []
     return {"as_of": day, "total": len(items), "items": items}
 
 
@@ -195,6 +203,7 @@ def rating_levels(uscc: list[str], as_of: date | None) -> dict[str, Any]:
     """Supervision level per facility for the spot-check draw: key | A | B | C | D."""
     current_actor()
     day = _as_of(as_of)
+    uscc = [r["uscc"] for r in scope_rows([{"uscc": code} for code in uscc])]  # outside: left out
     return {"as_of": day, "levels": _view("supervision_rating").levels(uscc, day)}
 
 
@@ -205,7 +214,7 @@ def rating_levels(uscc: list[str], as_of: date | None) -> dict[str, Any]:
 def facility_rating(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     """Supervision rating with every point traced to its event and the policy version."""
     current_actor()
-    code = _facility(uscc, _as_of(as_of))["uscc"]
+    code = require_row_jurisdiction(_facility(uscc, _as_of(as_of)), f"facility {uscc}")["uscc"]
     return _view("supervision_rating").rating(code, _as_of(as_of))
 
 
@@ -238,7 +247,7 @@ def explain_facility(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
 @blp.response(200)
 def facility_explain(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     current_actor()
-    code = _facility(uscc)["uscc"]
+    code = require_row_jurisdiction(_facility(uscc), f"facility {uscc}")["uscc"]
     return explain_facility(services(), code, _as_of(as_of))
 
 

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import require_role
+from supervision.api.security import require_role, scope_page
 from supervision.commands import duty_reports as cmd
 from supervision.commands.fields import Uscc
 from supervision.policy.duty_reports import ANNUAL, DUTY_REPORTS_DEFAULT, QUARTERLY, REPORT_KINDS
@@ -127,9 +127,7 @@ def list_reports(**query: Any) -> dict[str, Any]:
     from projections.duty_reports import DutyReportQuery
 
     require_role(READ_ROLES, "read report obligations")
-    q = DutyReportQuery(**query)
-    items, total = services().view("duty_reports").search(q)
-    return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
+    return scope_page(services().view("duty_reports"), DutyReportQuery(**query))
 
 
 @blp.route("/duty-reports/schedules")

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import current_actor
+from supervision.api.security import current_actor, require_row_jurisdiction, scope_page
 from supervision.commands import fire_safety as cmd
 from supervision.commands.fields import Uscc, page, page_size
 from supervision.domain.fire_safety import CATEGORIES, FireCaseNotFound
@@ -81,9 +81,7 @@ def list_cases(**query: Any) -> dict[str, Any]:
     current_actor()
     if query.get("uscc"):
         query["uscc"] = validate_uscc(query["uscc"])
-    q = FireCaseQuery(**query)
-    items, total = services().view("fire_safety").search(q)
-    return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
+    return scope_page(services().view("fire_safety"), FireCaseQuery(**query))
 
 
 @blp.route("/cases", methods=["POST"])
@@ -106,7 +104,7 @@ def show_case(case_id: str) -> dict[str, Any]:
     row = services().view("fire_safety").get(key)
     if row is None:
         raise FireCaseNotFound(case_id)
-    return row
+    return require_row_jurisdiction(row, f"fire-safety case {key}")
 
 
 def _case_command(name: str, path: str, schema: type[Schema], summary: str) -> None:

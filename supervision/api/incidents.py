@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import require_role
+from supervision.api.security import require_role, require_row_jurisdiction, scope_page
 from supervision.commands import incidents as cmd
 from supervision.commands.fields import Uscc
 from supervision.domain.incident import (
@@ -105,9 +105,7 @@ def list_incidents(**query: Any) -> dict[str, Any]:
     from projections.incidents import IncidentQuery
 
     require_role(READ_ROLES, "read incidents")
-    q = IncidentQuery(**query)
-    items, total = services().view("incidents").search(q)
-    return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
+    return scope_page(services().view("incidents"), IncidentQuery(**query))
 
 
 @blp.route("/incidents", methods=["POST"])
@@ -130,7 +128,7 @@ def show_incident(incident_id: str) -> dict[str, Any]:
     row = services().view("incidents").get(key)
     if row is None:
         raise IncidentNotFound(incident_id)
-    return row
+    return require_row_jurisdiction(row, f"incident {key}")
 
 
 def _step(name: str, path: str, schema: type[Schema], summary: str) -> None:

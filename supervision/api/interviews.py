@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import require_role
+from supervision.api.security import require_role, require_row_jurisdiction, scope_page
 from supervision.commands import interviews as cmd
 from supervision.commands.fields import Uscc
 from supervision.domain.interview import STATUSES, InterviewNotFound
@@ -72,9 +72,7 @@ def list_interviews(**query: Any) -> dict[str, Any]:
     from projections.interviews import InterviewQuery
 
     require_role(READ_ROLES, "read interviews")
-    q = InterviewQuery(**query)
-    items, total = services().view("interviews").search(q)
-    return {"items": items, "page": q.page, "page_size": q.page_size, "total": total}
+    return scope_page(services().view("interviews"), InterviewQuery(**query))
 
 
 @blp.route("/interviews", methods=["POST"])
@@ -96,7 +94,7 @@ def show_interview(interview_id: str) -> dict[str, Any]:
     row = services().view("interviews").get(key)
     if row is None:
         raise InterviewNotFound(interview_id)
-    return row
+    return require_row_jurisdiction(row, f"interview {key}")
 
 
 def _step(name: str, path: str, schema: type[Schema], summary: str, numbered: bool = False) -> None:

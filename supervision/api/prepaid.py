@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import require_jurisdiction, require_role
+from supervision.api.security import require_jurisdiction, require_role, scope_rows
 from supervision.commands import prepaid as cmd
 from supervision.commands.fields import Uscc
 from supervision.domain.errors import FacilityNotFound, InvalidValue
@@ -122,7 +122,7 @@ def _known(uscc: str) -> str:
 def violations(uscc: str | None = None, active: bool | None = None) -> list[dict[str, Any]]:
     """Cap violations across facilities (regulators)."""
     _regulator()
-    return services().view("prepaid").violation_list(validate_uscc(uscc) if uscc else None)
+    return scope_rows(services().view("prepaid").violation_list(validate_uscc(uscc) if uscc else None))
 
 
 @blp.route("/risk-signals")
@@ -132,7 +132,7 @@ def violations(uscc: str | None = None, active: bool | None = None) -> list[dict
 def risk_signals(uscc: str | None = None, active: bool | None = None) -> list[dict[str, Any]]:
     """Illegal fund-raising risk signals (regulators); `active=true` for open episodes only."""
     _regulator()
-    return services().view("prepaid").signal_list(validate_uscc(uscc) if uscc else None, active)
+    return scope_rows(services().view("prepaid").signal_list(validate_uscc(uscc) if uscc else None, active))
 
 
 @blp.route("/<string:uscc>")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app, g, request
+from sqlalchemy import select
 
 from supervision import authority
 from supervision.api.errors import Unauthorized
 from supervision.application import Context
 from supervision.domain.errors import PermissionDenied
 from supervision.domain.values import Actor
-from supervision.jurisdiction import covers, filter_prefix
+from supervision.jurisdiction import NATIONAL, covers, filter_prefix
 from supervision.roles import SYSTEM
 
 
@@ -71,3 +74,68 @@ def scoped_prefix(requested: str | None) -> str | None:
     if agency is None:
         return requested or ""
     return filter_prefix(agency, requested)
+
+
+# -- scoped non-public reads (issue 10): rows outside the caller's jurisdiction are not shown --------
+def _narrowing_agency() -> Any:
+    """The agency whose jurisdiction narrows reads; None when nothing is narrowed (the system
+    role, or a national agency such as MZB-100000 / ADMIN-100000, which covers every region)."""
+    agency = actor_agency_record()
+    if agency is None or agency.level == NATIONAL:
+        return None
+    return agency
+
+
+def _regions(usccs: set[str]) -> dict[str, str]:
+    """USCC → region code, in one query to the `facility_list` view (unknown USCCs are absent)."""
+    if not usccs:
+        return {}
+    view = current_app.extensions["eldercare"].view("facility_list")
+    t = view.facilities
+    with view.engine.connect() as conn:
+        rows = conn.execute(select(t.c.uscc, t.c.region_code).where(t.c.uscc.in_(sorted(usccs)))).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def scope_rows(rows: list[dict[str, Any]], key: str = "uscc", region_key: str | None = None,
+               also: Callable[[Any, dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+    """Keep the rows inside the signed-in actor's jurisdiction (`jurisdiction.covers`). A row's
+    region is `row[region_key]` when given (a region code or prefix such as "1405"), else the region
+    of the facility `row[key]` from `facility_list` (one query for all rows). A row of an unknown
+    facility is dropped. `also(agency, row)` may admit further rows (e.g. a campaign's organiser)."""
+    agency = _narrowing_agency()
+    if agency is None:
+        return rows
+    regions = _regions({r[key] for r in rows if r.get(key)}) if region_key is None else {}
+
+    def region_of(row: dict[str, Any]) -> str | None:
+        return row.get(region_key) if region_key else regions.get(row.get(key) or "")
+
+    return [r for r in rows if covers(agency, region_of(r)) or (also is not None and also(agency, r))]
+
+
+def scope_page(view: Any, query: Any) -> dict[str, Any]:
+    """A paged `view.search(query)` (query: a frozen dataclass with `page`, `page_size`) narrowed to
+    the actor's jurisdiction before paging, so `total` counts only visible rows.
+    Shape: {items, page, page_size, total}."""
+    if _narrowing_agency() is None:
+        items, total = view.search(query)
+    else:
+        everything, _ = view.search(replace(query, page=1, page_size=10**9))
+        visible = scope_rows(everything)
+        start = (query.page - 1) * query.page_size
+        items, total = visible[start:start + query.page_size], len(visible)
+    return {"items": items, "page": query.page, "page_size": query.page_size, "total": total}
+
+
+def require_row_jurisdiction(row: dict[str, Any], what: str, key: str = "uscc",
+                             region_key: str | None = None) -> dict[str, Any]:
+    """Non-public single reads: 403 (the jurisdiction rule) when the row is outside the actor's
+    jurisdiction; the row itself otherwise."""
+    agency = _narrowing_agency()
+    if agency is not None and not scope_rows([row], key, region_key):
+        region = row.get(region_key) if region_key else _regions({row.get(key) or ""}).get(row.get(key) or "")
+        raise PermissionDenied(
+            f"jurisdiction rule: {what} (region {region}) is outside the jurisdiction of {agency.code}",
+            {"region_code": [f"{region} outside {agency.code}"]})
+    return row

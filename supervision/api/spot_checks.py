@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import current_actor
+from supervision.api.security import current_actor, require_row_jurisdiction, scope_rows
 from supervision.commands import spot_checks as cmd
 from supervision.commands.fields import Uscc, agency_code, page, page_size
 from supervision.domain.errors import InvalidValue, PermissionDenied
@@ -288,7 +289,7 @@ def certify_inspector() -> dict[str, Any]:
 def list_inspectors(**query: Any) -> list[dict[str, Any]]:
     """The inspector pool with declared conflicts (regulators; no personal data)."""
     current_actor()
-    return _view().inspector_list(**query)
+    return scope_rows(_view().inspector_list(**query), region_key="region_code")
 
 
 @blp.route("/inspectors/<string:inspector_id>")
@@ -299,7 +300,7 @@ def show_inspector(inspector_id: str) -> dict[str, Any]:
     row = _view().inspector(inspector_id)
     if row is None:
         raise InspectorNotFound(inspector_id)
-    return row
+    return require_row_jurisdiction(row, f"inspector {inspector_id}", region_key="region_code")
 
 
 @blp.route("/inspectors/<string:inspector_id>/conflicts", methods=["POST"])
@@ -328,13 +329,26 @@ def plan_campaign() -> dict[str, Any]:
     return run("plan_spot_check_campaign")
 
 
+def _organiser(agency: Any, row: dict[str, Any]) -> bool:
+    """The campaign's organising agencies see it even when its region prefix is wider than theirs."""
+    return getattr(g.get("actor"), "agency", None) in (row.get("agencies") or [])
+
+
+def _in_scope(row: dict[str, Any], key: str) -> None:
+    """403 (jurisdiction rule) unless the campaign's region prefix is inside the caller's
+    jurisdiction or the caller's agency organises it."""
+    if not _organiser(None, row):
+        require_row_jurisdiction(row, f"campaign {key}", region_key="region_prefix")
+
+
 @blp.route("/spot-checks/campaigns")
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, SpotCheckCampaignSummarySchema(many=True))
 def list_campaigns() -> list[dict[str, Any]]:
     """Campaigns; seed and visit date only for organisers before the visit."""
     actor = current_actor()
-    return [redact_campaign(row, actor, _today()) for row in _view().campaign_list()]
+    rows = scope_rows(_view().campaign_list(), region_key="region_prefix", also=_organiser)
+    return [redact_campaign(row, actor, _today()) for row in rows]
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>")
@@ -348,6 +362,7 @@ def show_campaign(campaign_id: str) -> dict[str, Any]:
     row = _view().campaign(key)
     if row is None:
         raise CampaignNotFound(key)
+    _in_scope(row, key)
     return redact_campaign(row, actor, _today())
 
 
@@ -393,6 +408,7 @@ def list_inspections(campaign_id: str) -> list[dict[str, Any]]:
     row = _view().campaign(key)
     if row is None:
         raise CampaignNotFound(key)
+    _in_scope(row, key)
     return inspections_for(row, _view().inspection_list(key), actor, _today())
 
 
@@ -405,6 +421,7 @@ def show_inspection(campaign_id: str, uscc: str) -> dict[str, Any]:
     campaign = _view().campaign(key)
     if campaign is None:
         raise CampaignNotFound(key)
+    _in_scope(campaign, key)
     row = _view().inspection(key, _uscc(uscc, key))
     # not drawn, withdrawn by a redraw, or not the caller's to see: the same 404, revealing nothing
     if row is None or row["status"] == "withdrawn" or not inspections_for(campaign, [row], actor, _today()):
