@@ -83,6 +83,34 @@ class CreditPolicyView(View):
         return [dict(r._mapping) for r in rows]
 
 
+def propose_listing(services: Any, actions: Table, event: Any, session: Session, rule_id: str,
+                    payload: dict[str, Any]) -> None:
+    """A policy process's proposal (民发〔2019〕103号): dispatch `propose_listing` as the system, keep
+    what happened in `actions` (the listing, or why it was refused) in the caller's transaction.
+    Shared by every policy process that proposes listings (credit, duties)."""
+    ref = event_ref(event.originator_id, event.originator_version)
+    ctx = Context(SYSTEM_ACTOR, source=f"policy:{rule_id}")
+    listing_id: str | None = None
+    refused: str | None = None
+    for attempt in (1, 2):
+        try:
+            result = services.dispatcher.dispatch("propose_listing", payload, ctx)
+            listing_id = result.data["listing_id"]
+            log.info("listing_proposed", rule=rule_id, uscc=payload["uscc"], listing_id=listing_id)
+        except ListingAlreadyProposed as exc:
+            listing_id = str(exc.listing_id)
+        except ConcurrentModification:
+            if attempt == 1:
+                continue  # another proposal for the same facility won the race: retry once
+            raise
+        except DomainError as exc:  # the rule fired but the command is refused: keep why
+            refused = exc.message
+            log.warning("listing_proposal_refused", rule=rule_id, uscc=payload["uscc"], reason=refused)
+        break
+    session.execute(actions.insert().values(
+        event_ref=ref, rule_id=rule_id, uscc=payload["uscc"], listing_id=listing_id, refused=refused))
+
+
 class CreditPolicyProjection(ViewProjection[CreditPolicyView]):
     name = "credit_policy"
     view_class = CreditPolicyView
@@ -92,27 +120,7 @@ class CreditPolicyProjection(ViewProjection[CreditPolicyView]):
         self.services = services
 
     def _propose(self, event: Any, session: Session, rule_id: str, payload: dict[str, Any]) -> None:
-        ref = event_ref(event.originator_id, event.originator_version)
-        ctx = Context(SYSTEM_ACTOR, source=f"policy:{rule_id}")
-        listing_id: str | None = None
-        refused: str | None = None
-        for attempt in (1, 2):
-            try:
-                result = self.services.dispatcher.dispatch("propose_listing", payload, ctx)
-                listing_id = result.data["listing_id"]
-                log.info("listing_proposed", rule=rule_id, uscc=payload["uscc"], listing_id=listing_id)
-            except ListingAlreadyProposed as exc:
-                listing_id = str(exc.listing_id)
-            except ConcurrentModification:
-                if attempt == 1:
-                    continue  # a regulator's proposal for the same facility won the race: retry
-                raise
-            except DomainError as exc:  # the rule fired but the command is refused: keep why
-                refused = exc.message
-                log.warning("listing_proposal_refused", rule=rule_id, uscc=payload["uscc"], reason=refused)
-            break
-        session.execute(self.view.actions.insert().values(
-            event_ref=ref, rule_id=rule_id, uscc=payload["uscc"], listing_id=listing_id, refused=refused))
+        propose_listing(self.services, self.view.actions, event, session, rule_id, payload)
 
     @handles(*FIRE_HAZARD_FOUND)
     def _hazard_found(self, event: Any, session: Session) -> None:

@@ -24,12 +24,10 @@ from sqlalchemy import Column, MetaData, String, Table, Text, select
 from sqlalchemy.orm import Session
 
 from projections.base import View, ViewProjection, handles
-from supervision.application import Context
+from projections.credit_policy import propose_listing
 from supervision.domain.duty_report import DutyReport
-from supervision.domain.errors import ConcurrentModification, DomainError
 from supervision.domain.incident import Incident
-from supervision.domain.listing import ListingAlreadyProposed, event_ref
-from supervision.domain.values import SYSTEM_ACTOR
+from supervision.domain.listing import event_ref
 from supervision.policy.incidents import LISTING_RESPONSIBILITIES
 from supervision.policy.listing_criteria import KEY_ATTENTION
 
@@ -69,30 +67,7 @@ class DutiesPolicyProjection(ViewProjection[DutiesPolicyView]):
         self.services = services
 
     def _propose(self, event: Any, session: Session, rule_id: str, payload: dict[str, Any]) -> None:
-        ref = event_ref(event.originator_id, event.originator_version)
-        ctx = Context(SYSTEM_ACTOR, source=f"policy:{rule_id}")
-        listing_id: str | None = None
-        refused: str | None = None
-        for attempt in (1, 2):
-            try:
-                result = self.services.dispatcher.dispatch("propose_listing", payload, ctx)
-                listing_id = result.data["listing_id"]
-                log.info("listing_proposed", rule=rule_id, uscc=payload["uscc"], listing_id=listing_id)
-            except ListingAlreadyProposed as exc:
-                listing_id = str(exc.listing_id)
-            except ConcurrentModification:
-                if attempt == 1:
-                    continue  # another proposal for the same facility won the race: retry once
-                raise
-            except DomainError as exc:  # the rule fired but the command is refused: keep why
-                refused = exc.message
-                log.warning("listing_proposal_refused", rule=rule_id, uscc=payload["uscc"], reason=refused)
-            break
-        session.execute(
-            self.view.actions.insert().values(
-                event_ref=ref, rule_id=rule_id, uscc=payload["uscc"], listing_id=listing_id, refused=refused
-            )
-        )
+        propose_listing(self.services, self.view.actions, event, session, rule_id, payload)
 
     @handles(Incident.ResponsibilityFound)
     def _responsibility_found(self, event: Incident.ResponsibilityFound, session: Session) -> None:
