@@ -29,6 +29,7 @@ from consumers.topics import Catalogue, Topic
 from projections.failures import is_transient
 from projections.parked import ParkedStore, record_key
 from supervision.application import Context
+from supervision.authority import AttributionRefused, OutsideJurisdiction
 from supervision.domain.errors import (
     ConcurrentModification,
     Conflict,
@@ -145,6 +146,10 @@ def handle(decoded: Decoded, dispatcher: Any, ctx: Context) -> Outcome:
         raise  # a race with another command, not a redelivery: retried
     except Conflict as exc:
         return Outcome("duplicate", exc.message)
+    except (OutsideJurisdiction, AttributionRefused) as exc:
+        # this record names a facility or authority the consumer's agency may not act on: only this
+        # record can never succeed, so it is dead-lettered and the topic goes on
+        return Outcome("rejected", exc.message, Rejected(exc.message, exc.fields))
     except PermissionDenied:
         raise  # a misconfigured consumer actor: every record would fail; stop, do not dead-letter
     except DomainError as exc:

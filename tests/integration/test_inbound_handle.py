@@ -57,3 +57,15 @@ def test_a_consumer_actor_without_the_role_stops_instead_of_dead_lettering_every
     wrong = Context(Actor("kafka-hotline-12345", "12345", "fire"), source=CTX.source)
     with pytest.raises(PermissionDenied):
         handle(decoded(json.loads(json.dumps(WORK_ORDER))), pg_container.dispatcher, wrong)
+
+
+def test_a_record_about_a_facility_outside_the_consumers_jurisdiction_is_dead_lettered_not_a_stop(
+        pg_container):
+    """One record the consumer's agency may not act on can never succeed: it goes to the dead-letter
+    topic and the records behind it go on (a role the actor lacks still stops the consumer)."""
+    pg_container.dispatcher.dispatch("register_facility", facility_payload(), CIVIL)  # 福州 350102
+    jincheng = Context(Actor("kafka-hotline-jc", "MZJ-140500", "civil_affairs"), source=CTX.source)
+    seeded = pg_container.app.recorder.max_notification_id()
+    outcome = handle(decoded(json.loads(json.dumps(WORK_ORDER))), pg_container.dispatcher, jincheng)
+    assert outcome.status == "rejected" and "jurisdiction rule" in outcome.detail
+    assert pg_container.app.recorder.max_notification_id() == seeded
