@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from infra.demo import load_facilities
+from infra.demo import Demo, load_facilities
 from infra.demo_spot_checks import REFERENCE, load
 from supervision.domain.values import deterministic_id
 
 
 def test_the_demo_draw_is_committed_before_it_is_drawn_verifies_and_loads_once(container):
-    load_facilities(container, 60)
-    summary = load(container, {})
+    demo = Demo(container)
+    load_facilities(container, 60, demo)
+    summary = load(container, demo)
     assert "campaign JC-2026-SSJ-01 drew" in summary
     head = container.app.recorder.max_notification_id()
-    assert "0 inspectors certified" in load(container, {})
+    assert "0 inspectors certified" in load(container, demo)
     assert container.app.recorder.max_notification_id() == head
 
     campaign_id = str(deterministic_id("spot_check_campaign", REFERENCE))
