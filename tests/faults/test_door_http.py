@@ -55,7 +55,7 @@ def test_a_thirty_million_yuan_fine_is_accepted_and_held_by_every_view(pg_client
     assert client.post(FAC, facility_payload(uscc=USCC, region_code="140502")).status_code == 201
     fine = 3_000_000_000  # ¥30,000,000.00 in fen: above a 32-bit INTEGER
     r = client.post(f"{CREDIT}/penalty-decisions", {
-        "uscc": USCC, "decision_no": "晋城民罚决字〔2026〕30号", "authority": "晋城市城区民政局",
+        "uscc": USCC, "decision_no": "晋城民罚决字〔2026〕30号",
         "authority_kind": "civil_affairs", "conduct": "abuse_cheating",
         "legal_basis": "《养老机构管理办法》第四十六条", "summary": "殴打入住老人", "fine_fen": fine,
         "occurred_on": "2026-05-01"}, as_="civil_affairs")
@@ -71,7 +71,7 @@ def test_a_fine_above_the_stated_maximum_is_refused(client):
     assert client.post(FAC, facility_payload(uscc=USCC)).status_code == 201
     before = head(client)
     r = client.post(f"{CREDIT}/penalty-decisions", {
-        "uscc": USCC, "decision_no": "X-1", "authority": "民政局", "authority_kind": "civil_affairs",
+        "uscc": USCC, "decision_no": "X-1", "authority_kind": "civil_affairs",
         "conduct": "abuse_cheating", "legal_basis": "第四十六条", "fine_fen": bounds.MAX_FEN + 1})
     refused(r, 422, "fine_fen")
     assert head(client) == before
@@ -111,7 +111,7 @@ def test_a_nul_in_a_penalty_summary_is_refused(pg_client):
     assert client.post(FAC, facility_payload(uscc=USCC, region_code="140502")).status_code == 201
     before = head(client)
     r = client.post(f"{CREDIT}/penalty-decisions", {
-        "uscc": USCC, "decision_no": "X-2", "authority": "民政局", "authority_kind": "civil_affairs",
+        "uscc": USCC, "decision_no": "X-2", "authority_kind": "civil_affairs",
         "conduct": "abuse_cheating", "legal_basis": "第四十六条", "summary": "a\u0000b"})
     refused(r, 422, "summary")
     assert head(client) == before
@@ -185,7 +185,8 @@ def checklist(items: int, title_chars: int) -> list[dict]:
 
 
 def campaign(items: list[dict]) -> dict:
-    return {"reference": "SJ-2026-BIG", "name": "大清单抽查", "kind": "special", "agencies": ["MZJ-140500"],
+    return {"reference": "SJ-2026-BIG", "name": "大清单抽查", "kind": "special",
+            "agencies": ["MZJ-140500", "MZB-100000"],
             "region_prefix": "1405", "checklist": items, "occurred_on": "2026-05-01"}
 
 

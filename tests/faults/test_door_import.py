@@ -37,7 +37,7 @@ def test_poison_lines_are_rejected_by_number_and_the_good_lines_around_them_are_
         9: line(facility(GOOD_B, region_code="140502\n")),
         10: b'{"name": "' + b"a" * (bounds.MAX_IMPORT_LINE_BYTES + 1) + b'"}\n',
         11: line({"command": "record_penalty_decision", "data": {
-            "uscc": GOOD_A, "decision_no": "X-1", "authority": "民政局", "authority_kind": "civil_affairs",
+            "uscc": GOOD_A, "decision_no": "X-1", "authority_kind": "civil_affairs",
             "conduct": "abuse_cheating", "legal_basis": "第四十六条", "fine_fen": bounds.MAX_FEN + 1,
             "occurred_on": "2025-01-01"}}),
         12: b"1e999999\n",

@@ -13,16 +13,17 @@ from eventsourcing.utils import get_topic
 from projections.parked import parked_store
 from supervision.application import Context
 from supervision.domain.penalty import PenaltyDecision
+from supervision.domain.values import Actor
 from tests.faults.poison import raw_event, register, sample_rows, too_deep, undecodable
-from tests.support import ROLE_ACTORS
 
 DECIDED = get_topic(PenaltyDecision.Decided)
-CIVIL = Context(ROLE_ACTORS["civil_affairs"], source="api")
+# the 晋城市 bureau: the listing authority of the sample city's facilities (谁监管、谁列入)
+CIVIL = Context(Actor("jc-officer", "MZJ-140500", "civil_affairs"), source="api")
 
 
 def decide(container, uscc: str, no: str) -> None:
     container.dispatcher.dispatch("record_penalty_decision", {
-        "uscc": uscc, "decision_no": no, "authority": "晋城市城区民政局", "authority_kind": "civil_affairs",
+        "uscc": uscc, "decision_no": no, "authority_kind": "civil_affairs",
         "conduct": "abuse_cheating", "legal_basis": "《养老机构管理办法》第四十六条",
         "summary": "殴打入住老人",
         "fine_fen": 3_000_000, "occurred_on": "2026-11-20"}, CIVIL)

@@ -25,7 +25,10 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def kafka_container(pg_url, tmp_path, today, unique_name):
-    c = make_container(pg_url, tmp_path / "var", today=today, topic_prefix=unique_name("faults"))
+    # events of up to 4 MiB are stored (as before the door existed, or by another deployment): the relay
+    # (1 MiB producer limit) must park what it can never publish
+    c = make_container(pg_url, tmp_path / "var", today=today, topic_prefix=unique_name("faults"),
+                       max_message_bytes=4 * 1024 * 1024)
     yield c
     c.close()
 
