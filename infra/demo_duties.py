@@ -67,13 +67,12 @@ def load(container: Any, demo: Demo) -> str:
             {
                 "uscc": late_fire,
                 "incident_id": fire.data["incident_id"],
-                "authority": "XFJY-140500",
                 "decision_no": "晋消认〔演示〕1号",
                 "responsibility": "direct",
                 "cause": "违规室内充电",
                 "occurred_on": on,
             },
-            ctx,
+            Context(DEMO_ACTORS["fire"], source=SOURCE),  # the fire brigade's own finding
         )
         added.append("a late fire report with direct responsibility (proposes criterion 5)")
     if incidents.search(IncidentQuery(uscc=open_case))[1] == 0:

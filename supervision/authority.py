@@ -174,6 +174,22 @@ def _record_penalty(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
     return Scope(_facility_region(app, args.get("uscc")), [attributed])
 
 
+def _incident_authority(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
+    """An incident's investigating or finding authority is the recording actor's agency (the default),
+    or a body outside the agency registry named in words; naming another registered agency is refused."""
+
+    def attributed(agency: AgencyRecord) -> None:
+        named = args.get("authority")
+        if not named:
+            args["authority"] = agency.code
+        elif named != agency.code and ctx.actor.role != ADMIN and app.agency_record(named) is not None:
+            raise AttributionRefused(
+                f"attribution rule: {agency.code} records its own findings, not those of {named}",
+                {"authority": [f"must be {agency.code} or a body outside the agency registry"]})
+
+    return Scope(_facility_region(app, args.get("uscc")), [attributed])
+
+
 def _revoke_penalty(app: Any, args: dict[str, Any], ctx: Context) -> Scope:
     """Only the agency that recorded the decision, or its superior of the same line, revokes it."""
     try:
@@ -397,13 +413,13 @@ SCOPES: dict[str, Resolver] = {
     "revoke_token": _token_target,
     # duties of the supervised: every command names its facility (the record is checked against it)
     "classify_incident": _by_uscc,
-    "find_incident_responsibility": _by_uscc,
+    "find_incident_responsibility": _incident_authority,
     "fulfil_interview_commitment": _by_uscc,
     "hold_interview": _by_uscc,
     "mark_duty_report_grace_expired": _by_uscc,
     "mark_duty_report_missing": _by_uscc,
     "mark_interview_commitment_overdue": _by_uscc,
-    "open_incident_investigation": _by_uscc,
+    "open_incident_investigation": _incident_authority,
     "record_interview_not_attended": _by_uscc,
     "remind_duty_report": _by_uscc,
     "report_incident": _by_uscc,

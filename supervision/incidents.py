@@ -129,11 +129,13 @@ class IncidentCommands(DutiesBase):
         return self._incident_saved(incident)
 
     def open_incident_investigation(
-        self, ctx: Context, *, uscc: str, incident_id: UUID, authority: str, occurred_on: date | None = None
+        self, ctx: Context, *, uscc: str, incident_id: UUID, authority: str | None = None,
+        occurred_on: date | None = None
     ) -> Accepted:
         when = self.check_occurred_on(occurred_on)
         incident = self.get_incident(incident_id, uscc)
-        incident.open_investigation(authority=authority, occurred_on=when, actor=ctx.actor, source=ctx.source)
+        incident.open_investigation(authority=authority or ctx.actor.agency, occurred_on=when,
+                                    actor=ctx.actor, source=ctx.source)
         return self._incident_saved(incident)
 
     def find_incident_responsibility(
@@ -142,9 +144,9 @@ class IncidentCommands(DutiesBase):
         *,
         uscc: str,
         incident_id: UUID,
-        authority: str,
         decision_no: str,
         responsibility: str,
+        authority: str | None = None,
         cause: str = "",
         occurred_on: date | None = None,
     ) -> Accepted:
@@ -152,7 +154,7 @@ class IncidentCommands(DutiesBase):
         when = self.check_occurred_on(occurred_on)
         incident = self.get_incident(incident_id, uscc)
         incident.find_responsibility(
-            authority=authority,
+            authority=authority or ctx.actor.agency,
             decision_no=decision_no,
             responsibility=responsibility,
             cause=cause,

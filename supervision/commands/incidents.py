@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, StrictInt, Uscc
+from supervision.commands import bounds
+from supervision.commands.fields import CommandSchema, CommandSpec, StrictInt, Text, Uscc
 from supervision.commands.personal import ResidentIdNumber
 from supervision.domain.incident import INCIDENT_CATEGORIES, REPORTERS, RESPONSIBILITIES, SEVERITIES
 from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET
@@ -63,20 +64,21 @@ class ClassifyIncident(IncidentStep):
     reason = fields.String(required=True, validate=_TEXT)
 
 
+_AUTHORITY_NOTE = (
+    "default: the recording actor's agency code; another registered agency's code is refused (403, "
+    "attribution rule); a body outside the registry (an accident investigation team, a court) is named "
+    "in words and recorded as named, beside the recording actor"
+)
+
+
 class OpenIncidentInvestigation(IncidentStep):
-    authority = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=100),
-        metadata={"description": "agency code or name of the investigating authority"},
-    )
+    authority = Text(bounds.TITLE, min_length=1, load_default=None, allow_none=True, metadata={
+        "description": f"the investigating authority; {_AUTHORITY_NOTE}"})
 
 
 class FindIncidentResponsibility(IncidentStep):
-    authority = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=100),
-        metadata={"description": "the competent authority that made the finding"},
-    )
+    authority = Text(bounds.TITLE, min_length=1, load_default=None, allow_none=True, metadata={
+        "description": f"the competent authority that made the finding; {_AUTHORITY_NOTE}"})
     decision_no = fields.String(
         required=True,
         validate=validate.Length(min=1, max=100),

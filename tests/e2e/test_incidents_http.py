@@ -78,8 +78,15 @@ def test_residents_are_sealed_and_never_shown(pg_client):
 def test_finding_of_direct_responsibility_proposes_listing_under_criterion_5(pg_client):
     register(pg_client)
     iid = report(pg_client, category="death_unnatural", severity="serious", deaths=1)
-    step = {"uscc": USCC, "authority": "MZJ-140500", "occurred_on": "2026-11-22"}
+    step = {"uscc": USCC, "occurred_on": "2026-11-22"}
+    # another registered agency cannot be named as the authority (attribution rule), and nothing changes
+    before = head(pg_client)
+    claimed = pg_client.post(f"{BASE}/{iid}/investigation", {**step, "authority": "MZJ-140500"}, as_="fire")
+    assert claimed.status_code == 403 and "authority" in claimed.json["fields"], claimed.json
+    assert head(pg_client) == before
     assert pg_client.post(f"{BASE}/{iid}/investigation", step).status_code == 201
+    shown = pg_client.get(f"{BASE}/{iid}", as_="civil_affairs").json
+    assert shown["investigating_authority"] == "MZB-100000"  # the recording actor's agency by default
     r = pg_client.post(
         f"{BASE}/{iid}/finding",
         {
@@ -124,7 +131,6 @@ def test_secondary_responsibility_proposes_nothing_and_open_incidents_are_not_pu
         f"{BASE}/{iid}/finding",
         {
             "uscc": USCC,
-            "authority": "XFJY-140500",
             "decision_no": "晋消认〔2026〕3号",
             "responsibility": "secondary",
         },
