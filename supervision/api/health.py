@@ -9,33 +9,67 @@ Shape (HTTP 200; 503 with the usual error body when the database cannot be reach
      "parked": [{"pipeline": "facility_list", "count": 1, "since": "2026-11-30T04:25:28Z"}],
      "problems": [{"what": "facility_list: 1 item(s) parked", "since": "2026-11-30T04:25:28Z"},
                   {"what": "timeline: 5000 notifications behind", "since": null},
+                  {"what": "grades: stalled: notification 1200 waiting 312 s", "since": "2026-11-30T04:20Z"},
                   {"what": "grades: failing: OperationalError: ...", "since": null}]}
 
 "degraded" whenever `problems` is not empty: an item is parked (any pipeline: views, policy
 processes, the relay, inbound consumers), a view lags by more than `LAG_DEGRADED` notifications,
-or a view's runner in this process last failed.
+a view has left the oldest notification it has not applied waiting longer than `STALL_SECONDS` (a hung
+or stopped worker shows here even when the lag is one event), or a view's runner in this process last
+failed.
 """
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
 from typing import Any
 
 from projections.parked import parked_store
 
 #: a view further behind the head than this many notifications makes the service "degraded"
 LAG_DEGRADED = 1000
+#: a view whose oldest unapplied notification has waited longer than this (seconds) is "stalled"
+STALL_SECONDS = float(os.environ.get("ELDERCARE_HEALTH_STALL_S", "120"))
+
+
+def _stored_at(services: Any, position: int, memo: dict[int, datetime | None]) -> datetime | None:
+    """When the first notification after `position` was stored (its event's timestamp, UTC)."""
+    if position not in memo:
+        page = services.app.recorder.select_notifications(start=position + 1, limit=1)
+        memo[position] = services.app.mapper.to_domain_event(page[0]).timestamp if page else None
+    return memo[position]
+
+
+def _stall(services: Any, name: str, position: int,
+           memo: dict[int, datetime | None]) -> dict[str, Any] | None:
+    try:
+        since = _stored_at(services, position, memo)
+    except Exception:  # an undecodable event is the runner's to park; health only reports
+        return None
+    if since is None:
+        return None
+    waited = (datetime.now(UTC) - since).total_seconds()
+    if waited <= STALL_SECONDS:
+        return None
+    return {"what": f"{name}: stalled: notification {position + 1} waiting {waited:.0f} s",
+            "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def health(services: Any) -> dict[str, Any]:
     head = services.app.recorder.max_notification_id() or 0
     views: dict[str, dict[str, int]] = {}
     problems: list[dict[str, Any]] = []
+    memo: dict[int, datetime | None] = {}
     for name in services.projections:
         position = services.view(name).max_tracking_id(services.app.name) or 0
         lag = max(head - position, 0)
         views[name] = {"position": position, "head": head, "lag": lag}
         if lag > LAG_DEGRADED:
             problems.append({"what": f"{name}: {lag} notifications behind", "since": None})
+        stalled = _stall(services, name, position, memo) if lag else None
+        if stalled:
+            problems.append(stalled)
     service = getattr(services, "projection_service", None)
     for runner in getattr(service, "runners", None) or []:
         error = getattr(runner, "error", None)

@@ -101,3 +101,23 @@ def test_the_parked_cli_lists_shows_and_retries_and_status_counts_parked(tmp_pat
     assert retried.returncode == 1  # still undecodable: kept, the retry counted
     assert json.loads(retried.stdout)["retries"] == 1 and json.loads(retried.stdout)["resolved"] is False
     assert run("parked", "show", "999999").returncode == 4
+
+
+def test_healthz_is_degraded_when_a_view_leaves_one_event_waiting_too_long(container, monkeypatch):
+    """A hung or stopped worker shows even when the lag is a single event (not only past 1,000)."""
+    from supervision.api import health
+
+    http = create_app(container).test_client()
+    register(container, sample_rows(1))  # nothing runs the views: the event waits
+    body = http.get("/healthz").json
+    assert body["views"]["facility_list"]["lag"] >= 1
+    assert body["status"] == "ok", body["problems"]  # waiting less than STALL_SECONDS is normal
+    monkeypatch.setattr(health, "STALL_SECONDS", 0.0)
+    body = http.get("/healthz").json
+    assert body["status"] == "degraded"
+    stalled = [p for p in body["problems"] if p["what"].startswith("facility_list: stalled")]
+    assert len(stalled) == 1 and stalled[0]["since"].endswith("Z"), body["problems"]
+    for runner in container.runners():
+        runner.catch_up()
+    body = http.get("/healthz").json
+    assert body["status"] == "ok" and body["problems"] == []
