@@ -99,6 +99,7 @@ class Container:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "wb") as out:
                     out.write(Sealer.generate_key())
+                self._generated_key = path  # removed again if the store knows another key
             keys = [path.read_bytes().strip()]
         return Sealer(keys)
 
@@ -136,11 +137,27 @@ class Container:
                 if unavailable:
                     raise unavailable from exc
                 raise
+            self._verify_key()
             app.spot_check_directory = SpotCheckDirectory(self)  # the draw's snapshot, read from views
             app.campaigns_of_agency = CampaignOrganisers(self)  # the recusal rule's organisers
             if self.settings.duty_reports_from:  # missing duty reports are tracked from the city's go-live
                 app.duty_report_policy = app.duty_report_policy.tracking_from(self.settings.duty_reports_from)
             return app
+
+    def _verify_key(self) -> None:
+        """The configured key must be one this store's personal data was sealed with (infra.key_check)."""
+        from infra.key_check import StoreKeyMismatch, verify_store_key
+
+        keys = list(self.settings.secret_keys)
+        where = "ELDERCARE_SECRET_KEYS" if keys else str(self.settings.secret_key_path)
+        try:
+            verify_store_key(self.datastore.engine, keys or [self.settings.secret_key_path.read_bytes()],
+                             where)
+        except StoreKeyMismatch:
+            generated = getattr(self, "_generated_key", None)
+            if generated is not None:
+                generated.unlink(missing_ok=True)  # never leave a new key beside data sealed with another
+            raise
 
     def _on_saved(self, notification_id: int) -> None:
         """Wake whoever follows the log: in-process runners, or the worker process (a datagram)."""

@@ -106,6 +106,8 @@ def translated_errors() -> Iterator[None]:
         fail(exc.message, EXIT_CODES.get(exc.category, EXIT_INVALID), exc.fields)
     except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
         raise
+    except SettingsError as exc:  # e.g. a key this store was not sealed with (infra.key_check)
+        fail(str(exc), EXIT_CONFIG)
     except Exception as exc:
         unavailable = as_unavailable(exc)
         if unavailable is None:

@@ -10,6 +10,8 @@ so nothing of it runs in a child), watches them and forwards signals.
 - A child that exits while serving is started again after a backoff of 0.5 s doubling up to 30 s;
   one that had run for ``STABLE_S`` starts again after 0.5 s. Each exit is logged with its code.
 - SIGTERM or SIGINT: SIGTERM to every child, wait up to ``STOP_WAIT_S``, then SIGKILL; exit 0.
+- A child that exits 78 (EX_CONFIG: a setting that can never work, such as a key this store was not
+  sealed with) is permanent: no restart; the supervisor stops the others and exits 78.
 - Children get ``ELDERCARE_SUPERVISOR_PID`` and have the kernel stop them if the supervisor dies.
 """
 
@@ -32,6 +34,8 @@ log = structlog.get_logger(__name__)
 STOP_WAIT_S = 20.0
 STABLE_S = 60.0
 BACKOFF_S = (0.5, 30.0)
+#: a child's exit code that no restart can cure (EX_CONFIG)
+EXIT_CONFIG = 78
 
 
 @dataclass
@@ -106,6 +110,12 @@ class Supervisor:
             while self.stopping is None:
                 now = time.monotonic()
                 for child in self.children:
+                    if child.proc is not None and child.proc.poll() == EXIT_CONFIG:
+                        log.error("child_misconfigured", child=child.name, code=EXIT_CONFIG,
+                                  detail="a setting that no restart can cure: see the child's log above")
+                        child.proc = None
+                        self.stop_all()
+                        return EXIT_CONFIG
                     if child.proc is not None and child.proc.poll() is not None:
                         self._reap(child, now)
                     if child.proc is None and now >= child.restart_at and self.stopping is None:

@@ -27,13 +27,15 @@ from typing import Any
 import structlog
 
 from infra.bootstrap import Container
-from infra.settings import Settings
+from infra.settings import Settings, SettingsError
 from infra.wakeup import Listener
 
 log = structlog.get_logger(__name__)
 
 #: exit code when the store could not be reached at start-up (the supervisor retries with backoff)
 EXIT_UNAVAILABLE = 69
+#: exit code for a setting that can never work (EX_CONFIG): the supervisor does not restart it
+EXIT_CONFIG = 78
 #: EX_TEMPFAIL: another worker already serves this store (its wake-up socket is bound)
 EXIT_ALREADY_RUNNING = 75
 
@@ -161,6 +163,10 @@ def run(settings: Settings) -> int:
     worker = Worker(settings)
     try:
         worker.prepare()
+    except SettingsError as exc:  # permanent: the supervisor stops rather than restarting it
+        log.error("worker_misconfigured", detail=str(exc))
+        worker.container.close()
+        return EXIT_CONFIG
     except Exception as exc:
         unavailable = exc if isinstance(exc, StoreUnavailable) else as_unavailable(exc)
         if unavailable is None:

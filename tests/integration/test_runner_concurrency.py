@@ -11,7 +11,9 @@ from tests.support import ROLE_ACTORS, make_container
 
 def test_two_processes_catching_up_one_view_take_turns_and_apply_each_event_once(pg_url, tmp_path):
     writer = make_container(pg_url, tmp_path / "a")
-    other = make_container(pg_url, tmp_path / "b")  # a second process: own engine, own app
+    _ = writer.app  # its key is the store's (infra/key_check.py): a second process must share it
+    key = (tmp_path / "a" / "secret.key").read_bytes()
+    other = make_container(pg_url, tmp_path / "b", secret_keys=(key,))  # a second process: own engine, app
     try:
         ctx = Context(ROLE_ACTORS["civil_affairs"], "import")
         built = [writer.app.new_facility(ctx, **writer.dispatcher.load("register_facility", r))
