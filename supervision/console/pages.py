@@ -1,0 +1,343 @@
+"""The regulator console (监管工作台): Chinese server-rendered pages under `/console`.
+
+| path | what |
+| --- | --- |
+| `/console/signin` (GET, POST), `/console/signout` (POST) | token or OIDC ID token → session cookie |
+| `/console/` | today: due and overdue this week in the jurisdiction, each with its basis and a link to act |
+| `/console/facilities`, `/console/facilities/<uscc>` | facilities in the jurisdiction; one facility's profile, grade, rating points, timeline, open cases and actions |
+| `/console/campaigns`, `/console/campaigns/<id>` | 双随机 campaigns: commitment, seed, verification, inspections |
+| `/console/act/<command>` (GET, POST) | the command's form (from its API schema), prefilled from the query |
+
+Every read goes through the API's scoping helpers with the signed-in regulator's credential, and
+every write through the dispatcher (role → schema → jurisdiction → application), as the API does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from marshmallow import Schema
+from marshmallow import fields as mfields
+
+from supervision.api import security
+from supervision.api.errors import Unauthorized
+from supervision.api.spot_checks import hide_undisclosed_draws, redact_campaign
+from supervision.application import Context
+from supervision.console import deadlines, session as console_session
+from supervision.console.forms import build_fields, payload_from_form
+from supervision.domain.errors import DomainError, InvalidCommand
+from supervision.domain.uscc import validate_uscc
+
+blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+                static_folder="static", static_url_path="/static")
+csrf = CSRFProtect()
+
+ROLE_WORDS = {"civil_affairs": "民政", "fire": "消防救援", "market": "市场监管", "admin": "平台管理",
+              "inspector": "执法检查人员"}
+
+#: the commands the console offers: name → Chinese title
+COMMANDS: dict[str, str] = {
+    "register_facility": "养老机构备案", "change_facility_profile": "变更备案信息",
+    "assess_facility_grade": "记录等级评定", "certify_inspector": "检查人员入库",
+    "plan_spot_check_campaign": "制定双随机抽查计划", "commit_spot_check_seed": "生成并承诺随机种子",
+    "draw_spot_check": "抽取检查对象和检查人员", "record_spot_check_result": "录入检查结果",
+    "publish_spot_check_result": "公示检查结果",
+    "record_fire_finding": "记录消防隐患", "order_rectification": "责令限期整改",
+    "report_rectification": "记录整改报告", "verify_rectification": "复查合格",
+    "reject_rectification": "复查不合格", "seal_premises": "临时查封", "unseal_premises": "解除查封",
+    "record_penalty_decision": "记录行政处罚决定", "propose_listing": "提出列入名单",
+    "serve_listing_notice": "书面告知（异议期开始）", "file_listing_objection": "登记异议",
+    "decide_listing_objection": "作出异议决定", "confirm_listing": "异议期满，确认列入",
+}
+
+
+def _declare(names: set[str]) -> type[Schema]:
+    """The query parameters of the command forms (prefills), declared for the app's door."""
+    return Schema.from_dict({n: mfields.String() for n in sorted(names)}, name="ConsolePrefill")
+
+
+def accepts(schema: type[Schema]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a page's query parameters as flask-smorest does (`_apidoc`): the app's door refuses
+    any other (422)."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view._apidoc = {"arguments": {"parameters": [{"in": "query", "schema": schema}]}}  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+class NoArgs(Schema):
+    pass
+
+
+def services() -> Any:
+    from flask import current_app
+
+    return current_app.extensions["eldercare"]
+
+
+def actor_context() -> Context:
+    ctx = security.context()
+    return Context(actor=ctx.actor, source="console")
+
+
+def today() -> Any:
+    return services().clock()
+
+
+# -- session, CSRF, errors ---------------------------------------------------------------------------
+@blp.before_request
+def _session_and_csrf() -> Any:
+    if request.method == "POST":
+        csrf.protect()
+    if request.endpoint in ("console.signin", "console.static"):
+        return None
+    if not console_session.present_credential():
+        return redirect(url_for("console.signin"))
+    try:
+        g.console_actor = security.current_actor()
+        g.console_agency = security.actor_agency_record()
+    except Unauthorized:
+        console_session.sign_out()
+        flash("登录已失效（令牌已吊销或过期），请重新登录。", "error")
+        return redirect(url_for("console.signin"))
+    return None
+
+
+@blp.after_request
+def _no_store(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = ("default-src 'self'; script-src 'self'; "
+                                                   "style-src 'self'; frame-ancestors 'none'")
+    return response
+
+
+@blp.errorhandler(CSRFError)
+def _csrf_error(error: CSRFError) -> Any:
+    return render_template("console/error.html", title="表单已失效",
+                           message="表单的安全令牌缺失或已过期（CSRF），请返回重新提交。", status=400), 400
+
+
+@blp.errorhandler(DomainError)
+def _domain_error(error: DomainError) -> Any:
+    status = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403}.get(error.category, 422)
+    titles = {403: "无权访问", 404: "未找到", 409: "与当前状态冲突", 422: "输入有误"}
+    return render_template("console/error.html", title=titles.get(status, "错误"), message=error.message,
+                           fields=error.fields, status=status), status
+
+
+@blp.app_context_processor
+def _globals() -> dict[str, Any]:
+    return {"role_words": ROLE_WORDS, "command_titles": COMMANDS}
+
+
+# -- sign-in ----------------------------------------------------------------------------------------
+@blp.route("/signin", methods=["GET", "POST"])
+@accepts(NoArgs)
+def signin() -> Any:
+    """Exchange a bearer token (or an OIDC ID token) for a session."""
+    oidc = getattr(services().tokens, "oidc", None) is not None
+    if request.method == "POST":
+        actor = console_session.sign_in(request.form.get("token", ""))
+        if actor is not None:
+            return redirect(url_for("console.today"))
+        return render_template("console/signin.html", oidc=oidc,
+                               error="令牌无效、已过期或已吊销。"), 401
+    return render_template("console/signin.html", oidc=oidc, error=None)
+
+
+@blp.route("/signout", methods=["POST"])
+@accepts(NoArgs)
+def signout() -> Any:
+    console_session.sign_out()
+    flash("已退出登录。", "info")
+    return redirect(url_for("console.signin"))
+
+
+# -- today ------------------------------------------------------------------------------------------
+@blp.route("/")
+@accepts(NoArgs)
+def today_page() -> Any:
+    return today_view()
+
+
+def today_view() -> Any:
+    day = today()
+    items = security.scope_rows(deadlines.this_week(services(), day))
+    names = _names({i["uscc"] for i in items})
+    for item in items:
+        item["name"] = names.get(item["uscc"], item["uscc"])
+        if item.get("act"):
+            command, prefill = item["act"]
+            item["act_url"] = url_for("console.act", command=command, **prefill)
+            item["act_title"] = COMMANDS[command]
+    return render_template("console/today.html", items=items, day=day,
+                           overdue=sum(1 for i in items if i["overdue"]))
+
+
+blp.add_url_rule("/today", "today", today_page)
+
+
+def _names(usccs: set[str]) -> dict[str, str]:
+    if not usccs:
+        return {}
+    view = services().view("facility_list")
+    t = view.facilities
+    from sqlalchemy import select
+
+    with view.engine.connect() as conn:
+        return {r[0]: r[1] for r in conn.execute(select(t.c.uscc, t.c.name).where(t.c.uscc.in_(sorted(usccs))))}
+
+
+# -- facilities -------------------------------------------------------------------------------------
+class FacilitySearch(Schema):
+    q = mfields.String(load_default="")
+
+
+@blp.route("/facilities")
+@accepts(FacilitySearch)
+def facilities() -> Any:
+    from projections.facility_list import FacilityQuery
+
+    q = (request.args.get("q") or "").strip()[:100]
+    query = FacilityQuery(name=q or None, page=1, page_size=200) if q and not q.isdigit() else FacilityQuery(
+        region_code=q or None, page=1, page_size=200) if q else FacilityQuery(page=1, page_size=200)
+    result = security.scope_page(services().view("facility_list"), query)
+    return render_template("console/facilities.html", result=result, q=q)
+
+
+def _facility_row(uscc: str) -> dict[str, Any]:
+    try:
+        code = validate_uscc(uscc)
+    except DomainError:
+        abort(404)
+    row = services().view("facility_list").get(code)
+    if row is None:
+        abort(404)
+    return security.require_row_jurisdiction(row, f"facility {code}")
+
+
+@blp.route("/facilities/<uscc>")
+@accepts(NoArgs)
+def facility(uscc: str) -> Any:
+    """Profile, grade, rating (every point), open cases with their actions, timeline (regulators)."""
+    from projections.fire_safety import FireCaseQuery
+    from supervision.api.credit import explain_facility
+    from supervision.api.facilities import HISTORY_ROLES
+
+    row = _facility_row(uscc)
+    code, day, root = row["uscc"], today(), services()
+    explained = explain_facility(root, code, day)
+    cases, _ = root.view("fire_safety").search(FireCaseQuery(uscc=code, page=1, page_size=100))
+    listings = root.view("credit_lists").history(uscc=code)
+    actor = g.console_actor
+    timeline = None
+    if actor.role == "admin" or actor.role in HISTORY_ROLES:
+        timeline = hide_undisclosed_draws(root.view("timeline").history(code, limit=200))
+    return render_template("console/facility.html", f=row, x=explained, cases=cases, listings=listings,
+                           timeline=timeline, day=day)
+
+
+# -- campaigns --------------------------------------------------------------------------------------
+def _campaign_visible(row: dict[str, Any]) -> bool:
+    agency = g.console_agency
+    return agency is None or agency.level == "national" or agency.code in (row.get("agencies") or []) or bool(
+        security.scope_rows([row], region_key="region_prefix"))
+
+
+@blp.route("/campaigns")
+@accepts(NoArgs)
+def campaigns() -> Any:
+    rows = [r for r in services().view("spot_checks").campaign_list() if _campaign_visible(r)]
+    return render_template("console/campaigns.html", campaigns=rows)
+
+
+@blp.route("/campaigns/<campaign_id>")
+@accepts(NoArgs)
+def campaign(campaign_id: str) -> Any:
+    """The campaign: plan, commitment (SHA-256), seed once revealed, verification, inspections."""
+    view = services().view("spot_checks")
+    row = view.campaign(campaign_id) if len(campaign_id) == 36 else None
+    if row is None or not _campaign_visible(row):
+        abort(404)
+    day = today()
+    inspections = security.scope_rows(view.inspection_list(campaign_id))
+    shown = redact_campaign({**row, "inspections": inspections}, g.console_actor, day)
+    names = _names({i["uscc"] for i in shown["inspections"]})
+    verification = None
+    if row.get("status") == "drawn" and shown["draw_visibility"] in ("public", "organiser"):
+        verification = services().app.verify_spot_check_draw(campaign_id)
+    return render_template("console/campaign.html", c=shown, names=names, verification=verification, day=day)
+
+
+# -- commands ---------------------------------------------------------------------------------------
+def _prefill_names() -> set[str]:
+    from supervision.dispatcher import ALL_COMMANDS
+
+    names = {"next"}
+    for spec in ALL_COMMANDS:
+        if spec.name in COMMANDS:
+            names.update(spec.schema().fields)
+    return names
+
+
+def _after(command: str, payload: dict[str, Any], result: Any) -> str:
+    nxt = request.form.get("next", "")
+    if nxt.startswith("/console/") and "//" not in nxt:
+        return nxt
+    if command == "plan_spot_check_campaign":
+        return url_for("console.campaign", campaign_id=result.id)
+    if "campaign_id" in payload:
+        return url_for("console.campaign", campaign_id=str(payload["campaign_id"]))
+    if payload.get("uscc"):
+        return url_for("console.facility", uscc=payload["uscc"])
+    return url_for("console.today")
+
+
+@blp.route("/act/<command>", methods=["GET", "POST"])
+@accepts(_declare(_prefill_names()))
+def act(command: str) -> Any:
+    """A command's form. POST: the form → payload → the dispatcher (as the API), then back to the
+    page the regulator came from; refusals re-show the form with the API's field errors."""
+    if command not in COMMANDS:
+        abort(404)
+    root = services()
+    schema = root.dispatcher.schemas[command]
+    values = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()}
+    errors: dict[str, list[str]] = {}
+    message = None
+    status = 200
+    if request.method == "POST":
+        payload, errors = payload_from_form(schema, request.form)
+        if not errors:
+            try:
+                result = root.dispatcher.dispatch(command, payload, actor_context())
+                root.wait_for(result.notification_id)
+                flash(f"已完成：{COMMANDS[command]}。", "info")
+                return redirect(_after(command, payload, result), 303)
+            except InvalidCommand as exc:
+                errors, message, status = exc.fields or {}, exc.message, 422
+            except DomainError as exc:
+                if exc.category in ("forbidden",):
+                    raise
+                errors, message = exc.fields or {}, exc.message
+                status = {"conflict": 409, "not_found": 404}.get(exc.category, 422)
+        else:  # show the schema's judgement of the other fields too, the unreadable ones first
+            try:
+                root.dispatcher.load(command, payload)
+            except InvalidCommand as exc:
+                errors = {**(exc.fields or {}), **errors}
+            message, status = "有字段无法识别", 422
+    else:  # a regulator whose role may not issue the command learns it before filling the form
+        root.dispatcher.authorize(command, actor_context())
+    form_fields = build_fields(schema, values, errors)
+    unplaced = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] not in schema.fields}
+    return render_template("console/act.html", command=command, title=COMMANDS[command], fields=form_fields,
+                           message=message, unplaced=unplaced, next=values.get("next", ""),
+                           json=json), status
