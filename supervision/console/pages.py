@@ -4,8 +4,9 @@
 | --- | --- |
 | `/console/signin` (GET, POST), `/console/signout` (POST) | token or OIDC ID token → session cookie |
 | `/console/` | today: due and overdue this week in the jurisdiction, each with its basis and a link to act |
-| `/console/facilities`, `/console/facilities/<uscc>` | facilities in the jurisdiction; one facility's profile, grade, rating points, timeline, open cases and actions |
-| `/console/campaigns`, `/console/campaigns/<id>` | 双随机 campaigns: commitment, seed, verification, inspections |
+| `/console/facilities` | facilities in the jurisdiction |
+| `/console/facilities/<uscc>` | profile, grade, rating points, timeline, open cases and actions |
+| `/console/campaigns`, `/console/campaigns/<id>` | 双随机 campaigns: commitment, seed, verification |
 | `/console/act/<command>` (GET, POST) | the command's form (from its API schema), prefilled from the query |
 
 Every read goes through the API's scoping helpers with the signed-in regulator's credential, and
@@ -18,7 +19,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import Schema
 from marshmallow import fields as mfields
@@ -27,7 +28,8 @@ from supervision.api import security
 from supervision.api.errors import Unauthorized
 from supervision.api.spot_checks import hide_undisclosed_draws, redact_campaign
 from supervision.application import Context
-from supervision.console import deadlines, session as console_session
+from supervision.console import deadlines
+from supervision.console import session as console_session
 from supervision.console.forms import build_fields, payload_from_form
 from supervision.domain.errors import DomainError, InvalidCommand
 from supervision.domain.uscc import validate_uscc
@@ -192,7 +194,8 @@ def _names(usccs: set[str]) -> dict[str, str]:
     from sqlalchemy import select
 
     with view.engine.connect() as conn:
-        return {r[0]: r[1] for r in conn.execute(select(t.c.uscc, t.c.name).where(t.c.uscc.in_(sorted(usccs))))}
+        rows = conn.execute(select(t.c.uscc, t.c.name).where(t.c.uscc.in_(sorted(usccs)))).all()
+    return {r[0]: r[1] for r in rows}
 
 
 # -- facilities -------------------------------------------------------------------------------------
