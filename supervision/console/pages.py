@@ -298,8 +298,13 @@ def _after(command: str, payload: dict[str, Any], result: Any) -> str:
         return url_for("console.campaign", campaign_id=result.id)
     if "campaign_id" in payload:
         return url_for("console.campaign", campaign_id=str(payload["campaign_id"]))
-    if payload.get("uscc"):
-        return url_for("console.facility", uscc=payload["uscc"])
+    uscc = payload.get("uscc")
+    if not uscc and payload.get("listing_id"):
+        uscc = (services().view("credit_lists").get(str(payload["listing_id"])) or {}).get("uscc")
+    if not uscc and payload.get("case_id"):
+        uscc = (services().view("fire_safety").get(str(payload["case_id"])) or {}).get("uscc")
+    if uscc:
+        return url_for("console.facility", uscc=uscc)
     return url_for("console.today")
 
 
