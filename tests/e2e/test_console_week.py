@@ -27,7 +27,8 @@ from tests.support import facility_payload
 pytestmark = [pytest.mark.slow, needs_chromium]
 
 MZJ, XF, OTHER_MZJ = "MZJ-140500", "XFJY-140500", "MZJ-140581"
-CHECKLIST = [{"code": "FS-01", "title": "消防设施器材完好有效"}, {"code": "SV-01", "title": "服务合同与收费公示"}]
+CHECKLIST = [{"code": "FS-01", "title": "消防设施器材完好有效"},
+             {"code": "SV-01", "title": "服务合同与收费公示"}]
 ALL_PASS = [{"code": "FS-01", "result": "pass"}, {"code": "SV-01", "result": "pass"}]
 
 
@@ -154,7 +155,8 @@ def test_one_district_week_in_the_console(served, tmp_path):
         page.get_by_role("link", name="制定双随机抽查计划").click()
         submit(page, {"name": "2026年第四季度养老机构双随机抽查", "kind": "annual", "agencies": MZJ,
                       "region_prefix": "140502", "checklist": "[{\"code\": \"FS-01\"}]"})
-        assert page.locator("#e-checklist").is_visible() and "title" in page.locator("#e-checklist").inner_text()
+        error = page.locator("#e-checklist")
+        assert error.is_visible() and "title" in error.inner_text()
         assert page.locator("#f-checklist").get_attribute("aria-invalid") == "true"
         tour.check("plan-error", "制定抽查计划：检查事项缺少标题，接口的字段错误显示在该字段旁")
         submit(page, {"checklist": json.dumps(CHECKLIST, ensure_ascii=False),
