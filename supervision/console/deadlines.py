@@ -69,8 +69,9 @@ def complaint_deadlines(services: Any, today: date, horizon: date) -> list[dict[
         acknowledge = r["kind"] == "acknowledge"
         out.append({"kind": "投诉受理告知（1个工作日）" if acknowledge else "投诉办结（15个工作日）",
                     "uscc": r["uscc"], "due_on": r["due_on"], "basis": r["basis"], "note": r["note"] or "",
-                    "what": f"投诉 {r['complaint_id'][:8]}…（{r['category']}）", "act": None,
-                    "api": f"/api/v1/complaints/{r['complaint_id']}"})
+                    "what": f"投诉 {r['complaint_id'][:8]}…（{r['category']}）",
+                    "act": ("acknowledge_complaint" if acknowledge else "conclude_complaint",
+                            {"complaint_id": r["complaint_id"]})})
     return out
 
 

@@ -44,6 +44,8 @@ LABELS = {
     "penalty_decision_no": "处罚决定书文号", "dedupe_key": "去重键", "responsible_persons": "责任人（JSON）",
     "listing_id": "名单事项编号", "notice_no": "告知书文号", "decision": "异议决定",
     "effective_on": "生效日期", "measures": "惩戒措施（JSON）", "today": "今天",
+    "complaint_id": "投诉编号", "note": "说明", "officer": "承办人", "outcome": "办理结果",
+    "findings": "调查结论", "complainant": "投诉人（JSON，加密保存）",
 }
 
 #: values of `OneOf` fields in Chinese, when known
@@ -53,6 +55,12 @@ CHOICE_WORDS = {
     "problems_rectification_ordered": "发现问题已责令改正", "problems_follow_up": "发现问题待后续处理",
     "refused": "不配合检查", "upheld": "异议成立（不列入）", "rejected": "异议不成立（列入）",
     "true": "是", "false": "否",
+    "hotline_12345": "12345热线", "online": "网上", "letter": "来信", "walk_in": "来访", "referral": "转办",
+    "abuse_cheating": "虐老欺老", "service_quality": "服务质量", "fees": "收费", "fire_safety": "消防安全",
+    "food_safety": "食品安全", "fraud_fundraising": "欺诈销售、非法集资", "other": "其他",
+    "substantiated": "属实", "partly_substantiated": "部分属实", "unsubstantiated": "不属实",
+    "received": "已登记", "acknowledged": "已告知受理", "assigned": "已交办", "concluded": "已办结",
+    "closed": "已关闭",
 }
 
 #: marshmallow's messages in Chinese (other messages, e.g. the rules', are shown as the API words them)

@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError, validate
 from marshmallow import fields as mfields
 
 from supervision.api import security
@@ -30,7 +30,8 @@ from supervision.api.spot_checks import hide_undisclosed_draws, redact_campaign
 from supervision.application import Context
 from supervision.console import deadlines
 from supervision.console import session as console_session
-from supervision.console.forms import build_fields, payload_from_form
+from supervision.console.forms import CHOICE_WORDS, build_fields, payload_from_form
+from supervision.domain.complaint import CATEGORIES, STATUSES
 from supervision.domain.errors import DomainError, InvalidCommand
 from supervision.domain.uscc import validate_uscc
 
@@ -54,6 +55,8 @@ COMMANDS: dict[str, str] = {
     "record_penalty_decision": "记录行政处罚决定", "propose_listing": "提出列入名单",
     "serve_listing_notice": "书面告知（异议期开始）", "file_listing_objection": "登记异议",
     "decide_listing_objection": "作出异议决定", "confirm_listing": "异议期满，确认列入",
+    "register_complaint": "登记投诉", "acknowledge_complaint": "告知受理", "assign_complaint": "交办",
+    "conclude_complaint": "办结", "close_complaint": "关闭",
 }
 
 
@@ -90,6 +93,19 @@ def actor_context() -> Context:
 
 def today() -> Any:
     return services().clock()
+
+
+def root_roles(command: str) -> tuple[str, ...]:
+    return tuple(services().dispatcher.spec(command).roles)
+
+
+def may_issue(command: str) -> bool:
+    """Whether the signed-in role may issue `command` (the dispatcher's role check, nothing else)."""
+    try:
+        services().dispatcher.authorize(command, actor_context())
+    except DomainError:
+        return False
+    return True
 
 
 # -- session, CSRF, errors ---------------------------------------------------------------------------
@@ -136,7 +152,7 @@ def _domain_error(error: DomainError) -> Any:
 
 @blp.app_context_processor
 def _globals() -> dict[str, Any]:
-    return {"role_words": ROLE_WORDS, "command_titles": COMMANDS}
+    return {"role_words": ROLE_WORDS, "command_titles": COMMANDS, "choice_words": CHOICE_WORDS}
 
 
 # -- sign-in ----------------------------------------------------------------------------------------
@@ -177,8 +193,12 @@ def today_view() -> Any:
         item["name"] = names.get(item["uscc"], item["uscc"])
         if item.get("act"):
             command, prefill = item["act"]
-            item["act_url"] = url_for("console.act", command=command, **prefill)
             item["act_title"] = COMMANDS[command]
+            if may_issue(command):
+                item["act_url"] = url_for("console.act", command=command, **prefill)
+            else:
+                roles = root_roles(command)
+                item["act_by"] = "、".join(ROLE_WORDS.get(r, r) for r in roles if r != "system")
     return render_template("console/today.html", items=items, day=day,
                            overdue=sum(1 for i in items if i["overdue"]))
 
@@ -247,6 +267,44 @@ def facility(uscc: str) -> Any:
                            timeline=timeline, day=day)
 
 
+# -- complaints inbox ------------------------------------------------------------------------------
+class ComplaintFilter(Schema):
+    status = mfields.String(validate=validate.OneOf(STATUSES))
+    category = mfields.String(validate=validate.OneOf(CATEGORIES))
+    overdue = mfields.String(validate=validate.OneOf(("true", "false")))
+
+
+@blp.route("/complaints")
+@accepts(ComplaintFilter)
+def complaints() -> Any:
+    """The inbox: complaints in the jurisdiction, newest first, each with its open deadline and the
+    days left (negative: overdue). Complainants' identities are never shown here."""
+    from projections.complaints import ComplaintQuery
+    from supervision.api.complaints import READ_ROLES
+
+    security.require_role(READ_ROLES, "read complaints")
+    try:
+        chosen = ComplaintFilter().load({k: v for k, v in request.args.items() if v})
+    except ValidationError as exc:
+        raise InvalidCommand("查询参数有误", exc.normalized_messages()) from None
+    overdue = {"true": True, "false": False}.get(chosen.get("overdue", ""))
+    query = ComplaintQuery(status=chosen.get("status"), category=chosen.get("category"), overdue=overdue,
+                           page=1, page_size=200)
+    result = security.scope_page(services().view("complaints"), query)
+    day = today()
+    for row in result["items"]:
+        if row.get("acknowledged_on") is None:
+            row["next_due"], row["next_kind"] = row["ack_due_on"], "告知受理"
+        elif row.get("concluded_on") is None:
+            row["next_due"], row["next_kind"] = row["conclude_due_on"], "办结"
+        else:
+            row["next_due"], row["next_kind"] = None, None
+        row["days_left"] = (row["next_due"] - day).days if row["next_due"] else None
+    names = _names({r["uscc"] for r in result["items"]})
+    return render_template("console/complaints.html", result=result, chosen=chosen, names=names,
+                           statuses=STATUSES, categories=CATEGORIES, day=day)
+
+
 # -- campaigns --------------------------------------------------------------------------------------
 def _campaign_visible(row: dict[str, Any]) -> bool:
     agency = g.console_agency
@@ -294,6 +352,8 @@ def _after(command: str, payload: dict[str, Any], result: Any) -> str:
     nxt = request.form.get("next", "")
     if nxt.startswith("/console/") and "//" not in nxt:
         return nxt
+    if payload.get("complaint_id") or command == "register_complaint":
+        return url_for("console.complaints")
     if command == "plan_spot_check_campaign":
         return url_for("console.campaign", campaign_id=result.id)
     if "campaign_id" in payload:

@@ -1,0 +1,93 @@
+"""The console's pages through Flask's client on PostgreSQL: the today list (deadlines with their basis
+and a link to act, only the jurisdiction's), the complaints inbox (deadlines counting down, acting
+from it), the facility page, and refusals (403 outside the jurisdiction, 404 unknown)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from supervision.domain.uscc import with_check_character
+from supervision.domain.values import Actor
+from tests.e2e.test_console_session import csrf_of, signed_in
+from tests.support import facility_payload
+
+F1 = with_check_character("52140502MJ0000001")
+GAOPING = with_check_character("52140581MJ0000003")
+
+
+@pytest.fixture
+def city(pg_client):
+    client = pg_client
+    client.container.clock.set(date(2026, 11, 23))
+    tokens = {"mz": client.token_for(Actor("mz-jc", "MZJ-140500", "civil_affairs")),
+              "gp": client.token_for(Actor("mz-gp", "MZJ-140581", "civil_affairs"))}
+    client.tokens["civil_affairs"] = tokens["mz"]
+    for code, name in ((F1, "城区夕阳红养老院"), (GAOPING, "高平市福寿园")):
+        r = client.post("/api/v1/facilities", facility_payload(uscc=code, region_code=code[2:8], name=name))
+        assert r.status_code == 201, r.json
+    r = client.post("/api/v1/complaints", {"uscc": F1, "channel": "hotline_12345", "category": "fees",
+                                           "summary": "押金收取超过规定", "occurred_on": "2026-11-23"})
+    assert r.status_code == 201, r.json
+    return client, tokens, r.json["id"]
+
+
+def text(r) -> str:
+    return r.get_data(as_text=True)
+
+
+def test_today_lists_the_complaint_deadlines_with_their_basis_and_a_link_to_act(city):
+    client, tokens, complaint_id = city
+    http, _ = signed_in(client, tokens["mz"])
+    page = text(http.get("/console/today"))
+    assert "投诉受理告知（1个工作日）" in page
+    assert "投诉办结（15个工作日）" not in page  # due 2026-12-14: beyond this week
+    assert "2026-11-24" in page and "官方日历" in page and "城区夕阳红养老院" in page
+    assert f"/console/act/acknowledge_complaint?complaint_id={complaint_id}" in page
+
+    inbox = text(http.get("/console/complaints"))
+    assert "押金收取超过规定" in inbox and "还剩 1 天" in inbox and "收费" in inbox
+    assert "共 1 件" in text(http.get("/console/complaints?category=fees&status=received"))
+    assert "共 0 件" in text(http.get("/console/complaints?overdue=true"))
+    assert http.get("/console/complaints?status=nonsense").status_code == 422
+
+    csrf = csrf_of(http, f"/console/act/acknowledge_complaint?complaint_id={complaint_id}")
+    r = http.post("/console/act/acknowledge_complaint",
+                  data={"complaint_id": complaint_id, "csrf_token": csrf})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/console/complaints")
+    api = client.get(f"/api/v1/complaints/{complaint_id}", as_="civil_affairs").json
+    assert api["status"] == "acknowledged" and api["acknowledged_on"] == "2026-11-23"
+    assert "投诉受理告知" not in text(http.get("/console/today"))
+
+
+def test_another_district_sees_none_of_it_and_is_refused_its_facility(city):
+    client, tokens, complaint_id = city
+    http, _ = signed_in(client, tokens["gp"])
+    assert "本周没有到期或逾期的事项" in text(http.get("/console/today"))
+    assert "共 0 件" in text(http.get("/console/complaints"))
+    listing = text(http.get("/console/facilities"))
+    assert "高平市福寿园" in listing and "城区夕阳红养老院" not in listing
+    assert http.get(f"/console/facilities/{F1}").status_code == 403
+    assert http.get(f"/console/facilities/{GAOPING}").status_code == 200
+    assert http.get("/console/facilities/not-a-code").status_code == 404
+    assert http.get("/console/campaigns/00000000-0000-0000-0000-000000000000").status_code == 404
+    csrf = csrf_of(http, "/console/today")
+    r = http.post("/console/act/acknowledge_complaint",
+                  data={"complaint_id": complaint_id, "csrf_token": csrf})
+    assert r.status_code == 403
+    assert client.get(f"/api/v1/complaints/{complaint_id}", as_="civil_affairs").json["status"] == "received"
+
+
+def test_the_facility_page_explains_grade_and_rating_and_shows_the_timeline(city):
+    client, tokens, _ = city
+    r = client.post(f"/api/v1/facilities/{F1}/grade-assessments", {
+        "level": 3, "score": 600, "assessing_body": "晋城市民政局", "certificate_no": "JC-1",
+        "occurred_on": "2026-05-01"})
+    assert r.status_code == 201, r.json
+    http, _ = signed_in(client, tokens["mz"])
+    page = text(http.get(f"/console/facilities/{F1}"))
+    assert "3 级（600 分，晋城市民政局，有效期至 2029-05-01）" in page
+    assert "监管评级" in page and "完整时间线" in page and "Facility.GradeAssessed" in page
+    assert re.search(r"Complaint\.\w+", page)  # the regulators' timeline holds the complaint
