@@ -46,6 +46,10 @@ LABELS = {
     "effective_on": "生效日期", "measures": "惩戒措施（JSON）", "today": "今天",
     "complaint_id": "投诉编号", "note": "说明", "officer": "承办人", "outcome": "办理结果",
     "findings": "调查结论", "complainant": "投诉人（JSON，加密保存）",
+    "resident_ref": "入住老人编号（化名）", "amount_fen": "金额（分）", "receipt_no": "收据号",
+    "covers_months": "覆盖月数", "monthly_bed_fee_fen": "月床位费（分）",
+    "last_year_avg_monthly_fee_fen": "上年月均收费（分）", "refund_no": "退费单号", "due_ref": "应退款编号",
+    "from_custody": "从监管账户退付",
 }
 
 #: values of `OneOf` fields in Chinese, when known
@@ -60,7 +64,7 @@ CHOICE_WORDS = {
     "food_safety": "食品安全", "fraud_fundraising": "欺诈销售、非法集资", "other": "其他",
     "substantiated": "属实", "partly_substantiated": "部分属实", "unsubstantiated": "不属实",
     "received": "已登记", "acknowledged": "已告知受理", "assigned": "已交办", "concluded": "已办结",
-    "closed": "已关闭",
+    "closed": "已关闭", "deposit": "押金", "service_fee": "预收服务费", "membership_fee": "会员费",
 }
 
 #: marshmallow's messages in Chinese (other messages, e.g. the rules', are shown as the API words them)

@@ -15,7 +15,6 @@ every write through the dispatcher (role → schema → jurisdiction → applica
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -57,6 +56,7 @@ COMMANDS: dict[str, str] = {
     "decide_listing_objection": "作出异议决定", "confirm_listing": "异议期满，确认列入",
     "register_complaint": "登记投诉", "acknowledge_complaint": "告知受理", "assign_complaint": "交办",
     "conclude_complaint": "办结", "close_complaint": "关闭",
+    "record_prepayment": "登记预收费用", "record_refund": "登记退费",
 }
 
 
@@ -305,6 +305,44 @@ def complaints() -> Any:
                            statuses=STATUSES, categories=CATEGORIES, day=day)
 
 
+# -- prepaid fees -----------------------------------------------------------------------------------
+@blp.route("/facilities/<uscc>/prepaid")
+@accepts(NoArgs)
+def prepaid(uscc: str) -> Any:
+    """Balances per kind, custody, cap violations and risk signals; residents' balances (pseudonymous
+    references only) for the roles the API lets read them."""
+    from supervision.api.prepaid import REGULATORS
+
+    row = _facility_row(uscc)
+    security.require_role(REGULATORS, "read residents' prepaid balances")
+    view = services().view("prepaid")
+    return render_template("console/prepaid.html", f=row, summary=view.summary(row["uscc"]),
+                           residents=view.resident_balances(row["uscc"]))
+
+
+def cap_warnings(payload: dict[str, Any]) -> list[Any]:
+    """Before a receipt is recorded: the caps (`app.prepaid_caps`, the policy the application applies
+    on save) this receipt would exceed, on the resident's balance as the `prepaid` view holds it. The
+    receipt may still be recorded (it happened); the regulator confirms first."""
+    from supervision.policy.prepaid_caps import CapInput
+
+    root = services()
+    try:
+        args = root.dispatcher.load("record_prepayment", payload)  # the schema's reading of the form
+    except InvalidCommand:
+        return []  # the dispatcher will show the field errors
+    row = root.view("facility_list").get(args["uscc"])
+    if row is None:
+        return []
+    balances = root.view("prepaid").resident_balances(row["uscc"], args["kind"])
+    held = sum(b["held_fen"] for b in balances if b["resident_ref"] == args["resident_ref"])
+    figures = {k: args[k] for k in ("covers_months", "monthly_bed_fee_fen", "last_year_avg_monthly_fee_fen")
+               if args.get(k) is not None}
+    receipt = CapInput(kind=args["kind"], amount_fen=args["amount_fen"],
+                       balance_after_fen=held + args["amount_fen"], **figures)
+    return list(root.app.prepaid_caps.check(row["region_code"], receipt, today()))
+
+
 # -- campaigns --------------------------------------------------------------------------------------
 def _campaign_visible(row: dict[str, Any]) -> bool:
     agency = g.console_agency
@@ -363,6 +401,8 @@ def _after(command: str, payload: dict[str, Any], result: Any) -> str:
         uscc = (services().view("credit_lists").get(str(payload["listing_id"])) or {}).get("uscc")
     if not uscc and payload.get("case_id"):
         uscc = (services().view("fire_safety").get(str(payload["case_id"])) or {}).get("uscc")
+    if uscc and command in ("record_prepayment", "record_refund"):
+        return url_for("console.prepaid", uscc=uscc)
     if uscc:
         return url_for("console.facility", uscc=uscc)
     return url_for("console.today")
@@ -383,6 +423,12 @@ def act(command: str) -> Any:
     status = 200
     if request.method == "POST":
         payload, errors = payload_from_form(schema, request.form)
+        warnings = cap_warnings(payload) if command == "record_prepayment" and not errors else []
+        if warnings and request.form.get("confirm_over_cap") != "yes":
+            form_fields = build_fields(schema, values, {})
+            return render_template("console/act.html", command=command, title=COMMANDS[command],
+                                   fields=form_fields, message=None, unplaced={}, next=values.get("next", ""),
+                                   warnings=warnings), 200
         if not errors:
             try:
                 result = root.dispatcher.dispatch(command, payload, actor_context())
@@ -408,4 +454,4 @@ def act(command: str) -> Any:
     unplaced = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] not in schema.fields}
     return render_template("console/act.html", command=command, title=COMMANDS[command], fields=form_fields,
                            message=message, unplaced=unplaced, next=values.get("next", ""),
-                           json=json), status
+                           warnings=[]), status

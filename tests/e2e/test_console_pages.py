@@ -91,3 +91,28 @@ def test_the_facility_page_explains_grade_and_rating_and_shows_the_timeline(city
     assert "3 级（600 分，晋城市民政局，有效期至 2029-05-01）" in page
     assert "监管评级" in page and "完整时间线" in page and "Facility.GradeAssessed" in page
     assert re.search(r"Complaint\.\w+", page)  # the regulators' timeline holds the complaint
+
+
+def test_a_receipt_over_the_cap_is_warned_before_it_is_recorded_then_recorded_with_its_violation(city):
+    client, tokens, _ = city
+    http, _ = signed_in(client, tokens["mz"])
+    csrf = csrf_of(http, f"/console/act/record_prepayment?uscc={F1}")
+    receipt = {"uscc": F1, "kind": "deposit", "resident_ref": "R-0001", "amount_fen": "1300000",
+               "monthly_bed_fee_fen": "100000", "receipt_no": "SJ-0001", "csrf_token": csrf}
+    head = client.container.app.recorder.max_notification_id()
+    r = http.post("/console/act/record_prepayment", data=receipt)
+    page = text(r)
+    assert r.status_code == 200 and 'id="cap-warning"' in page and "上限 1200000分" in page
+    assert "登记后为 1300000分" in page and 'name="confirm_over_cap"' in page
+    assert client.container.app.recorder.max_notification_id() == head  # warned, nothing written
+
+    r = http.post("/console/act/record_prepayment", data={**receipt, "confirm_over_cap": "yes"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/console/facilities/{F1}/prepaid")
+    page = text(http.get(f"/console/facilities/{F1}/prepaid"))
+    assert "R-0001" in page and "1300000" in page and "没有超过上限的收费" not in page
+    api = client.get(f"/api/v1/prepaid/{F1}", as_="civil_affairs").json
+    assert api["kinds"][0]["held_fen"] == 1_300_000 and len(api["violations"]) == 1
+
+    below = {**receipt, "resident_ref": "R-0002", "amount_fen": "100000", "receipt_no": "SJ-0002"}
+    r = http.post("/console/act/record_prepayment", data=below)  # within the cap: recorded at once
+    assert r.status_code == 303
