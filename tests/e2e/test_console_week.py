@@ -62,6 +62,9 @@ def district(pg_client):
             "inspector_id": inspector, "name": f"检查员{inspector}", "agency": MZJ, "region_code": "140500",
             "certificate_no": f"晋执{inspector}", "occurred_on": "2025-01-10"}, as_="civil_affairs")
         assert r.status_code == 201, r.json
+    r = client.post("/api/v1/complaints", {"uscc": F2, "channel": "hotline_12345", "category": "fees",
+                                           "summary": "押金收取超过规定", "occurred_on": "2026-11-23"})
+    assert r.status_code == 201, r.json
     client.container.wait_for(client.container.app.recorder.max_notification_id())
     return client, tokens
 
@@ -147,8 +150,30 @@ def test_one_district_week_in_the_console(served, tmp_path):
         cookie = next(c for c in page.context.cookies() if c["name"] == "eldercare_console")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/console"
         assert tokens["civil_affairs"] not in cookie["value"]
-        assert "本周没有到期或逾期的事项" in page.content()
-        tour.check("today-monday", "周一本周待办：晋城市民政局，尚无到期事项")
+        row = page.locator("tr", has_text="投诉受理告知（1个工作日）")
+        assert "2026-11-24" in row.inner_text() and "官方日历" in row.inner_text()
+        tour.check("today-monday", "周一本周待办：12345热线投诉须在 11-24 前告知受理（官方日历）")
+        row.get_by_role("link", name="告知受理").click()
+        submit(page, {"note": "已电话告知受理"})
+        page.wait_for_url("**/console/complaints")
+        assert "已告知受理" in page.content() and "办结：2026-12-14（还剩 21 天）" in page.content()
+        tour.check("complaints", "投诉收件箱：已告知受理，办结期限 12-14 倒计时 21 天")
+        api = client.get(f"/api/v1/complaints?uscc={F2}", as_="civil_affairs").json["items"][0]
+        assert api["status"] == "acknowledged"
+
+        # a deposit over the national cap (12 × the monthly bed fee): warned first, then recorded
+        page.goto(f"{site}/console/facilities/{F2}/prepaid")
+        page.get_by_role("link", name="登记预收费用").click()
+        submit(page, {"kind": "deposit", "resident_ref": "R-0001", "amount_fen": "1300000",
+                      "monthly_bed_fee_fen": "100000", "receipt_no": "SJ-0001"})
+        assert "上限 1200000分" in page.locator("#cap-warning").inner_text()
+        tour.check("prepaid-warning", "登记押金：超过国家上限（12倍月床位费）先提示，确认后才登记")
+        page.get_by_label("我已知晓超过上限，仍然登记").check()
+        page.locator("form.form button[type=submit]").click()
+        page.wait_for_url(f"**/console/facilities/{F2}/prepaid")
+        assert "没有超过上限的收费" not in page.content()
+        tour.check("prepaid", "预收费用页：余额、违规记录（规则及版本）、化名编号的老人余额")
+        assert len(client.get(f"/api/v1/prepaid/{F2}", as_="civil_affairs").json["violations"]) == 1
 
         # plan a 双随机 campaign: first with a mistake, the API's field error shown beside the field
         page.get_by_role("link", name="双随机抽查").click()
@@ -265,7 +290,7 @@ def test_one_district_week_in_the_console(served, tmp_path):
         page.wait_for_url("**/console/signin")  # signed out: the session is gone
         assert outside == []
     tour.report()
-    assert len(tour.shots) >= 10
+    assert len(tour.shots) >= 15
 
 
 def sign_out_page(page: Any, site: str) -> None:
