@@ -1,7 +1,8 @@
 """The "today" list: what is due or overdue this week across capabilities, read from the views.
 
 Each item: `{"kind": str (Chinese), "uscc", "name", "due_on": date, "overdue": bool, "basis": str
-(official | provisional | order | term), "note": str, "act": (command, prefill dict) | None,
+(official | provisional | order | term | none: a step waiting with no time limit, dated by
+when it arose), "note": str, "act": (command, prefill dict) | None,
 "what": str}`. "This week" is today through today + 7 days; anything earlier and still open is
 overdue. The deadlines themselves (and their calendar basis) are the ones the views hold, computed by
 the capabilities' rules; nothing is recomputed here. Rows are narrowed to the actor's jurisdiction by
@@ -25,6 +26,7 @@ BASIS_WORDS = {
     "fallback": "临时日历（通知未发布，按法定节假日推算，可能调整）",
     "order": "文书指定的日期",
     "term": "按期限（年）计算",
+    "none": "无法定期限（所示为提出日期）",
 }
 
 
@@ -89,7 +91,8 @@ def listing_deadlines(services: Any, today: date, horizon: date) -> list[dict[st
                             {"listing_id": r["listing_id"]})})
     for r in _rows(view, select(t).where(t.c.status.in_((PROPOSED, OBJECTION_FILED)))):
         out.append({"kind": "待书面告知" if r["status"] == PROPOSED else "待作出异议决定", "uscc": r["uscc"],
-                    "due_on": r["proposed_on"], "basis": "order", "note": "", "overdue": False,
+                    "due_on": r["proposed_on"], "basis": "none", "note": "", "overdue": False,
+                    "no_deadline": True,
                     "what": r["criterion_title"],
                     "act": ("serve_listing_notice" if r["status"] == PROPOSED else "decide_listing_objection",
                             {"listing_id": r["listing_id"]})})
