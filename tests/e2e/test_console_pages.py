@@ -116,3 +116,28 @@ def test_a_receipt_over_the_cap_is_warned_before_it_is_recorded_then_recorded_wi
     below = {**receipt, "resident_ref": "R-0002", "amount_fen": "100000", "receipt_no": "SJ-0002"}
     r = http.post("/console/act/record_prepayment", data=below)  # within the cap: recorded at once
     assert r.status_code == 303
+
+
+def test_register_a_facility_and_record_its_grade_from_the_forms(city):
+    client, tokens, _ = city
+    http, _ = signed_in(client, tokens["mz"])
+    code = with_check_character("52140502MJ0000009")
+    csrf = csrf_of(http, "/console/act/register_facility")
+    body = {k: str(v) for k, v in facility_payload(uscc=code, region_code="140502", name="城区颐和园").items()
+            if not isinstance(v, dict)}
+    r = http.post("/console/act/register_facility", data={**body, "csrf_token": csrf})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/console/facilities/{code}")
+    assert client.get(f"/api/v1/facilities/{code}").json["name"] == "城区颐和园"
+
+    grade = {"uscc": code, "level": "5", "score": "600", "assessing_body": "晋城市民政局",
+             "certificate_no": "JC-9", "csrf_token": csrf}
+    api = client.post(f"/api/v1/facilities/{code}/grade-assessments",
+                      {k: (int(v) if v.isdigit() else v) for k, v in grade.items() if k != "csrf_token"})
+    assert api.status_code == 422
+    r = http.post("/console/act/assess_facility_grade", data=grade)  # a level-5 grade needs a higher score
+    assert r.status_code == 422
+    shown = set(re.findall(r'class="field-error" id="e-([a-z_]+)"', text(r)))
+    assert shown == {k.split(".")[0] for k in api.json["fields"]}, (shown, api.json)
+    r = http.post("/console/act/assess_facility_grade", data={**grade, "level": "3"})
+    assert r.status_code == 303
+    assert "3 级（600 分" in text(http.get(f"/console/facilities/{code}"))
