@@ -49,7 +49,9 @@ LABELS = {
     "resident_ref": "入住老人编号（化名）", "amount_fen": "金额（分）", "receipt_no": "收据号",
     "covers_months": "覆盖月数", "monthly_bed_fee_fen": "月床位费（分）",
     "last_year_avg_monthly_fee_fen": "上年月均收费（分）", "refund_no": "退费单号", "due_ref": "应退款编号",
-    "from_custody": "从监管账户退付",
+    "from_custody": "从监管账户退付", "no_further_violation": "未再发生违法行为",
+    "obligations_fulfilled": "已履行法定义务", "rectification_completed": "已完成整改", "basis": "依据",
+    "revoked_by": "撤销机关",
 }
 
 #: values of `OneOf` fields in Chinese, when known
@@ -64,6 +66,7 @@ CHOICE_WORDS = {
     "food_safety": "食品安全", "fraud_fundraising": "欺诈销售、非法集资", "other": "其他",
     "substantiated": "属实", "partly_substantiated": "部分属实", "unsubstantiated": "不属实",
     "received": "已登记", "acknowledged": "已告知受理", "assigned": "已交办", "concluded": "已办结",
+    "decision_revoked": "处罚决定已撤销", "annulled": "列入决定被撤销（复议、诉讼）", "withdrawn": "撤回提出",
     "closed": "已关闭", "deposit": "押金", "service_fee": "预收服务费", "membership_fee": "会员费",
 }
 

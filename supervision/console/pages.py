@@ -57,6 +57,8 @@ COMMANDS: dict[str, str] = {
     "register_complaint": "登记投诉", "acknowledge_complaint": "告知受理", "assign_complaint": "交办",
     "conclude_complaint": "办结", "close_complaint": "关闭",
     "record_prepayment": "登记预收费用", "record_refund": "登记退费",
+    "repair_listing_credit": "信用修复（提前移出）", "remove_listing": "撤回提出或移出名单",
+    "revoke_penalty_decision": "撤销处罚决定", "close_facility": "退出（注销）",
 }
 
 
@@ -399,6 +401,8 @@ def _after(command: str, payload: dict[str, Any], result: Any) -> str:
     uscc = payload.get("uscc")
     if not uscc and payload.get("listing_id"):
         uscc = (services().view("credit_lists").get(str(payload["listing_id"])) or {}).get("uscc")
+    if not uscc and payload.get("decision_no"):
+        uscc = (services().view("credit_lists").decision(str(payload["decision_no"])) or {}).get("uscc")
     if not uscc and payload.get("case_id"):
         uscc = (services().view("fire_safety").get(str(payload["case_id"])) or {}).get("uscc")
     if uscc and command in ("record_prepayment", "record_refund"):
