@@ -141,3 +141,16 @@ def test_register_a_facility_and_record_its_grade_from_the_forms(city):
     r = http.post("/console/act/assess_facility_grade", data={**grade, "level": "3"})
     assert r.status_code == 303
     assert "3 级（600 分" in text(http.get(f"/console/facilities/{code}"))
+
+
+def test_every_console_form_renders_from_its_api_schema_with_a_label_for_each_input(pg_client):
+    from supervision.console.pages import COMMANDS
+
+    http, _ = signed_in(pg_client, pg_client.tokens["admin"])  # the admin may issue every command
+    for command in COMMANDS:
+        r = http.get(f"/console/act/{command}")
+        page = text(r)
+        assert r.status_code == 200, (command, r.status_code)
+        schema = pg_client.container.dispatcher.schemas[command]
+        for name in schema.fields:
+            assert f'<label for="f-{name}">' in page and f'id="f-{name}"' in page, (command, name)
