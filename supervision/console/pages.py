@@ -345,6 +345,50 @@ def cap_warnings(payload: dict[str, Any]) -> list[Any]:
     return list(root.app.prepaid_caps.check(row["region_code"], receipt, today()))
 
 
+# -- charts ----------------------------------------------------------------------------------------
+TREND_WEEKS = 12
+
+
+@blp.route("/charts")
+@accepts(NoArgs)
+def charts() -> Any:
+    """The jurisdiction in three charts (HTML tables with bars, readable without sight of the bars):
+    deadlines marked overdue per week (the last 12 weeks, from the timeline's `…Overdue` events),
+    supervision ratings today (`supervision_rating.levels`), complaints by category."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from projections.complaints import ComplaintQuery
+    from projections.facility_list import FacilityQuery
+
+    root, day = services(), today()
+    monday = day - timedelta(days=day.weekday())
+    start = monday - timedelta(weeks=TREND_WEEKS - 1)
+    timeline = root.view("timeline")
+    t = timeline.entries
+    with timeline.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(
+            select(t.c.uscc, t.c.event_type, t.c.occurred_on)
+            .where(t.c.event_type.like("%Overdue"), t.c.occurred_on >= start, t.c.occurred_on <= day)).all()]
+    weeks = [{"from": start + timedelta(weeks=i), "count": 0} for i in range(TREND_WEEKS)]
+    for row in security.scope_rows(rows):
+        weeks[(row["occurred_on"] - start).days // 7]["count"] += 1
+
+    facilities = security.scope_page(root.view("facility_list"), FacilityQuery(page=1, page_size=10**6))
+    usccs = [f["uscc"] for f in facilities["items"] if f.get("status") == "open"]
+    levels = root.view("supervision_rating").levels(usccs, day) if usccs else {}
+    ratings = [{"label": {"key": "重点关注"}.get(lv, lv), "count": sum(1 for v in levels.values() if v == lv)}
+               for lv in ("A", "B", "C", "D", "key")]
+
+    complaints = security.scope_page(root.view("complaints"), ComplaintQuery(page=1, page_size=10**6))
+    categories = [{"label": CHOICE_WORDS.get(c, c), "count": sum(1 for r in complaints["items"]
+                                                                 if r["category"] == c)}
+                  for c in CATEGORIES]
+    return render_template("console/charts.html", day=day, weeks=weeks, ratings=ratings,
+                           categories=categories, facilities=len(usccs), complaints=complaints["total"])
+
+
 # -- campaigns --------------------------------------------------------------------------------------
 def _campaign_visible(row: dict[str, Any]) -> bool:
     agency = g.console_agency

@@ -224,6 +224,7 @@ def test_one_district_week_in_the_console(served, tmp_path):
         # -- the fire brigade finds a major hazard at 城区夕阳红 with a deadline on Wednesday ---------
         sign_in_by_keyboard(page, site, tokens["fire"])
         page.get_by_role("link", name="机构").first.click()
+        page.wait_for_url("**/console/facilities")
         page.get_by_role("link", name=NAMES[F1]).click()
         tour.check("facility-fire", "机构页（消防救援支队视角）：备案、等级、监管评级逐项、时间线")
         page.get_by_role("link", name="记录消防隐患").click()
@@ -284,6 +285,15 @@ def test_one_district_week_in_the_console(served, tmp_path):
         assert NAMES[F1] in page.content()
 
         page.goto(site + "/console/today")
+        page.get_by_role("link", name="统计").click()
+        page.wait_for_url("**/console/charts")
+        trend = page.locator("tr", has_text="2026-11-23")
+        assert trend.locator("td").first.inner_text() == "1"  # the hazard marked overdue this week
+        assert page.locator("tr", has_text="重点关注").locator("td").first.inner_text() == "1"
+        assert page.locator("tr", has_text="收费").locator("td").first.inner_text() == "1"
+        tour.check("charts", "统计：本周 1 项逾期、评级分布（1 家重点关注）、投诉类别")
+
+        page.goto(site + "/console/today")
         tour.check("today-end", "周四收尾：本周待办只剩未到期事项")
         sign_out(page)
         page.goto(site + "/console/today")
@@ -318,6 +328,7 @@ def test_an_agency_of_another_district_finds_nothing_of_the_first_to_act_on(serv
         assert NAMES[F1] not in page.content()
         tour.check("other-today", "高平市民政局：本周待办中没有城区的事项")
         page.get_by_role("link", name="机构").first.click()
+        page.wait_for_url("**/console/facilities")
         assert NAMES[GAOPING] in page.content() and NAMES[F1] not in page.content()
         assert "共 1 家" in page.content()
         tour.check("other-facilities", "高平市民政局：机构列表只有本辖区的一家")
