@@ -22,6 +22,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import Schema, ValidationError, validate
 from marshmallow import fields as mfields
+from werkzeug.exceptions import NotFound
 
 from supervision.api import security
 from supervision.api.errors import Unauthorized
@@ -142,6 +143,12 @@ def _no_store(response: Any) -> Any:
 def _csrf_error(error: CSRFError) -> Any:
     return render_template("console/error.html", title="表单已失效",
                            message="表单的安全令牌缺失或已过期（CSRF），请返回重新提交。", status=400), 400
+
+
+@blp.errorhandler(NotFound)
+def _not_found(error: NotFound) -> Any:
+    return render_template("console/error.html", title="未找到", message="没有这个页面、机构或任务。",
+                           status=404), 404
 
 
 @blp.errorhandler(DomainError)

@@ -85,10 +85,7 @@ def sign_in(credential: str) -> Any:
     actor = services.tokens.actor_for(credential)
     if actor is None:
         return None
-    csrf = session.get("csrf_token")
-    session.clear()  # a fresh session: nothing of a former one survives sign-in (fixation)
-    if csrf:
-        session["csrf_token"] = csrf
+    session.clear()  # a fresh session, CSRF token included: nothing of a former one survives sign-in
     now = int(time.time())
     session.permanent = True
     session.update({"sealed": services.sealer.seal({"credential": credential}), "user": actor.user,

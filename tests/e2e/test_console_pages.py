@@ -71,7 +71,8 @@ def test_another_district_sees_none_of_it_and_is_refused_its_facility(city):
     assert "高平市福寿园" in listing and "城区夕阳红养老院" not in listing
     assert http.get(f"/console/facilities/{F1}").status_code == 403
     assert http.get(f"/console/facilities/{GAOPING}").status_code == 200
-    assert http.get("/console/facilities/not-a-code").status_code == 404
+    missing = http.get("/console/facilities/not-a-code")
+    assert missing.status_code == 404 and "未找到" in text(missing)
     assert http.get("/console/campaigns/00000000-0000-0000-0000-000000000000").status_code == 404
     csrf = csrf_of(http, "/console/today")
     r = http.post("/console/act/acknowledge_complaint",
