@@ -4,6 +4,7 @@ from it), the facility page, and refusals (403 outside the jurisdiction, 404 unk
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -155,3 +156,48 @@ def test_every_console_form_renders_from_its_api_schema_with_a_label_for_each_in
         schema = pg_client.container.dispatcher.schemas[command]
         for name in schema.fields:
             assert f'<label for="f-{name}">' in page and f'id="f-{name}"' in page, (command, name)
+
+
+def test_a_deadline_in_a_year_without_the_official_notice_shows_its_provisional_basis(city):
+    client, tokens, _ = city
+    client.container.clock.set(date(2027, 3, 1))
+    r = client.post("/api/v1/complaints", {"uscc": F1, "channel": "letter", "category": "service_quality",
+                                           "summary": "夜间无人值守", "occurred_on": "2027-03-01"})
+    assert r.status_code == 201, r.json
+    api = client.get(f"/api/v1/complaints/{r.json['id']}", as_="civil_affairs").json
+    http, _ = signed_in(client, tokens["mz"])
+    page = text(http.get("/console/today"))
+    row = next(line for line in page.split("<tr") if r.json["id"][:8] in line and "受理告知" in line)
+    basis = "临时日历" if api["ack_due_basis"] == "provisional" else "官方日历"
+    assert basis in row and api["ack_due_on"] in row, (api["ack_due_basis"], row)
+    if api["ack_due_basis"] == "provisional":
+        assert api["ack_due_note"] in html.unescape(row)
+
+
+def test_before_the_visit_only_the_campaign_s_organisers_see_the_draw(city):
+    client, tokens, _ = city
+    for inspector in ("MZ-A", "MZ-B"):
+        r = client.post("/api/v1/inspectors", {
+            "inspector_id": inspector, "name": f"检查员{inspector}", "agency": "MZJ-140500",
+            "region_code": "140500", "certificate_no": f"晋执{inspector}", "occurred_on": "2025-01-10"},
+            as_="civil_affairs")
+        assert r.status_code == 201, r.json
+    r = client.post("/api/v1/spot-checks/campaigns", {
+        "name": "城区专项抽查", "kind": "special", "agencies": ["MZJ-140500"], "region_prefix": "140502",
+        "checklist": [{"code": "FS-01", "title": "消防设施器材完好有效"}]}, as_="civil_affairs")
+    assert r.status_code == 201, r.json
+    campaign = r.json["data"]["campaign_id"]
+    base = f"/api/v1/spot-checks/campaigns/{campaign}"
+    assert client.post(f"{base}/commitment", {}, as_="civil_affairs").status_code == 201
+    assert client.post(f"{base}/draw", {"visit_on": "2026-11-30"}, as_="civil_affairs").status_code == 201
+
+    organiser, _ = signed_in(client, tokens["mz"])
+    page = text(organiser.get(f"/console/campaigns/{campaign}"))
+    assert "城区夕阳红养老院" in page and "抽取验证：通过" in page
+
+    fire = client.token_for(Actor("xf-jc", "XFJY-140500", "fire"))
+    brigade, _ = signed_in(client, fire)
+    page = text(brigade.get(f"/console/campaigns/{campaign}"))
+    assert "城区夕阳红养老院" not in page and "抽取验证" not in page and "检查开始日前保密" in page
+    timeline = text(brigade.get(f"/console/facilities/{F1}"))
+    assert "Inspection.Scheduled" not in timeline  # the draw is not given away by the timeline either
