@@ -118,6 +118,22 @@ def sign_out(page: Any) -> None:
     page.wait_for_url("**/console/signin")
 
 
+def tab_reaches_every_field(page: Any) -> None:
+    """Keyboard only: Tab from the top of the page reaches every input of the form and its button,
+    in the document's order."""
+    wanted = page.eval_on_selector_all("form.form [id^=f-]", "els => els.map(e => e.id)")
+    page.locator("body").focus()
+    reached: list[str] = []
+    for _ in range(len(wanted) + 30):
+        page.keyboard.press("Tab")
+        active = page.evaluate("document.activeElement.id || document.activeElement.tagName")
+        if active.startswith("f-") and (not reached or reached[-1] != active):
+            reached.append(active)  # a date input takes one Tab per part (year, month, day)
+        if active == "BUTTON" and reached:
+            break
+    assert reached == wanted, (reached, wanted)
+
+
 def submit(page: Any, values: dict[str, str]) -> None:
     """Fill a command form by its labels' field keys and submit it."""
     for name, value in values.items():
@@ -178,6 +194,8 @@ def test_one_district_week_in_the_console(served, tmp_path):
         # plan a 双随机 campaign: first with a mistake, the API's field error shown beside the field
         page.get_by_role("link", name="双随机抽查").click()
         page.get_by_role("link", name="制定双随机抽查计划").click()
+        page.wait_for_url("**/console/act/plan_spot_check_campaign")
+        tab_reaches_every_field(page)
         submit(page, {"name": "2026年第四季度养老机构双随机抽查", "kind": "annual", "agencies": MZJ,
                       "region_prefix": "140502", "checklist": "[{\"code\": \"FS-01\"}]"})
         error = page.locator("#e-checklist")
