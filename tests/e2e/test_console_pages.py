@@ -201,3 +201,30 @@ def test_before_the_visit_only_the_campaign_s_organisers_see_the_draw(city):
     assert "城区夕阳红养老院" not in page and "抽取验证" not in page and "检查开始日前保密" in page
     timeline = text(brigade.get(f"/console/facilities/{F1}"))
     assert "Inspection.Scheduled" not in timeline  # the draw is not given away by the timeline either
+
+
+def test_a_fire_hazard_from_finding_to_order_report_rejection_and_verification_in_the_forms(city):
+    client, _, _ = city
+    fire = client.token_for(Actor("xf-jc", "XFJY-140500", "fire"))
+    http, _ = signed_in(client, fire)
+    csrf = csrf_of(http, f"/console/act/record_fire_finding?uscc={F1}")
+
+    def act(command: str, **data: str) -> str:
+        r = http.post(f"/console/act/{command}", data={**data, "csrf_token": csrf})
+        assert r.status_code == 303, (command, r.status_code, re.findall(r'field-error[^>]*>([^<]*)', text(r)))
+        return r.headers["Location"]
+
+    assert act("record_fire_finding", uscc=F1, finding_no="XF-2026-201", category="evacuation",
+               location="1号楼楼梯间", major="false").endswith(f"/console/facilities/{F1}")
+    page = text(http.get(f"/console/facilities/{F1}"))
+    case_id = re.search(r"order_rectification\?case_id=([0-9a-f-]{36})", page).group(1)
+    act("order_rectification", case_id=case_id, order_no="XFZG-2026-201", due_on="2026-11-30")
+    act("report_rectification", case_id=case_id, summary="已清理楼梯间杂物")
+    act("reject_rectification", case_id=case_id, inspection_no="FC-2026-201",
+        reasons="仍有电动车停放", new_order_no="XFZG-2026-202", new_due_on="2026-12-04")
+    assert "2026-12-04" in text(http.get(f"/console/facilities/{F1}"))
+    act("report_rectification", case_id=case_id, summary="电动车已移出")
+    act("verify_rectification", case_id=case_id, inspection_no="FC-2026-202")
+    api = client.get(f"/api/v1/fire-safety/cases/{case_id}", as_="fire").json
+    assert api["status"] == "verified" and api["rejections"] == 1
+    assert "复查合格" in text(http.get(f"/console/facilities/{F1}"))
