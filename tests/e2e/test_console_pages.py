@@ -211,7 +211,8 @@ def test_a_fire_hazard_from_finding_to_order_report_rejection_and_verification_i
 
     def act(command: str, **data: str) -> str:
         r = http.post(f"/console/act/{command}", data={**data, "csrf_token": csrf})
-        assert r.status_code == 303, (command, r.status_code, re.findall(r'field-error[^>]*>([^<]*)', text(r)))
+        errors = re.findall(r"field-error[^>]*>([^<]*)", text(r))
+        assert r.status_code == 303, (command, r.status_code, errors)
         return r.headers["Location"]
 
     assert act("record_fire_finding", uscc=F1, finding_no="XF-2026-201", category="evacuation",
@@ -228,3 +229,25 @@ def test_a_fire_hazard_from_finding_to_order_report_rejection_and_verification_i
     api = client.get(f"/api/v1/fire-safety/cases/{case_id}", as_="fire").json
     assert api["status"] == "verified" and api["rejections"] == 1
     assert "复查合格" in text(http.get(f"/console/facilities/{F1}"))
+
+
+def test_a_penalty_decision_recorded_in_the_console_is_proposed_for_listing_and_served_notice(city):
+    client, tokens, _ = city
+    http, _ = signed_in(client, tokens["mz"])
+    csrf = csrf_of(http, f"/console/act/record_penalty_decision?uscc={F1}")
+    r = http.post("/console/act/record_penalty_decision", data={
+        "uscc": F1, "decision_no": "晋城民罚决字〔2026〕31号", "conduct": "abuse_cheating",
+        "legal_basis": "《养老机构管理办法》第四十六条", "summary": "殴打入住老人", "fine_fen": "3000000",
+        "csrf_token": csrf})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/console/facilities/{F1}")
+    client.container.wait_for(client.container.app.recorder.max_notification_id())
+    page = text(http.get(f"/console/facilities/{F1}"))
+    assert "晋城民罚决字〔2026〕31号" in page and "已提出" in page
+    listing_id = re.search(r"serve_listing_notice\?listing_id=([0-9a-f-]{36})", page).group(1)
+    r = http.post("/console/act/serve_listing_notice", data={"listing_id": listing_id, "notice_no": "告知-31",
+                                                             "csrf_token": csrf})
+    assert r.status_code == 303
+    api = client.get(f"/api/v1/credit/listings/{listing_id}", as_="civil_affairs").json
+    assert api["status"] == "notice_served" and api["penalty_decision_no"] == "晋城民罚决字〔2026〕31号"
+    today_page = text(http.get("/console/today"))
+    assert "异议期即将届满" in today_page and api["objection_due_on"] in today_page
