@@ -83,8 +83,8 @@ def served(district):
 class Tour:
     """Screenshots and axe figures of every page visited."""
 
-    def __init__(self, page: Any, folder: Path) -> None:
-        self.page, self.folder, self.shots, self.axe = page, folder, [], {}
+    def __init__(self, page: Any, folder: Path, width: int | None = None) -> None:
+        self.page, self.folder, self.shots, self.axe, self.width = page, folder, [], {}, width
         folder.mkdir()
 
     def check(self, name: str, line: str) -> None:
@@ -92,6 +92,9 @@ class Tour:
         page.wait_for_load_state()
         assert page.locator("html").get_attribute("lang") == "zh-CN"
         assert page.get_by_role("heading", level=1).count() == 1
+        if self.width:
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= self.width, f"{page.url} is {scroll} px wide at {self.width} px"
         self.axe[name] = axe_counts(page)
         assert serious_violations(page) == [], (name, serious_violations(page))
         path = self.folder / f"{len(self.shots) + 1:02d}-{name}.png"
@@ -338,9 +341,9 @@ def test_an_agency_of_another_district_finds_nothing_of_the_first_to_act_on(serv
     container.clock.set(date(2026, 11, 26))
     assert tick(container).failed == []
     container.wait_for(container.app.recorder.max_notification_id())
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe is injected
-        tour = Tour(page, tmp_path / "screenshots")
+    with chromium() as browser:  # on a phone's width this time: one column, nothing wider than 375 px
+        page = browser.new_page(viewport={"width": 375, "height": 812}, bypass_csp=True)  # axe is injected
+        tour = Tour(page, tmp_path / "screenshots", width=375)
         sign_in_by_keyboard(page, site, tokens["other"])
         assert "本周没有到期或逾期的事项" in page.content()
         assert NAMES[F1] not in page.content()
