@@ -16,6 +16,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from supervision.commands import bounds
 from supervision.commands.fields import Text
 
 #: field names in Chinese (the schema's key is shown beside it for the API-minded)
@@ -173,6 +174,9 @@ def payload_from_form(schema: Any, form: dict[str, str]) -> tuple[dict[str, Any]
             except ValueError:
                 problems[name] = ["不是整数"]
         elif widget == "json":
+            if bounds.json_too_deep(raw):  # refused before parsing, as the API's door does
+                problems[name] = [f"嵌套超过 {bounds.MAX_JSON_DEPTH} 层"]
+                continue
             try:
                 payload[name] = json.loads(raw)
             except ValueError:

@@ -123,6 +123,9 @@ def test_the_forms_show_the_apis_own_field_errors_and_write_nothing(city):
     assert 'aria-invalid="true"' in text
     assert client.container.app.recorder.max_notification_id() == head
 
+    deep = "[" * 100_000 + "]" * 100_000  # nested past the door's limit: 422, never a 500
+    r = http.post("/console/act/plan_spot_check_campaign", data={"checklist": deep, "csrf_token": csrf})
+    assert r.status_code == 422 and 'id="e-checklist">嵌套超过' in r.get_data(as_text=True)
     r = http.post("/console/act/register_facility", data={"total_beds": "十", "csrf_token": csrf})
     assert r.status_code == 422 and 'id="e-total_beds">不是整数' in r.get_data(as_text=True)
     assert 'id="e-uscc">必填' in r.get_data(as_text=True)  # the schema's judgement of the rest too
