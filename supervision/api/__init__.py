@@ -30,6 +30,7 @@ from supervision.api.prepaid import blp as prepaid_blp
 from supervision.api.schemas import ErrorSchema
 from supervision.api.spot_checks import blp as spot_checks_blp
 from supervision.commands import bounds
+from supervision.console import install as install_console
 from supervision.domain.errors import InvalidCommand
 from supervision.public.shapes import BlacklistEntryPublic, ListEntryPublic
 from supervision.web import changes_blp, site_blp
@@ -105,6 +106,7 @@ def create_app(services: Any) -> Flask:
         api.register_blueprint(blueprint)
     errors.install(app)
     app.register_blueprint(site_blp)  # the public disclosure site (supervision/web)
+    install_console(app, services)  # the regulator console (supervision/console), /console
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_ui_assets(filename: str) -> Any:

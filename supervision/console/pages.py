@@ -1,0 +1,512 @@
+"""The regulator console (监管工作台): Chinese server-rendered pages under `/console`.
+
+| path | what |
+| --- | --- |
+| `/console/signin` (GET, POST), `/console/signout` (POST) | token or OIDC ID token → session cookie |
+| `/console/` | today: due and overdue this week in the jurisdiction, each with its basis and a link to act |
+| `/console/facilities` | facilities in the jurisdiction |
+| `/console/facilities/<uscc>` | profile, grade, rating points, timeline, open cases and actions |
+| `/console/campaigns`, `/console/campaigns/<id>` | 双随机 campaigns: commitment, seed, verification |
+| `/console/act/<command>` (GET, POST) | the command's form (from its API schema), prefilled from the query |
+
+Every read goes through the API's scoping helpers with the signed-in regulator's credential, and
+every write through the dispatcher (role → schema → jurisdiction → application), as the API does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from marshmallow import Schema, ValidationError, validate
+from marshmallow import fields as mfields
+from werkzeug.exceptions import NotFound
+
+from supervision.api import security
+from supervision.api.errors import Unauthorized
+from supervision.api.spot_checks import hide_undisclosed_draws, redact_campaign
+from supervision.application import Context
+from supervision.console import deadlines
+from supervision.console import session as console_session
+from supervision.console.forms import CHOICE_WORDS, build_fields, payload_from_form
+from supervision.domain.complaint import CATEGORIES, STATUSES
+from supervision.domain.errors import DomainError, InvalidCommand
+from supervision.domain.uscc import validate_uscc
+
+blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+                static_folder="static", static_url_path="/static")
+csrf = CSRFProtect()
+
+ROLE_WORDS = {"civil_affairs": "民政", "fire": "消防救援", "market": "市场监管", "admin": "平台管理",
+              "inspector": "执法检查人员"}
+
+#: the commands the console offers: name → Chinese title
+COMMANDS: dict[str, str] = {
+    "register_facility": "养老机构备案", "change_facility_profile": "变更备案信息",
+    "assess_facility_grade": "记录等级评定", "certify_inspector": "检查人员入库",
+    "plan_spot_check_campaign": "制定双随机抽查计划", "commit_spot_check_seed": "生成并承诺随机种子",
+    "draw_spot_check": "抽取检查对象和检查人员", "record_spot_check_result": "录入检查结果",
+    "publish_spot_check_result": "公示检查结果",
+    "record_fire_finding": "记录消防隐患", "order_rectification": "责令限期整改",
+    "report_rectification": "记录整改报告", "verify_rectification": "复查合格",
+    "reject_rectification": "复查不合格", "seal_premises": "临时查封", "unseal_premises": "解除查封",
+    "record_penalty_decision": "记录行政处罚决定", "propose_listing": "提出列入名单",
+    "serve_listing_notice": "书面告知（异议期开始）", "file_listing_objection": "登记异议",
+    "decide_listing_objection": "作出异议决定", "confirm_listing": "异议期满，确认列入",
+    "register_complaint": "登记投诉", "acknowledge_complaint": "告知受理", "assign_complaint": "交办",
+    "conclude_complaint": "办结", "close_complaint": "关闭",
+    "record_prepayment": "登记预收费用", "record_refund": "登记退费",
+    "repair_listing_credit": "信用修复（提前移出）", "remove_listing": "撤回提出或移出名单",
+    "revoke_penalty_decision": "撤销处罚决定", "close_facility": "退出（注销）",
+}
+
+
+def _declare(names: set[str]) -> type[Schema]:
+    """The query parameters of the command forms (prefills), declared for the app's door."""
+    return Schema.from_dict({n: mfields.String() for n in sorted(names)}, name="ConsolePrefill")
+
+
+def accepts(schema: type[Schema]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a page's query parameters as flask-smorest does (`_apidoc`): the app's door refuses
+    any other (422)."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view._apidoc = {"arguments": {"parameters": [{"in": "query", "schema": schema}]}}  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+class NoArgs(Schema):
+    pass
+
+
+def services() -> Any:
+    from flask import current_app
+
+    return current_app.extensions["eldercare"]
+
+
+def actor_context() -> Context:
+    ctx = security.context()
+    return Context(actor=ctx.actor, source="console")
+
+
+def today() -> Any:
+    return services().clock()
+
+
+def root_roles(command: str) -> tuple[str, ...]:
+    return tuple(services().dispatcher.spec(command).roles)
+
+
+def may_issue(command: str) -> bool:
+    """Whether the signed-in role may issue `command` (the dispatcher's role check, nothing else)."""
+    try:
+        services().dispatcher.authorize(command, actor_context())
+    except DomainError:
+        return False
+    return True
+
+
+# -- session, CSRF, errors ---------------------------------------------------------------------------
+@blp.before_request
+def _session_and_csrf() -> Any:
+    if request.method == "POST":
+        csrf.protect()
+    if request.endpoint in ("console.signin", "console.static"):
+        return None
+    if not console_session.present_credential():
+        return redirect(url_for("console.signin"))
+    try:
+        g.console_actor = security.current_actor()
+        g.console_agency = security.actor_agency_record()
+    except Unauthorized:
+        console_session.sign_out()
+        flash("登录已失效（令牌已吊销或过期），请重新登录。", "error")
+        return redirect(url_for("console.signin"))
+    return None
+
+
+@blp.after_request
+def _no_store(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = ("default-src 'self'; script-src 'self'; "
+                                                   "style-src 'self'; frame-ancestors 'none'")
+    return response
+
+
+@blp.errorhandler(CSRFError)
+def _csrf_error(error: CSRFError) -> Any:
+    return render_template("console/error.html", title="表单已失效",
+                           message="表单的安全令牌缺失或已过期（CSRF），请返回重新提交。", status=400), 400
+
+
+@blp.errorhandler(NotFound)
+def _not_found(error: NotFound) -> Any:
+    return render_template("console/error.html", title="未找到", message="没有这个页面、机构或任务。",
+                           status=404), 404
+
+
+@blp.errorhandler(DomainError)
+def _domain_error(error: DomainError) -> Any:
+    status = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403}.get(error.category, 422)
+    titles = {403: "无权访问", 404: "未找到", 409: "与当前状态冲突", 422: "输入有误"}
+    return render_template("console/error.html", title=titles.get(status, "错误"), message=error.message,
+                           fields=error.fields, status=status), status
+
+
+@blp.app_context_processor
+def _globals() -> dict[str, Any]:
+    return {"role_words": ROLE_WORDS, "command_titles": COMMANDS, "choice_words": CHOICE_WORDS}
+
+
+# -- sign-in ----------------------------------------------------------------------------------------
+@blp.route("/signin", methods=["GET", "POST"])
+@accepts(NoArgs)
+def signin() -> Any:
+    """Exchange a bearer token (or an OIDC ID token) for a session."""
+    oidc = getattr(services().tokens, "oidc", None) is not None
+    if request.method == "POST":
+        actor = console_session.sign_in(request.form.get("token", ""))
+        if actor is not None:
+            return redirect(url_for("console.today"))
+        return render_template("console/signin.html", oidc=oidc,
+                               error="令牌无效、已过期或已吊销。"), 401
+    return render_template("console/signin.html", oidc=oidc, error=None)
+
+
+@blp.route("/signout", methods=["POST"])
+@accepts(NoArgs)
+def signout() -> Any:
+    console_session.sign_out()
+    flash("已退出登录。", "info")
+    return redirect(url_for("console.signin"))
+
+
+# -- today ------------------------------------------------------------------------------------------
+@blp.route("/")
+@accepts(NoArgs)
+def today_page() -> Any:
+    return today_view()
+
+
+def today_view() -> Any:
+    day = today()
+    items = security.scope_rows(deadlines.this_week(services(), day))
+    names = _names({i["uscc"] for i in items})
+    for item in items:
+        item["name"] = names.get(item["uscc"], item["uscc"])
+        if item.get("act"):
+            command, prefill = item["act"]
+            item["act_title"] = COMMANDS[command]
+            if may_issue(command):
+                item["act_url"] = url_for("console.act", command=command, **prefill)
+            else:
+                roles = root_roles(command)
+                item["act_by"] = "、".join(ROLE_WORDS.get(r, r) for r in roles if r != "system")
+    return render_template("console/today.html", items=items, day=day,
+                           overdue=sum(1 for i in items if i["overdue"]))
+
+
+blp.add_url_rule("/today", "today", today_page)
+
+
+def _names(usccs: set[str]) -> dict[str, str]:
+    if not usccs:
+        return {}
+    view = services().view("facility_list")
+    t = view.facilities
+    from sqlalchemy import select
+
+    with view.engine.connect() as conn:
+        rows = conn.execute(select(t.c.uscc, t.c.name).where(t.c.uscc.in_(sorted(usccs)))).all()
+    return {r[0]: r[1] for r in rows}
+
+
+# -- facilities -------------------------------------------------------------------------------------
+class FacilitySearch(Schema):
+    q = mfields.String(load_default="")
+
+
+@blp.route("/facilities")
+@accepts(FacilitySearch)
+def facilities() -> Any:
+    from projections.facility_list import FacilityQuery
+
+    q = (request.args.get("q") or "").strip()[:100]
+    query = FacilityQuery(name=q or None, page=1, page_size=200) if q and not q.isdigit() else FacilityQuery(
+        region_code=q or None, page=1, page_size=200) if q else FacilityQuery(page=1, page_size=200)
+    result = security.scope_page(services().view("facility_list"), query)
+    return render_template("console/facilities.html", result=result, q=q)
+
+
+def _facility_row(uscc: str) -> dict[str, Any]:
+    try:
+        code = validate_uscc(uscc)
+    except DomainError:
+        abort(404)
+    row = services().view("facility_list").get(code)
+    if row is None:
+        abort(404)
+    return security.require_row_jurisdiction(row, f"facility {code}")
+
+
+@blp.route("/facilities/<uscc>")
+@accepts(NoArgs)
+def facility(uscc: str) -> Any:
+    """Profile, grade, rating (every point), open cases with their actions, timeline (regulators)."""
+    from projections.fire_safety import FireCaseQuery
+    from supervision.api.credit import explain_facility
+    from supervision.api.facilities import HISTORY_ROLES
+
+    row = _facility_row(uscc)
+    code, day, root = row["uscc"], today(), services()
+    explained = explain_facility(root, code, day)
+    cases, _ = root.view("fire_safety").search(FireCaseQuery(uscc=code, page=1, page_size=100))
+    listings = root.view("credit_lists").history(uscc=code)
+    actor = g.console_actor
+    timeline = None
+    if actor.role == "admin" or actor.role in HISTORY_ROLES:
+        timeline = hide_undisclosed_draws(root.view("timeline").history(code, limit=200))
+    return render_template("console/facility.html", f=row, x=explained, cases=cases, listings=listings,
+                           timeline=timeline, day=day)
+
+
+# -- complaints inbox ------------------------------------------------------------------------------
+class ComplaintFilter(Schema):
+    status = mfields.String(validate=validate.OneOf(STATUSES))
+    category = mfields.String(validate=validate.OneOf(CATEGORIES))
+    overdue = mfields.String(validate=validate.OneOf(("true", "false")))
+
+
+@blp.route("/complaints")
+@accepts(ComplaintFilter)
+def complaints() -> Any:
+    """The inbox: complaints in the jurisdiction, newest first, each with its open deadline and the
+    days left (negative: overdue). Complainants' identities are never shown here."""
+    from projections.complaints import ComplaintQuery
+    from supervision.api.complaints import READ_ROLES
+
+    security.require_role(READ_ROLES, "read complaints")
+    try:
+        chosen = ComplaintFilter().load({k: v for k, v in request.args.items() if v})
+    except ValidationError as exc:
+        raise InvalidCommand("查询参数有误", exc.normalized_messages()) from None
+    overdue = {"true": True, "false": False}.get(chosen.get("overdue", ""))
+    query = ComplaintQuery(status=chosen.get("status"), category=chosen.get("category"), overdue=overdue,
+                           page=1, page_size=200)
+    result = security.scope_page(services().view("complaints"), query)
+    day = today()
+    for row in result["items"]:
+        if row.get("acknowledged_on") is None:
+            row["next_due"], row["next_kind"] = row["ack_due_on"], "告知受理"
+        elif row.get("concluded_on") is None:
+            row["next_due"], row["next_kind"] = row["conclude_due_on"], "办结"
+        else:
+            row["next_due"], row["next_kind"] = None, None
+        row["days_left"] = (row["next_due"] - day).days if row["next_due"] else None
+    names = _names({r["uscc"] for r in result["items"]})
+    return render_template("console/complaints.html", result=result, chosen=chosen, names=names,
+                           statuses=STATUSES, categories=CATEGORIES, day=day)
+
+
+# -- prepaid fees -----------------------------------------------------------------------------------
+@blp.route("/facilities/<uscc>/prepaid")
+@accepts(NoArgs)
+def prepaid(uscc: str) -> Any:
+    """Balances per kind, custody, cap violations and risk signals; residents' balances (pseudonymous
+    references only) for the roles the API lets read them."""
+    from supervision.api.prepaid import REGULATORS
+
+    row = _facility_row(uscc)
+    security.require_role(REGULATORS, "read residents' prepaid balances")
+    view = services().view("prepaid")
+    return render_template("console/prepaid.html", f=row, summary=view.summary(row["uscc"]),
+                           residents=view.resident_balances(row["uscc"]))
+
+
+def cap_warnings(payload: dict[str, Any]) -> list[Any]:
+    """Before a receipt is recorded: the caps (`app.prepaid_caps`, the policy the application applies
+    on save) this receipt would exceed, on the resident's balance as the `prepaid` view holds it. The
+    receipt may still be recorded (it happened); the regulator confirms first."""
+    from supervision.policy.prepaid_caps import CapInput
+
+    root = services()
+    try:
+        args = root.dispatcher.load("record_prepayment", payload)  # the schema's reading of the form
+    except InvalidCommand:
+        return []  # the dispatcher will show the field errors
+    row = root.view("facility_list").get(args["uscc"])
+    if row is None:
+        return []
+    balances = root.view("prepaid").resident_balances(row["uscc"], args["kind"])
+    held = sum(b["held_fen"] for b in balances if b["resident_ref"] == args["resident_ref"])
+    figures = {k: args[k] for k in ("covers_months", "monthly_bed_fee_fen", "last_year_avg_monthly_fee_fen")
+               if args.get(k) is not None}
+    receipt = CapInput(kind=args["kind"], amount_fen=args["amount_fen"],
+                       balance_after_fen=held + args["amount_fen"], **figures)
+    return list(root.app.prepaid_caps.check(row["region_code"], receipt, today()))
+
+
+# -- charts ----------------------------------------------------------------------------------------
+TREND_WEEKS = 12
+
+
+@blp.route("/charts")
+@accepts(NoArgs)
+def charts() -> Any:
+    """The jurisdiction in three charts (HTML tables with bars, readable without sight of the bars):
+    deadlines marked overdue per week (the last 12 weeks, from the timeline's `…Overdue` events),
+    supervision ratings today (`supervision_rating.levels`), complaints by category."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from projections.complaints import ComplaintQuery
+    from projections.facility_list import FacilityQuery
+
+    root, day = services(), today()
+    monday = day - timedelta(days=day.weekday())
+    start = monday - timedelta(weeks=TREND_WEEKS - 1)
+    timeline = root.view("timeline")
+    t = timeline.entries
+    with timeline.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(
+            select(t.c.uscc, t.c.event_type, t.c.occurred_on)
+            .where(t.c.event_type.like("%Overdue"), t.c.occurred_on >= start, t.c.occurred_on <= day)).all()]
+    weeks = [{"from": start + timedelta(weeks=i), "count": 0} for i in range(TREND_WEEKS)]
+    for row in security.scope_rows(rows):
+        weeks[(row["occurred_on"] - start).days // 7]["count"] += 1
+
+    facilities = security.scope_page(root.view("facility_list"), FacilityQuery(page=1, page_size=10**6))
+    usccs = [f["uscc"] for f in facilities["items"] if f.get("status") == "open"]
+    levels = root.view("supervision_rating").levels(usccs, day) if usccs else {}
+    ratings = [{"label": {"key": "重点关注"}.get(lv, lv), "count": sum(1 for v in levels.values() if v == lv)}
+               for lv in ("A", "B", "C", "D", "key")]
+
+    complaints = security.scope_page(root.view("complaints"), ComplaintQuery(page=1, page_size=10**6))
+    categories = [{"label": CHOICE_WORDS.get(c, c), "count": sum(1 for r in complaints["items"]
+                                                                 if r["category"] == c)}
+                  for c in CATEGORIES]
+    return render_template("console/charts.html", day=day, weeks=weeks, ratings=ratings,
+                           categories=categories, facilities=len(usccs), complaints=complaints["total"])
+
+
+# -- campaigns --------------------------------------------------------------------------------------
+def _campaign_visible(row: dict[str, Any]) -> bool:
+    agency = g.console_agency
+    return agency is None or agency.level == "national" or agency.code in (row.get("agencies") or []) or bool(
+        security.scope_rows([row], region_key="region_prefix"))
+
+
+@blp.route("/campaigns")
+@accepts(NoArgs)
+def campaigns() -> Any:
+    rows = [r for r in services().view("spot_checks").campaign_list() if _campaign_visible(r)]
+    return render_template("console/campaigns.html", campaigns=rows)
+
+
+@blp.route("/campaigns/<campaign_id>")
+@accepts(NoArgs)
+def campaign(campaign_id: str) -> Any:
+    """The campaign: plan, commitment (SHA-256), seed once revealed, verification, inspections."""
+    view = services().view("spot_checks")
+    row = view.campaign(campaign_id) if len(campaign_id) == 36 else None
+    if row is None or not _campaign_visible(row):
+        abort(404)
+    day = today()
+    inspections = security.scope_rows(view.inspection_list(campaign_id))
+    shown = redact_campaign({**row, "inspections": inspections}, g.console_actor, day)
+    names = _names({i["uscc"] for i in shown["inspections"]})
+    verification = None
+    if row.get("status") == "drawn" and shown["draw_visibility"] in ("public", "organiser"):
+        verification = services().app.verify_spot_check_draw(campaign_id)
+    return render_template("console/campaign.html", c=shown, names=names, verification=verification, day=day)
+
+
+# -- commands ---------------------------------------------------------------------------------------
+def _prefill_names() -> set[str]:
+    from supervision.dispatcher import ALL_COMMANDS
+
+    names = {"next"}
+    for spec in ALL_COMMANDS:
+        if spec.name in COMMANDS:
+            names.update(spec.schema().fields)
+    return names
+
+
+def _after(command: str, payload: dict[str, Any], result: Any) -> str:
+    nxt = request.form.get("next", "")
+    if nxt.startswith("/console/") and "//" not in nxt:
+        return nxt
+    if payload.get("complaint_id") or command == "register_complaint":
+        return url_for("console.complaints")
+    if command == "plan_spot_check_campaign":
+        return url_for("console.campaign", campaign_id=result.id)
+    if "campaign_id" in payload:
+        return url_for("console.campaign", campaign_id=str(payload["campaign_id"]))
+    uscc = payload.get("uscc")
+    if not uscc and payload.get("listing_id"):
+        uscc = (services().view("credit_lists").get(str(payload["listing_id"])) or {}).get("uscc")
+    if not uscc and payload.get("decision_no"):
+        uscc = (services().view("credit_lists").decision(str(payload["decision_no"])) or {}).get("uscc")
+    if not uscc and payload.get("case_id"):
+        uscc = (services().view("fire_safety").get(str(payload["case_id"])) or {}).get("uscc")
+    if uscc and command in ("record_prepayment", "record_refund"):
+        return url_for("console.prepaid", uscc=uscc)
+    if uscc:
+        return url_for("console.facility", uscc=uscc)
+    return url_for("console.today")
+
+
+@blp.route("/act/<command>", methods=["GET", "POST"])
+@accepts(_declare(_prefill_names()))
+def act(command: str) -> Any:
+    """A command's form. POST: the form → payload → the dispatcher (as the API), then back to the
+    page the regulator came from; refusals re-show the form with the API's field errors."""
+    if command not in COMMANDS:
+        abort(404)
+    root = services()
+    schema = root.dispatcher.schemas[command]
+    values = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()}
+    errors: dict[str, list[str]] = {}
+    message = None
+    status = 200
+    if request.method == "POST":
+        payload, errors = payload_from_form(schema, request.form)
+        warnings = cap_warnings(payload) if command == "record_prepayment" and not errors else []
+        if warnings and request.form.get("confirm_over_cap") != "yes":
+            form_fields = build_fields(schema, values, {})
+            return render_template("console/act.html", command=command, title=COMMANDS[command],
+                                   fields=form_fields, message=None, unplaced={}, next=values.get("next", ""),
+                                   warnings=warnings), 200
+        if not errors:
+            try:
+                result = root.dispatcher.dispatch(command, payload, actor_context())
+                root.wait_for(result.notification_id)
+                flash(f"已完成：{COMMANDS[command]}。", "info")
+                return redirect(_after(command, payload, result), 303)
+            except InvalidCommand as exc:
+                errors, message, status = exc.fields or {}, exc.message, 422
+            except DomainError as exc:
+                if exc.category in ("forbidden",):
+                    raise
+                errors, message = exc.fields or {}, exc.message
+                status = {"conflict": 409, "not_found": 404}.get(exc.category, 422)
+        else:  # show the schema's judgement of the other fields too, the unreadable ones first
+            try:
+                root.dispatcher.load(command, payload)
+            except InvalidCommand as exc:
+                errors = {**(exc.fields or {}), **errors}
+            message, status = "有字段无法识别", 422
+    else:  # a regulator whose role may not issue the command learns it before filling the form
+        root.dispatcher.authorize(command, actor_context())
+    form_fields = build_fields(schema, values, errors)
+    unplaced = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] not in schema.fields}
+    return render_template("console/act.html", command=command, title=COMMANDS[command], fields=form_fields,
+                           message=message, unplaced=unplaced, next=values.get("next", ""),
+                           warnings=[]), status
