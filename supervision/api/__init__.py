@@ -32,7 +32,7 @@ from supervision.api.spot_checks import blp as spot_checks_blp
 from supervision.commands import bounds
 from supervision.domain.errors import InvalidCommand
 from supervision.public.shapes import BlacklistEntryPublic, ListEntryPublic
-from supervision.web import changes_blp, site_blp
+from supervision.web import changes_blp, public_site_blp, site_blp
 
 log = structlog.get_logger("eldercare.api")
 
@@ -50,6 +50,7 @@ BLUEPRINTS = [
     agencies_blp,
     incidents_blp, duty_reports_blp, interviews_blp,
     changes_blp,
+    public_site_blp,
 ]
 
 

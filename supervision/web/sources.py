@@ -14,15 +14,20 @@ from sqlalchemy import func, select
 from supervision.public.shapes import (
     BlacklistEntryPublic,
     FacilityPublic,
+    FireSafetyStatusPublic,
     GradeAsOfPublic,
     ListEntryPublic,
+    RatingPublic,
     SpotCheckResultPublic,
 )
+from supervision.web.rating import public_rating
+from supervision.web.words import LIST_KINDS
 
 
 def list_rows(services: Any, name: str, as_of: date, region_prefix: str = "") -> list[dict[str, Any]]:
-    """`GET /api/v1/public/credit/{name}?as_of=&region_code=`'s items: blacklist or joint-punishment."""
-    from projections.credit_lists import JOINT_PUNISHMENT, CreditListsView
+    """`GET /api/v1/public/credit/{name}?as_of=&region_code=`'s items: blacklist, joint-punishment or
+    key-attention."""
+    from projections.credit_lists import JOINT_PUNISHMENT, KEY_ATTENTION, CreditListsView
 
     view = services.view("credit_lists")
     if name == "blacklist":
@@ -30,6 +35,9 @@ def list_rows(services: Any, name: str, as_of: date, region_prefix: str = "") ->
     if name == "joint-punishment":
         return ListEntryPublic.render_many(
             CreditListsView.public_entry(r) for r in view.in_force(JOINT_PUNISHMENT, as_of, region_prefix))
+    if name == "key-attention":
+        return ListEntryPublic.render_many(
+            CreditListsView.public_entry(r) for r in view.in_force(KEY_ATTENTION, as_of, region_prefix))
     raise ValueError(f"not a public list: {name}")
 
 
@@ -88,14 +96,48 @@ def campaign_results(services: Any, campaign_id: str, page: int, page_size: int
 
 
 def listings_of(services: Any, uscc: str, region_code: str, as_of: date) -> list[dict[str, Any]]:
-    """This facility's entries of `GET /api/v1/public/credit/joint-punishment?as_of=&region_code=`."""
-    return [e for e in list_rows(services, "joint-punishment", as_of, region_code) if e["uscc"] == uscc]
+    """This facility's entries of `GET /api/v1/public/credit/joint-punishment?as_of=&region_code=`
+    and of `…/key-attention` (the same query with the facility's own region code)."""
+    return [e for name in ("joint-punishment", "key-attention")
+            for e in list_rows(services, name, as_of, region_code) if e["uscc"] == uscc]
+
+
+def rating(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
+    """`GET /api/v1/public/ratings/{uscc}?as_of=`: the supervision rating from public facts, every
+    point in words (`supervision.web.rating`)."""
+    return RatingPublic.render(public_rating(services, uscc, as_of))
+
+
+def fire_status(services: Any, uscc: str) -> dict[str, Any]:
+    """`GET /api/v1/public/fire-safety/{uscc}`: counts and open findings, from the fire-safety view's
+    public columns (numbers, category, dates, flags; never the description, location or persons)."""
+    return FireSafetyStatusPublic.render(fire_status_row(services, uscc))
+
+
+def fire_status_row(services: Any, uscc: str) -> dict[str, Any]:
+    """The fire-safety status before its shape renders it (the API's response schema does)."""
+    view = services.view("fire_safety")
+    t = view.cases
+    columns = (t.c.finding_no, t.c.category, t.c.major, t.c.major_criterion, t.c.found_on, t.c.status,
+               t.c.due_on, t.c.overdue, t.c.sealed, t.c.sealed_on)
+    with view.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(
+            select(*columns).where(t.c.uscc == uscc)
+            .order_by(t.c.due_on.is_(None), t.c.due_on, t.c.found_on, t.c.finding_no))]
+    open_cases = [r for r in rows if r["status"] != "verified"]
+    return {
+        "uscc": uscc, "open_hazards": len(open_cases),
+        "open_major_hazards": sum(1 for r in open_cases if r["major"]),
+        "overdue_rectifications": sum(1 for r in open_cases if r["overdue"]),
+        "sealed": any(r["sealed"] for r in rows), "rectified": len(rows) - len(open_cases),
+        "open_cases": open_cases}
 
 
 def timeline(fac: dict[str, Any], grade_now: dict[str, Any], published: list[dict[str, Any]],
-             listed: list[dict[str, Any]]) -> list[tuple[str, str]]:
+             listed: list[dict[str, Any]], rated: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """Public facts only, oldest first, as (ISO date, words): each built from a field already shaped
-    above (registry dates, grade assessments, published results, listings in force)."""
+    above (registry dates, grade assessments, published results, listings in force, the public
+    rating's fire, prepaid and complaint facts)."""
     facts: list[tuple[str, str]] = []
     if fac.get("registered_on"):
         facts.append((fac["registered_on"], "完成备案"))
@@ -112,7 +154,10 @@ def timeline(fac: dict[str, Any], grade_now: dict[str, Any], published: list[dic
     for e in listed:
         if e.get("effective_on"):
             what = e.get("criterion_title") or e["criterion"]
-            facts.append((e["effective_on"], f"列入失信联合惩戒对象名单：{what}"))
+            facts.append((e["effective_on"], f"列入{LIST_KINDS.get(e['list_kind'], e['list_kind'])}：{what}"))
+    for p in (rated or {}).get("points", []):
+        if p["record"] in ("fire_case", "prepaid_violation", "complaint"):  # results are listed above
+            facts.append((p["occurred_on"], f"{p['words']}（监管评级 {p['points']} 分）"))
     if fac.get("closed_on"):
         facts.append((fac["closed_on"], "退出（停止运营）"))
     return sorted(set(facts))

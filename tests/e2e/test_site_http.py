@@ -95,7 +95,7 @@ def test_list_pages_answer_as_of_a_date_with_criterion_basis_and_masked_persons(
     assert USCC in html(client, "/lists/blacklist?as_of=2026-06-23&region_code=1405")
     assert "共 0 条" in html(client, "/lists/blacklist?as_of=2026-06-23&region_code=1406")
     assert "共 1 条" in html(client, "/lists/blacklist?as_of=2026-06-23&region_code=")  # empty field: all
-    assert "不在公开数据之列" in html(client, "/lists/key-attention", 404)
+    assert "共 0 条" in html(client, "/lists/key-attention?as_of=2026-06-23")
     html(client, "/lists/nothing", 404)
     bad = html(client, "/lists/blacklist?as_of=2026-13-01", 422)
     assert "as_of" in bad
