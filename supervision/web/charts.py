@@ -20,22 +20,22 @@ INK = "#1a1a1a"
 
 def bars(chart_id: str, title: str, rows: Sequence[tuple[str, int]], desc: str = "") -> Markup:
     """Horizontal bars, one per (label, count), in the given order."""
-    width, label_w, row_h, pad = 600, 120, 28, 8
+    width, label_w, row_h, pad = 360, 96, 30, 6
     top = max((n for _, n in rows), default=0) or 1
     height = pad * 2 + row_h * max(len(rows), 1)
     parts = [f'<svg id="{chart_id}" class="chart" role="img" viewBox="0 0 {width} {height}" '
              f'aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMinYMin meet">',
              f'<title id="{chart_id}-t">{escape(title)}</title>',
              f'<desc id="{chart_id}-d">{escape(desc or _describe(rows))}</desc>']
-    span = width - label_w - 60
+    span = width - label_w - 48
     for k, (label, n) in enumerate(rows):
         y = pad + k * row_h
         w = round(span * n / top) if n else 0
-        parts.append(f'<text x="{label_w - 6}" y="{y + 19}" text-anchor="end" font-size="14" '
+        parts.append(f'<text x="{label_w - 6}" y="{y + 20}" text-anchor="end" font-size="15" '
                      f'fill="{INK}">{escape(label)}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(w, 1)}" height="{row_h - 8}" '
                      f'fill="{PALETTE[0]}"/>')
-        parts.append(f'<text x="{label_w + max(w, 1) + 6}" y="{y + 19}" font-size="14" '
+        parts.append(f'<text x="{label_w + max(w, 1) + 6}" y="{y + 20}" font-size="15" '
                      f'fill="{INK}">{n}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -44,12 +44,12 @@ def bars(chart_id: str, title: str, rows: Sequence[tuple[str, int]], desc: str =
 def stacked(chart_id: str, title: str, months: Sequence[str], series: Sequence[tuple[str, str]],
             counts: dict[tuple[str, str], int], desc: str = "") -> Markup:
     """Vertical bars per month, stacked by series (key, label), with a legend and each month's total."""
-    width, height, left, bottom, top_pad = 640, 300, 36, 48, 20
+    width, height, left, bottom, top_pad = 360, 220, 8, 40, 20
     totals = [sum(counts.get((m, k), 0) for k, _ in series) for m in months]
     top = max(totals, default=0) or 1
     slot = (width - left - 8) / max(len(months), 1)
     plot_h = height - bottom - top_pad
-    legend_h = 22 * ((len(series) + 2) // 3)
+    legend_h = 22 * ((len(series) + 1) // 2)
     parts = [f'<svg id="{chart_id}" class="chart" role="img" viewBox="0 0 {width} {height + legend_h}" '
              f'aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMinYMin meet">',
              f'<title id="{chart_id}-t">{escape(title)}</title>',
@@ -69,13 +69,19 @@ def stacked(chart_id: str, title: str, months: Sequence[str], series: Sequence[t
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" '
                          f'fill="{PALETTE[s % len(PALETTE)]}" stroke="#fff"/>')
         if totals[i]:
-            parts.append(f'<text x="{x + w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="12" '
+            parts.append(f'<text x="{x + w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="13" '
                          f'fill="{INK}">{totals[i]}</text>')
         parts.append(f'<text x="{x + w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-                     f'font-size="11" fill="{INK}">{escape(month[2:])}</text>')
+                     f'font-size="12" fill="{INK}">{int(month[5:])}</text>')
+        if i == 0 or month.endswith("-01"):
+            parts.append(f'<text x="{x:.1f}" y="{height - bottom + 32}" font-size="12" '
+                         f'fill="{INK}">{escape(month[:4])}年</text>')
+    if not any(totals):
+        parts.append(f'<text x="{width / 2}" y="{top_pad + plot_h / 2}" text-anchor="middle" font-size="15" '
+                     f'fill="{INK}">各月均为 0</text>')
     for s, (_, label) in enumerate(series):
-        lx = left + (s % 3) * 200
-        ly = height - 14 + 22 * (s // 3)
+        lx = left + (s % 2) * 180
+        ly = height + 8 + 22 * (s // 2)
         fill = PALETTE[s % len(PALETTE)]
         parts.append(f'<rect x="{lx}" y="{ly - 11}" width="14" height="14" fill="{fill}"/>')
         parts.append(f'<text x="{lx + 20}" y="{ly + 1}" font-size="13" fill="{INK}">{escape(label)}</text>')

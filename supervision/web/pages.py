@@ -28,7 +28,7 @@ from supervision.api.commands import services
 from supervision.commands.fields import QueryInt, region_prefix
 from supervision.domain.errors import InvalidValue
 from supervision.domain.uscc import validate_uscc
-from supervision.web import charts, downloads, draws, overview, sources
+from supervision.web import charts, downloads, draws, facility_page, overview, sources
 from supervision.web.columns import LISTS, columns
 from supervision.web.words import FIRE_STATUSES, HAZARD_CATEGORIES, LIST_KINDS, word
 
@@ -148,19 +148,11 @@ def facility(uscc: str) -> Any:
         code = validate_uscc(uscc)
     except InvalidValue:
         raise PageError(404, "没有这家机构", {"uscc": ["不是有效的统一社会信用代码"]}) from None
-    svc = services()
-    fac = sources.facility(svc, code)
-    if fac is None:
-        raise PageError(404, "没有这家机构", {"uscc": [f"{code} 未备案"]})
     today = _today()
-    grade = sources.grade(svc, code, today)
-    published = sources.results(svc, code)
-    listed = sources.listings_of(svc, code, fac["region_code"], today)
-    rated = sources.rating(svc, code, today)
-    fire = sources.fire_status(svc, code)
-    return render_template("facility.html", f=fac, grade=grade, results=published, listed=listed,
-                           rating=rated, fire=fire, today=today.isoformat(),
-                           timeline=sources.timeline(fac, grade, published, listed, rated))
+    parts = facility_page.read(services(), code, today)
+    if parts is None:
+        raise PageError(404, "没有这家机构", {"uscc": [f"{code} 未备案"]})
+    return render_template("facility.html", today=today.isoformat(), **parts)
 
 
 @blp.get("/lists/<string:name>")

@@ -22,7 +22,8 @@ Returned dicts are rendered by `RatingPublic` (`supervision.public.shapes`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -40,7 +41,19 @@ def _aggregate(event_ref: str) -> str:
     return event_ref.split(":", 1)[0]
 
 
-def _lookups(services: Any, points: list[dict[str, Any]], as_of: date) -> dict[str, dict[str, Any]]:
+@contextmanager
+def connection(services: Any, conn: Any = None) -> Iterator[Any]:
+    """`conn` when given, else a new one: every view lives in the same database (one datastore), so a
+    page reads all its tables on one connection (one pool checkout, one ping)."""
+    if conn is not None:
+        yield conn
+        return
+    with services.view("supervision_rating").engine.connect() as opened:
+        yield opened
+
+
+def _lookups(services: Any, points: list[dict[str, Any]], as_of: date, conn: Any
+             ) -> dict[str, dict[str, Any]]:
     """{aggregate id: public values} for the spot-check, fire and complaint records the points cite;
     a spot-check result is there only when published on or before `as_of`."""
     wanted: dict[str, set[str]] = defaultdict(set)
@@ -54,24 +67,21 @@ def _lookups(services: Any, points: list[dict[str, Any]], as_of: date) -> dict[s
                  .select_from(i.join(c, i.c.campaign_id == c.c.campaign_id))
                  .where(i.c.inspection_id.in_(sorted(wanted[SPOT_RECORD])), i.c.status == "published",
                         i.c.published_on <= as_of))
-        with view.engine.connect() as conn:
-            for row in conn.execute(query):
+        for row in conn.execute(query):
                 out[row.inspection_id] = {"ref": row.campaign_id, "campaign": row.name,
                                           "conclusion": CONCLUSIONS.get(row.conclusion, row.conclusion)}
     if wanted[FIRE_RECORD]:
         view = services.view("fire_safety")
         t = view.cases
-        with view.engine.connect() as conn:
-            for row in conn.execute(select(t.c.case_id, t.c.finding_no, t.c.category)
-                                    .where(t.c.case_id.in_(sorted(wanted[FIRE_RECORD])))):
+        for row in conn.execute(select(t.c.case_id, t.c.finding_no, t.c.category)
+                                .where(t.c.case_id.in_(sorted(wanted[FIRE_RECORD])))):
                 out[row.case_id] = {"ref": row.finding_no,
                                     "category": HAZARD_CATEGORIES.get(row.category, row.category)}
     if wanted[COMPLAINT_RECORD]:
         view = services.view("complaints")
         t = view.complaints
-        with view.engine.connect() as conn:
-            for row in conn.execute(select(t.c.complaint_id, t.c.category)
-                                    .where(t.c.complaint_id.in_(sorted(wanted[COMPLAINT_RECORD])))):
+        for row in conn.execute(select(t.c.complaint_id, t.c.category)
+                                .where(t.c.complaint_id.in_(sorted(wanted[COMPLAINT_RECORD])))):
                 out[row.complaint_id] = {"category": COMPLAINT_CATEGORIES.get(row.category, row.category)}
     return out
 
@@ -92,28 +102,30 @@ def _words(fact: str, found: dict[str, Any]) -> str:
 MANY = 500
 
 
-def _in_force(view: Any, table: Any, codes: list[str], as_of: date) -> list[dict[str, Any]]:
+def _in_force(conn: Any, table: Any, codes: list[str], as_of: date) -> list[dict[str, Any]]:
     """Rows of the rating view's `table` counting on `as_of` for `codes` (facts, or listings)."""
     if not codes:
         return []
     conditions = [table.c.valid_from <= as_of, table.c.valid_to > as_of]
     if len(codes) <= MANY:
         conditions.append(table.c.uscc.in_(codes))
-    with view.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(select(table).where(*conditions))]
+    rows = [dict(r._mapping) for r in conn.execute(select(table).where(*conditions))]
     if len(codes) > MANY:
         wanted = set(codes)
         rows = [r for r in rows if r["uscc"] in wanted]
     return sorted(rows, key=lambda r: (r["uscc"], r["valid_from"], r["event_ref"]))
 
 
-def public_points(services: Any, usccs: Iterable[str], as_of: date
+def public_points(services: Any, usccs: Iterable[str], as_of: date, conn: Any = None
                   ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
-    """({uscc: public points in force on as_of}, {uscc: published listings in force}) for `usccs`."""
+    """({uscc: public points in force on as_of}, {uscc: published listings in force}) for `usccs`,
+    read on `conn` (or a connection of its own)."""
     view = services.view("supervision_rating")
     codes = sorted(set(usccs))
-    points = [p for p in _in_force(view, view.points, codes, as_of) if p["fact"] in PUBLIC_FACTS]
-    found = _lookups(services, points, as_of)
+    with connection(services, conn) as c:
+        points = [p for p in _in_force(c, view.points, codes, as_of) if p["fact"] in PUBLIC_FACTS]
+        found = _lookups(services, points, as_of, c)
+        listings = _in_force(c, view.listings, codes, as_of)
     by_uscc: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for p in points:
         record = FACT_RECORDS[p["fact"]]
@@ -127,7 +139,7 @@ def public_points(services: Any, usccs: Iterable[str], as_of: date
             "record": record, "record_ref": values.get("ref"), "words": _words(p["fact"], values),
         })
     listed: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in _in_force(view, view.listings, codes, as_of):
+    for row in listings:
         rule = CRITERIA_BY_CODE.get(row["criterion"])
         listed[row["uscc"]].append({
             "list_kind": row["list_kind"], "criterion": row["criterion"],
@@ -151,9 +163,9 @@ def rate(uscc: str, as_of: date, points: list[dict[str, Any]], listings: list[di
     }
 
 
-def public_rating(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
+def public_rating(services: Any, uscc: str, as_of: date, conn: Any = None) -> dict[str, Any]:
     """One facility's public rating on `as_of` (not yet rendered)."""
-    points, listed = public_points(services, [uscc], as_of)
+    points, listed = public_points(services, [uscc], as_of, conn)
     return rate(uscc, as_of, points.get(uscc, []), listed.get(uscc, []))
 
 

@@ -6,6 +6,7 @@ download as of a date equals the API as of that date.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -20,7 +21,7 @@ from supervision.public.shapes import (
     RatingPublic,
     SpotCheckResultPublic,
 )
-from supervision.web.rating import public_rating
+from supervision.web.rating import connection, public_rating
 from supervision.web.words import LIST_KINDS
 
 
@@ -57,15 +58,27 @@ def search(services: Any, *, name: str | None, region_code: str | None, page: in
     return FacilityPublic.render_many(rows), total
 
 
+#: the last district counts computed, keyed by (view, its position): recounted only after a change
+_DISTRICTS: dict[tuple[int, int], list[tuple[str, int, int]]] = {}
+
+
 def district_counts(services: Any) -> list[tuple[str, int, int]]:
     """(region code, facilities, of which open) per district: the totals `GET /api/v1/facilities
-    ?region_code=<code>` (and `&status=open`) answer, counted in one query."""
+    ?region_code=<code>` (and `&status=open`) answer, counted in one query — and counted again only
+    when the facility view has moved on (its tracking position), not on every page view."""
     view = services.view("facility_list")
+    key = (id(view), view.max_tracking_id(services.app.name) or 0)
+    cached = _DISTRICTS.get(key)
+    if cached is not None:
+        return cached
     t = view.facilities
     query = (select(t.c.region_code, func.count(), func.count().filter(t.c.status == "open"))
              .group_by(t.c.region_code).order_by(t.c.region_code))
     with view.engine.connect() as conn:
-        return [(r[0], r[1], r[2]) for r in conn.execute(query).all()]
+        counts = [(r[0], r[1], r[2]) for r in conn.execute(query).all()]
+    _DISTRICTS.clear()
+    _DISTRICTS[key] = counts
+    return counts
 
 
 def grade(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
@@ -73,12 +86,16 @@ def grade(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
     return GradeAsOfPublic.render(services.view("grades").grade(uscc, as_of))
 
 
-def results(services: Any, uscc: str, page_size: int = 100) -> list[dict[str, Any]]:
-    """`GET /api/v1/public/spot-check-results?uscc=`: published results only, newest first."""
+def results(services: Any, uscc: str, page_size: int = 100, name: str | None = None
+            ) -> list[dict[str, Any]]:
+    """`GET /api/v1/public/spot-check-results?uscc=`: published results only, newest first (`name`:
+    the facility's registered name when the caller has it already)."""
     items, _ = services.view("spot_checks").public_results(uscc=uscc, page=1, page_size=page_size)
-    row = services.view("facility_list").get(uscc)
+    if name is None:
+        row = services.view("facility_list").get(uscc)
+        name = row["name"] if row else None
     for item in items:
-        item["facility_name"] = row["name"] if row else None
+        item["facility_name"] = name
     return SpotCheckResultPublic.render_many(items)
 
 
@@ -95,33 +112,45 @@ def campaign_results(services: Any, campaign_id: str, page: int, page_size: int
     return SpotCheckResultPublic.render_many(items), total
 
 
-def listings_of(services: Any, uscc: str, region_code: str, as_of: date) -> list[dict[str, Any]]:
-    """This facility's entries of `GET /api/v1/public/credit/joint-punishment?as_of=&region_code=`
-    and of `…/key-attention` (the same query with the facility's own region code)."""
-    return [e for name in ("joint-punishment", "key-attention")
-            for e in list_rows(services, name, as_of, region_code) if e["uscc"] == uscc]
+def listings_of(services: Any, uscc: str, as_of: date, conn: Any = None) -> list[dict[str, Any]]:
+    """This facility's entries of `GET /api/v1/public/credit/joint-punishment?as_of=` and of
+    `…/key-attention`: the same rows (`CreditListsView.in_force`), asked for one facility."""
+    from projections.credit_lists import JOINT_PUNISHMENT, KEY_ATTENTION, CreditListsView
+
+    view = services.view("credit_lists")
+    t, f = view.listings, view.facilities
+    query = (select(t, f.c.name.label("facility_name"), f.c.region_code)
+             .select_from(t.outerjoin(f, f.c.uscc == t.c.uscc))
+             .where(t.c.uscc == uscc, t.c.list_kind.in_((JOINT_PUNISHMENT, KEY_ATTENTION)),
+                    t.c.effective_on <= as_of, t.c.valid_to > as_of)
+             .order_by(t.c.list_kind, t.c.effective_on, t.c.proposed_on, t.c.listing_id))
+    with connection(services, conn) as c:
+        rows = [dict(r._mapping) for r in c.execute(query)]
+    for row in rows:
+        for key in ("responsible_persons", "measures"):
+            row[key] = json.loads(row[key])
+    return ListEntryPublic.render_many(CreditListsView.public_entry(r) for r in rows)
 
 
-def rating(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
+def rating(services: Any, uscc: str, as_of: date, conn: Any = None) -> dict[str, Any]:
     """`GET /api/v1/public/ratings/{uscc}?as_of=`: the supervision rating from public facts, every
     point in words (`supervision.web.rating`)."""
-    return RatingPublic.render(public_rating(services, uscc, as_of))
+    return RatingPublic.render(public_rating(services, uscc, as_of, conn))
 
 
-def fire_status(services: Any, uscc: str) -> dict[str, Any]:
+def fire_status(services: Any, uscc: str, conn: Any = None) -> dict[str, Any]:
     """`GET /api/v1/public/fire-safety/{uscc}`: counts and open findings, from the fire-safety view's
     public columns (numbers, category, dates, flags; never the description, location or persons)."""
-    return FireSafetyStatusPublic.render(fire_status_row(services, uscc))
+    return FireSafetyStatusPublic.render(fire_status_row(services, uscc, conn))
 
 
-def fire_status_row(services: Any, uscc: str) -> dict[str, Any]:
+def fire_status_row(services: Any, uscc: str, conn: Any = None) -> dict[str, Any]:
     """The fire-safety status before its shape renders it (the API's response schema does)."""
-    view = services.view("fire_safety")
-    t = view.cases
+    t = services.view("fire_safety").cases
     columns = (t.c.finding_no, t.c.category, t.c.major, t.c.major_criterion, t.c.found_on, t.c.status,
                t.c.due_on, t.c.overdue, t.c.sealed, t.c.sealed_on)
-    with view.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(
+    with connection(services, conn) as c:
+        rows = [dict(r._mapping) for r in c.execute(
             select(*columns).where(t.c.uscc == uscc)
             .order_by(t.c.due_on.is_(None), t.c.due_on, t.c.found_on, t.c.finding_no))]
     open_cases = [r for r in rows if r["status"] != "verified"]

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from infra.clock import tick
+from supervision.web import facility_page
 from tests.e2e.test_credit_lists_http import (  # noqa: F401  (city_bureaus: autouse fixture)
     CREDIT,
     FIRE,
@@ -123,6 +125,18 @@ def test_the_key_attention_list_is_published_like_the_others_with_files_and_on_i
 
     facility = html(client, f"/facilities/{OTHER}")
     assert "重点关注对象名单</a>：不按照规定报送年度工作报告" in facility
+    # the page reads everything on one connection: each part equals its public endpoint
+    for uscc in (OTHER, USCC):
+        parts = facility_page.read(client.container, uscc, date(2026, 6, 23))
+        assert parts["f"] == client.get(f"/api/v1/facilities/{uscc}").json
+        assert parts["grade"] == client.get(f"/api/v1/facilities/{uscc}/grade?as_of=2026-06-23").json
+        assert parts["results"] == client.get(f"/api/v1/public/spot-check-results?uscc={uscc}").json["items"]
+        assert parts["rating"] == client.get(f"/api/v1/public/ratings/{uscc}?as_of=2026-06-23").json
+        assert parts["fire"] == client.get(f"/api/v1/public/fire-safety/{uscc}").json
+        in_force = [e for name in ("joint-punishment", "key-attention")
+                    for e in client.get(f"/api/v1/public/credit/{name}?as_of=2026-06-23").json["items"]
+                    if e["uscc"] == uscc]
+        assert parts["listed"] == in_force and len(in_force) == 1
     assert "<strong>D 级</strong>" in facility and "在重点关注对象名单中" in facility
 
 
