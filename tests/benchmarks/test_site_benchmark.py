@@ -118,6 +118,7 @@ def shown(f: dict[str, float]) -> str:
 
 
 @pytest.mark.benchmark
+@pytest.mark.timeout(3600)  # the full size imports and projects 100,000 facilities first
 def test_a_list_page_and_a_facility_page_answer_p99_under_100_ms_on_one_worker(server):
     host, facts = server
     pages = {

@@ -73,6 +73,13 @@ def test_the_rating_shows_each_public_point_in_words_and_equals_the_public_endpo
     internal = client.get(f"/api/v1/facilities/{OTHER}/rating?as_of=2026-06-02", as_="civil_affairs").json
     assert internal["score"] == rating["score"] and internal["level"] == rating["level"]
 
+    # the changes feed carries each public fact's rating change, with the rating as the API answers it
+    feed = client.get("/api/v1/public/changes?limit=500").json["items"]
+    rated = [c for c in feed if c["kind"] == "rating" and c["uscc"] == OTHER]
+    assert [c["event"] for c in rated] == ["FireSafetyCase.HazardFound",
+                                           "FireSafetyCase.RectificationOverdue"]
+    assert rated[-1]["record"] == client.get(f"/api/v1/public/ratings/{OTHER}").json
+
     fire = client.get(f"/api/v1/public/fire-safety/{OTHER}").json
     counts = ("open_hazards", "open_major_hazards", "overdue_rectifications", "sealed")
     assert tuple(fire[k] for k in counts) == (1, 1, 1, False)
@@ -109,6 +116,10 @@ def test_the_key_attention_list_is_published_like_the_others_with_files_and_on_i
     assert api["items"][0]["list_kind"] == "key_attention"
     assert [m["code"] for m in api["items"][0]["measures"]] == ["key_supervision"]
     assert client.get("/api/v1/public/credit/key-attention?as_of=2026-06-19").json["total"] == 0
+    feed = client.get("/api/v1/public/changes?limit=500").json["items"]
+    (entry,) = [c for c in feed if c["kind"] == "list_entry"
+                and c["record"]["list_kind"] == "key_attention"]
+    assert entry["uscc"] == OTHER and entry["record"] == api["items"][0]
 
     page = html(client, "/lists/key-attention?as_of=2026-06-20")
     assert "<h1>重点关注对象名单</h1>" in page and "共 1 条" in page and OTHER in page
