@@ -3,8 +3,8 @@
 The facilities go in through the real importer (events, then every view caught up by its projection);
 one facility also gets a grade and a major fire hazard, so its page runs every query it runs in life
 (registry, grade and history, public rating with its lookups, fire status, published results, lists).
-A single-threaded werkzeug server (one worker) on PostgreSQL answers sequential requests over HTTP;
-the projection threads are stopped first, as an API worker under `eldercare serve` runs none.
+Then an API worker — a fresh process on the same PostgreSQL database, a single-threaded werkzeug
+server, no projection thread (as under `eldercare serve`) — answers sequential requests over HTTP.
 
 Printed, per page: p50 / p95 / p99 / max in ms, beside the same figures for a trivial page of the
 same server in the same run (the site's 404 page: same app, middleware and template engine, no
@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import statistics
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -25,11 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from infra.importer import import_stream
 from infra.sample_city import facilities
-from supervision.api import create_app
 from supervision.application import Context
 from tests.benchmarks.conftest import FULL, report, size
 from tests.support import ROLE_ACTORS, fresh_pg_database, make_container
@@ -40,6 +40,21 @@ WARMUP = 20
 TODAY = date(2026, 6, 30)
 
 
+#: an API worker: a fresh process on the same database, one single-threaded werkzeug server, no projection
+WORKER = """
+import sys
+from datetime import date
+from pathlib import Path
+from werkzeug.serving import make_server
+from supervision.api import create_app
+from tests.support import make_container
+container = make_container(sys.argv[1], Path(sys.argv[2]), today=date.fromisoformat(sys.argv[3]), seed=False)
+httpd = make_server("127.0.0.1", 0, create_app(container), threaded=False)
+Path(sys.argv[4]).write_text(str(httpd.server_port))
+httpd.serve_forever()
+"""
+
+
 @pytest.fixture
 def server(postgres, tmp_path) -> Iterator[tuple[str, dict[str, Any]]]:
     with fresh_pg_database() as url:
@@ -47,19 +62,22 @@ def server(postgres, tmp_path) -> Iterator[tuple[str, dict[str, Any]]]:
         container.start_projections()
         try:
             facts = populate(container, tmp_path / "city.jsonl")
-            # an API worker runs no projection (the background worker does): stop them before measuring
-            container.projection_service.stop()
-            app = create_app(container)
-            httpd = make_server("127.0.0.1", 0, app, threaded=False)  # one worker, one request at a time
-            thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-            thread.start()
-            try:
-                yield f"127.0.0.1:{httpd.server_port}", facts
-            finally:
-                httpd.shutdown()
-                thread.join(timeout=10)
         finally:
-            container.close()
+            container.close()  # the loader's heap and threads are not the worker's
+        port_file, log = tmp_path / "port", tmp_path / "worker.log"
+        with open(log, "wb") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "-c", WORKER, url, str(tmp_path / "var"), TODAY.isoformat(), str(port_file)],
+                stdout=out, stderr=subprocess.STDOUT, env=os.environ)
+        try:
+            deadline = time.monotonic() + 120
+            while not port_file.exists() or not port_file.read_text():
+                assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.1)
+            yield f"127.0.0.1:{port_file.read_text()}", facts
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
 
 
 def populate(container: Any, path: Path) -> dict[str, Any]:
