@@ -33,7 +33,7 @@ from supervision.commands import bounds
 from supervision.console import install as install_console
 from supervision.domain.errors import InvalidCommand
 from supervision.public.shapes import BlacklistEntryPublic, ListEntryPublic
-from supervision.web import changes_blp, site_blp
+from supervision.web import changes_blp, public_site_blp, site_blp
 
 log = structlog.get_logger("eldercare.api")
 
@@ -51,6 +51,7 @@ BLUEPRINTS = [
     agencies_blp,
     incidents_blp, duty_reports_blp, interviews_blp,
     changes_blp,
+    public_site_blp,
 ]
 
 

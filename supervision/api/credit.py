@@ -41,7 +41,7 @@ public_blp = Blueprint("public_credit", __name__, url_prefix="/api/v1/public",
                        description="公示: published credit lists and grades (no personal data)")
 
 LIST_NAMES = ("blacklist", "joint-punishment", "key-attention")
-PUBLIC_LISTS = ("blacklist", "joint-punishment")
+PUBLIC_LISTS = ("blacklist", "joint-punishment", "key-attention")
 AUTH = {"security": [{"bearerAuth": []}]}
 
 
@@ -305,8 +305,8 @@ for _step in _STEPS:
 @public_blp.arguments(AsOfArgs, location="query", as_kwargs=True)
 @public_blp.response(200, CreditListPublic)
 def public_list(name: str, as_of: date | None, region_code: str) -> dict[str, Any]:
-    """信用公示: the blacklist / joint-punishment list in force (responsible persons masked)."""
-    from projections.credit_lists import JOINT_PUNISHMENT, CreditListsView
+    """信用公示: the blacklist / joint-punishment / key-attention list in force (persons masked)."""
+    from projections.credit_lists import KINDS, CreditListsView
 
     if name not in PUBLIC_LISTS:
         raise InvalidValue("name", f"must be one of {', '.join(PUBLIC_LISTS)}")
@@ -316,7 +316,7 @@ def public_list(name: str, as_of: date | None, region_code: str) -> dict[str, An
         items = BlacklistEntryPublic.render_many(view.blacklist(day, region_code))
     else:
         items = ListEntryPublic.render_many(
-            CreditListsView.public_entry(r) for r in view.in_force(JOINT_PUNISHMENT, day, region_code))
+            CreditListsView.public_entry(r) for r in view.in_force(KINDS[name], day, region_code))
     return {"list": name, "as_of": day, "total": len(items), "items": items}
 
 

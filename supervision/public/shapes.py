@@ -140,7 +140,7 @@ class BlacklistEntryPublic(PublicShape):
 
 
 class CreditListPublic(PublicShape):
-    list = fields.String(metadata=why("blacklist | joint-punishment"))
+    list = fields.String(metadata=why("blacklist | joint-punishment | key-attention"))
     as_of = fields.Date(metadata=why("the date the answer is for"))
     total = fields.Integer(metadata=why("how many entries"))
     items = fields.Raw(metadata=why("BlacklistEntryPublic or ListEntryPublic rows, already shaped"))
@@ -192,6 +192,115 @@ class DrawVerificationPublic(PublicShape):
     facility_count = fields.Integer(allow_none=True, metadata=why("how many facilities were drawn"))
     verified = fields.Boolean(metadata=why("whether the re-run gave the recorded result"))
     differences = fields.List(fields.String(), metadata=why("what differs, when it does"))
+
+
+# -- supervision rating (ours), from public facts ------------------------------------------------
+class RatingPointPublic(PublicShape):
+    """One deduction of the public supervision rating: the public fact behind it, in words."""
+
+    fact = fields.String(metadata=why("the rating rule's fact code (supervision.policy.rating)"))
+    fact_title = fields.String(metadata=why(
+        "the fact in words, from the rule's fixed vocabulary (never staff text)"))
+    points = fields.Integer(metadata=why("points the rule deducts for it (negative)"))
+    occurred_on = fields.Date(metadata=why("the day of the fact the points count from"))
+    counts_through = fields.Date(metadata=why("the last day the points count (rolling window)"))
+    record = fields.String(metadata=why(
+        "which public record the fact is: spot_check_result | fire_case | prepaid_violation | complaint"))
+    record_ref = fields.String(allow_none=True, metadata=why(
+        "that record's public key: campaign id of a published result, the fire finding number"))
+    words = fields.String(metadata=why("the fact as a sentence built only from the public values above "
+                                       "and their codes' Chinese names"))
+
+
+class RatingListingPublic(PublicShape):
+    """A published listing in force that rates the facility D."""
+
+    list_kind = fields.String(metadata=why("joint_punishment | key_attention: both lists are published"))
+    criterion = fields.String(metadata=why("the listing criterion (民发〔2019〕103号 第六条)"))
+    criterion_title = fields.String(allow_none=True, metadata=why("the criterion as the rules word it"))
+    effective_on = fields.Date(metadata=why("listed from"))
+    through = fields.Date(metadata=why("in force through this day, inclusive"))
+
+
+class RatingPublic(PublicShape):
+    """The supervision rating (A–D, ours) on a date, computed from public facts only, with every point."""
+
+    uscc = fields.String(metadata=_USCC)
+    as_of = fields.Date(metadata=why("the date the answer is for"))
+    level = fields.String(metadata=why("A / B / C / D: the rating on as_of from the public facts below"))
+    score = fields.Integer(metadata=why("start score plus the points below"))
+    start_score = fields.Integer(metadata=why("the rule's start score"))
+    bands = fields.List(fields.String(), metadata=why("the rule's bands (A ≥ 90 …)"))
+    window_months = fields.Integer(metadata=why("how long a fact counts, months"))
+    policy_version = fields.String(metadata=why("rating rules version"))
+    legal_basis = fields.String(metadata=why("the legal texts the rule implements"))
+    points = fields.List(fields.Nested(RatingPointPublic), metadata=why("every deduction, oldest first"))
+    listings_in_force = fields.List(fields.Nested(RatingListingPublic), metadata=why(
+        "published listings in force: any one rates the facility D"))
+
+
+# -- fire safety ---------------------------------------------------------------------------------
+class FireCasePublic(PublicShape):
+    """An unresolved fire-safety finding: numbers, category and dates only (no description, no persons)."""
+
+    finding_no = fields.String(metadata=why("the fire authority's finding number (public on the fire topic)"))
+    category = fields.String(metadata=why("hazard category code"))
+    major = fields.Boolean(metadata=why("重大火灾隐患: a listing criterion"))
+    major_criterion = fields.String(allow_none=True, metadata=why("the GB 35181-2017 clause cited"))
+    found_on = fields.Date(metadata=why("the finding's date"))
+    status = fields.String(metadata=why("found | ordered | reported: where the rectification stands"))
+    due_on = fields.Date(allow_none=True, metadata=why("rectification deadline"))
+    overdue = fields.Boolean(metadata=why("the deadline passed without verified rectification"))
+    sealed = fields.Boolean(metadata=why("premises temporarily sealed (临时查封) for it"))
+    sealed_on = fields.Date(allow_none=True, metadata=why("since when sealed"))
+
+
+class FireSafetyStatusPublic(PublicShape):
+    """A facility's fire-safety status now: counts and open findings from the public fire events."""
+
+    uscc = fields.String(metadata=_USCC)
+    open_hazards = fields.Integer(metadata=why("findings not yet verified as rectified"))
+    open_major_hazards = fields.Integer(metadata=why("of which major"))
+    overdue_rectifications = fields.Integer(metadata=why("open findings past their deadline"))
+    sealed = fields.Boolean(metadata=why("whether any part of the premises is sealed now"))
+    rectified = fields.Integer(metadata=why("findings verified as rectified"))
+    open_cases = fields.List(fields.Nested(FireCasePublic), metadata=why("the open findings, by deadline"))
+
+
+# -- district overview ---------------------------------------------------------------------------
+class OverviewCountPublic(PublicShape):
+    """One bar of an overview chart: a code, its name and how many."""
+
+    key = fields.String(metadata=why("the code counted (a rating level, a grade, a complaint category)"))
+    label = fields.String(metadata=why("the code's Chinese name"))
+    count = fields.Integer(metadata=why("how many facilities or records"))
+
+
+class OverviewMonthPublic(PublicShape):
+    """One cell of a by-month chart."""
+
+    month = fields.String(metadata=why("calendar month, YYYY-MM"))
+    key = fields.String(metadata=why("the code counted (overdue | late, a complaint category)"))
+    label = fields.String(metadata=why("the code's Chinese name"))
+    count = fields.Integer(metadata=why("how many in that month"))
+
+
+class OverviewPublic(PublicShape):
+    """A district's figures (or the whole register's): counts of public records only."""
+
+    region_code = fields.String(metadata=why("the region code or prefix asked ('' = all)"))
+    as_of = fields.Date(metadata=why("the date the answer is for"))
+    facilities = fields.Integer(metadata=why("registered facilities in the region"))
+    ratings = fields.List(fields.Nested(OverviewCountPublic), metadata=why(
+        "facilities per public supervision rating level (RatingPublic)"))
+    grades = fields.List(fields.Nested(OverviewCountPublic), metadata=why(
+        "facilities per official grade in force, expired or ungraded"))
+    overdue_publications = fields.List(fields.Nested(OverviewMonthPublic), metadata=why(
+        "spot-check results published after their deadline or still overdue, by month of the deadline "
+        "(public on the spot-checks topic)"))
+    complaints = fields.List(fields.Nested(OverviewMonthPublic), metadata=why(
+        "concluded complaints per category, by month of conclusion (public as the complaint summary)"))
+    months = fields.List(fields.String(), metadata=why("the 12 months the by-month figures cover"))
 
 
 # -- prepaid fees ----------------------------------------------------------------------------------
@@ -270,6 +379,14 @@ SHAPES: tuple[type[PublicShape], ...] = (
     SpotCheckResultPublic,
     SpotCheckResultPagePublic,
     DrawVerificationPublic,
+    RatingPointPublic,
+    RatingListingPublic,
+    RatingPublic,
+    FireCasePublic,
+    FireSafetyStatusPublic,
+    OverviewCountPublic,
+    OverviewMonthPublic,
+    OverviewPublic,
     PrepaidKindPublic,
     PrepaidViolationPublic,
     PrepaidSignalPublic,

@@ -10,5 +10,6 @@ from __future__ import annotations
 
 from supervision.web.changes import blp as changes_blp
 from supervision.web.pages import blp as site_blp
+from supervision.web.public_api import blp as public_site_blp
 
-__all__ = ["changes_blp", "site_blp"]
+__all__ = ["changes_blp", "public_site_blp", "site_blp"]

@@ -1,13 +1,18 @@
 """`GET /api/v1/public/changes?since=<cursor>`: every public change in order, for disclosure platforms.
 
 A change is one event of the public record — a facility's registry entry (备案, change, 退出), an
-official grade, a published spot-check result (一公开), a joint-punishment list entry or exit — read
-from the event store in notification order. The notification id is the cursor: `since=N` answers the
+official grade, a published spot-check result (一公开), a joint-punishment or key-attention list entry
+or exit, and the public supervision rating each public fact that can cost points changes (a published
+result, a fire hazard or an overdue rectification, a prepaid-fee cap exceeded, a concluded complaint,
+a list entry or exit) — read from the event store in notification order. One event may make two
+changes (a published result is a `result` and a `rating` change); they share the event's id and are
+never split across pages. The notification id is the cursor: `since=N` answers the
 changes after notification N, at most `limit` of them, and `next` is the cursor to ask with next time.
 Positions never move, so a poller that stores `next` misses nothing and sees nothing twice.
 
 Each change carries the **current** public record it concerns, rendered by its public shape
-(`FacilityPublic`, `GradePublic`, `SpotCheckResultPublic`, `ListEntryPublic`): a mirror keeps the last
+(`FacilityPublic`, `GradePublic`, `SpotCheckResultPublic`, `ListEntryPublic`, `RatingPublic`): a mirror
+keeps the last
 record per (`kind`, `key`) and, for list exits, the `ended_on` date. The feed never runs ahead of the
 views: it stops at the position every view it reads has processed, so a record is never older than its
 change. Responses carry a strong `ETag` (a digest of the body); `If-None-Match` with it answers 304.
@@ -25,6 +30,12 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from projections.optional_events import (
+    COMPLAINT_CONCLUDED,
+    FIRE_HAZARD_FOUND,
+    FIRE_RECTIFICATION_OVERDUE,
+    PREPAID_CAP_EXCEEDED,
+)
 from supervision.api.commands import services
 from supervision.commands.fields import QueryInt
 from supervision.commands.fields import page_size as _page_size
@@ -32,43 +43,48 @@ from supervision.domain.facility import Facility
 from supervision.domain.listing import Listing
 from supervision.domain.spot_check import Inspection
 from supervision.public.base import IsoDate, PublicShape, why
-from supervision.public.shapes import GradePublic, ListEntryPublic, SpotCheckResultPublic
+from supervision.public.shapes import GradePublic, ListEntryPublic, RatingPublic, SpotCheckResultPublic
 from supervision.web import sources
+from supervision.web.rating import public_rating
 
 blp = Blueprint("public_changes", __name__, url_prefix="/api/v1/public",
                 description="公示变更: every public change in order, for disclosure platforms")
 
-#: event type → kind of public record it changes
-KINDS: dict[type, str] = {
-    Facility.Registered: "facility",
-    Facility.ProfileChanged: "facility",
-    Facility.Closed: "facility",
-    Facility.GradeAssessed: "grade",
-    Inspection.ResultPublished: "result",
-    Listing.Listed: "list_entry",
-    Listing.Removed: "list_exit",
+#: event type → the kinds of public record it changes
+KINDS: dict[type, tuple[str, ...]] = {
+    Facility.Registered: ("facility",),
+    Facility.ProfileChanged: ("facility",),
+    Facility.Closed: ("facility",),
+    Facility.GradeAssessed: ("grade",),
+    Inspection.ResultPublished: ("result", "rating"),
+    Listing.Listed: ("list_entry", "rating"),
+    Listing.Removed: ("list_exit", "rating"),
+    **{cls: ("rating",) for cls in (*FIRE_HAZARD_FOUND, *FIRE_RECTIFICATION_OVERDUE, *PREPAID_CAP_EXCEEDED,
+                                    *COMPLAINT_CONCLUDED)},
 }
 TOPICS = tuple(get_topic(cls) for cls in KINDS)
 #: the views a record is read from: the feed stops at the lowest position among them
-VIEWS = ("facility_list", "grades", "spot_checks", "credit_lists")
-PUBLIC_LIST_KINDS = ("joint_punishment",)
+VIEWS = ("facility_list", "grades", "spot_checks", "credit_lists", "supervision_rating", "fire_safety",
+         "complaints")
+PUBLIC_LIST_KINDS = ("joint_punishment", "key_attention")
 
 
 class ChangePublic(PublicShape):
     """One public change: where it sits in the log, what it changed, and that record as it is now."""
 
     id = fields.Integer(metadata=why("the change's position (notification id): the cursor"))
-    kind = fields.String(metadata=why("facility | grade | result | list_entry | list_exit"))
+    kind = fields.String(metadata=why("facility | grade | result | list_entry | list_exit | rating"))
     event = fields.String(metadata=why("the event type, as on the public topics"))
-    key = fields.String(metadata=why("the record's key: USCC, campaign/USCC, or the listing id "
-                                     "(public on the list topics)"))
+    key = fields.String(metadata=why("the record's key: USCC (facility, grade, rating), campaign/USCC, "
+                                     "or the listing id (public on the list topics)"))
     uscc = fields.String(metadata=why("统一社会信用代码 of the facility concerned"))
     occurred_on = IsoDate(allow_none=True, metadata=why("the date of the public fact"))
     ended_on = IsoDate(allow_none=True, metadata=why("list exit: the first day the listing is no longer "
                                                      "in force (as the public list answers)"))
     record = fields.Raw(allow_none=True, metadata=why("the current public record, already rendered by "
                                                       "its shape (FacilityPublic, GradePublic, "
-                                                      "SpotCheckResultPublic, ListEntryPublic)"))
+                                                      "SpotCheckResultPublic, ListEntryPublic, "
+                                                      "RatingPublic as of today)"))
 
 
 class ChangesPagePublic(PublicShape):
@@ -91,6 +107,13 @@ def _record(svc: Any, kind: str, event: Any, today: date) -> tuple[str, dict[str
     """(key, shaped record, ended_on) of one change; None when the event changes nothing public
     (a listing of an unpublished list, an exit of a listing never in force)."""
     uscc = event.uscc
+    if kind == "rating":
+        if isinstance(event, Listing.Listed | Listing.Removed):
+            listing = svc.view("credit_lists").get(str(event.originator_id))
+            if (listing is None or listing["list_kind"] not in PUBLIC_LIST_KINDS
+                    or not listing.get("effective_on")):
+                return None
+        return uscc, RatingPublic.render(public_rating(svc, uscc, today)), None
     if kind == "facility":
         return uscc, sources.facility(svc, uscc), None
     if kind == "grade":
@@ -124,17 +147,25 @@ def changes_page(svc: Any, since: int, limit: int) -> dict[str, Any]:
     while len(items) < limit and position < head:
         asked = limit - len(items)
         page = app.recorder.select_notifications(start=position + 1, limit=asked, stop=head, topics=TOPICS)
+        full = False
         for notification in page:
-            position = notification.id
             event = app.mapper.to_domain_event(notification)
-            kind = KINDS[type(event)]
-            found = _record(svc, kind, event, today)
-            if found is None:
-                continue
-            key, record, ended_on = found
-            items.append({"id": notification.id, "kind": kind, "event": type(event).__qualname__,
-                          "key": key, "uscc": event.uscc, "occurred_on": event.occurred_on,
-                          "ended_on": ended_on, "record": record})
+            made = []
+            for kind in KINDS[type(event)]:
+                found = _record(svc, kind, event, today)
+                if found is None:
+                    continue
+                key, record, ended_on = found
+                made.append({"id": notification.id, "kind": kind, "event": type(event).__qualname__,
+                             "key": key, "uscc": event.uscc, "occurred_on": event.occurred_on,
+                             "ended_on": ended_on, "record": record})
+            if items and len(items) + len(made) > limit:
+                full = True  # the event's changes go together, on the next page
+                break
+            position = notification.id
+            items.extend(made)
+        if full:
+            break
         if len(page) < asked:
             position = head  # nothing public between the last change and what the views processed
     # stopped by `limit` before the views' position: there may be more (asking again costs nothing)

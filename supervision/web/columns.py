@@ -42,10 +42,11 @@ LISTS: dict[str, tuple[str, type[PublicShape], str]] = {
                   "每家在列入期内的养老服务市场失信联合惩戒对象机构一行（民发〔2019〕103号）。"),
     "joint-punishment": ("失信联合惩戒对象名单", ListEntryPublic,
                          "每条在列入期内的列入决定一行：列入情形、法律依据、列入机关、惩戒措施及已脱敏的责任人。"),
+    "key-attention": ("重点关注对象名单", ListEntryPublic,
+                      "每条在列入期内的重点关注决定一行（民发〔2019〕103号）：仅有记录、尚无行政处罚决定的失信行为"
+                      "（如拒不接受检查、未按规定报送年度报告）列入本名单，实施重点监管（提高抽查比例和频次），"
+                      "不实施联合惩戒措施。"),
 }
-
-#: lists named in issue 12 that the public API does not publish (no public endpoint, no shape)
-UNPUBLISHED = {"key-attention": "重点关注名单"}
 
 
 @dataclass(frozen=True)

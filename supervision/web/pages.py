@@ -3,10 +3,12 @@
 | path | what |
 | --- | --- |
 | `/` | search by name, USCC or region code (prefix); facilities per district |
-| `/facilities/<uscc>` | registry entry, grade, published spot-check results, list status, timeline |
-| `/lists/<blacklist|joint-punishment>` | the list in force on a date, criterion, basis, masked persons |
+| `/facilities/<uscc>` | registry, grade, rating with its points, fire safety, results, lists, timeline |
+| `/lists/<name>` | blacklist, joint-punishment or key-attention in force on a date, masked persons |
 | `/lists/<name>.csv`, `.xlsx` | the same rows as files (CSV: UTF-8 with BOM), `?as_of=` |
-| `/campaigns/<id>` | one campaign's published 双随机 results, with a link to the draw's public record |
+| `/campaigns/<id>` | one campaign's published 双随机 results, with a link to its draw verification |
+| `/campaigns/<id>/draw` | the draw's verification: commitment, revealed seed, snapshot, re-run result |
+| `/overview` | district overview: charts (inline SVG) with their data tables, `?region_code=&as_of=` |
 | `/data-dictionary` | every downloadable column, from the shapes' field docs |
 
 Query parameters are declared per page (`accepts`), so the API's door refuses undeclared ones as it
@@ -26,8 +28,9 @@ from supervision.api.commands import services
 from supervision.commands.fields import QueryInt, region_prefix
 from supervision.domain.errors import InvalidValue
 from supervision.domain.uscc import validate_uscc
-from supervision.web import downloads, sources
-from supervision.web.columns import LISTS, UNPUBLISHED, columns
+from supervision.web import charts, downloads, draws, facility_page, overview, sources
+from supervision.web.columns import LISTS, columns
+from supervision.web.words import FIRE_STATUSES, HAZARD_CATEGORIES, LIST_KINDS, word
 
 blp = Blueprint("site", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/site-static")
@@ -35,15 +38,14 @@ blp = Blueprint("site", __name__, template_folder="templates", static_folder="st
 PAGE_SIZE = 20
 
 #: registry codes in words (the codes are the public values; these are their Chinese names)
-WORDS = {"public": "公办", "public_built_private_run": "公建民营", "private": "民办",
-         "for_profit": "营利", "non_profit": "非营利", "open": "运营中", "closed": "已退出",
-         "pass": "合格", "fail": "不合格"}
+VOCABULARIES = {"hazard": HAZARD_CATEGORIES, "fire_status": FIRE_STATUSES, "list_kind": LIST_KINDS}
 
 
 @blp.app_template_filter("words")
-def words(code: str | None) -> str:
-    """A registry code in Chinese (`private` → 民办); unknown codes as they are."""
-    return WORDS.get(code or "", code or "—")
+def words(code: str | None, vocabulary: str = "") -> str:
+    """A code in Chinese (`private` → 民办, `words('hazard')` for hazard categories); unknown codes as
+    they are."""
+    return word(code, VOCABULARIES.get(vocabulary))
 
 
 class SearchArgs(Schema):
@@ -104,9 +106,6 @@ def _today() -> date:
 
 
 def _list_name(name: str) -> str:
-    if name in UNPUBLISHED:
-        raise PageError(404, f"{UNPUBLISHED[name]}不在公开数据之列", {"name": [
-            "公开接口（/api/v1/public/credit/…）只公示失信名单与失信联合惩戒对象名单"]})
     if name not in LISTS:
         raise PageError(404, "没有这个名单", {"name": [f"可选：{'、'.join(LISTS)}"]})
     return name
@@ -149,17 +148,11 @@ def facility(uscc: str) -> Any:
         code = validate_uscc(uscc)
     except InvalidValue:
         raise PageError(404, "没有这家机构", {"uscc": ["不是有效的统一社会信用代码"]}) from None
-    svc = services()
-    fac = sources.facility(svc, code)
-    if fac is None:
-        raise PageError(404, "没有这家机构", {"uscc": [f"{code} 未备案"]})
     today = _today()
-    grade = sources.grade(svc, code, today)
-    published = sources.results(svc, code)
-    listed = sources.listings_of(svc, code, fac["region_code"], today)
-    return render_template("facility.html", f=fac, grade=grade, results=published, listed=listed,
-                           today=today.isoformat(),
-                           timeline=sources.timeline(fac, grade, published, listed))
+    parts = facility_page.read(services(), code, today)
+    if parts is None:
+        raise PageError(404, "没有这家机构", {"uscc": [f"{code} 未备案"]})
+    return render_template("facility.html", today=today.isoformat(), **parts)
 
 
 @blp.get("/lists/<string:name>")
@@ -211,6 +204,49 @@ def campaign(campaign_id: Any) -> Any:
         raise PageError(404, "该抽查活动尚无公示结果", {"campaign_id": [str(campaign_id)]})
     return render_template("campaign.html", campaign_id=str(campaign_id), results=results, total=total,
                            page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+
+@blp.get("/campaigns/<uuid:campaign_id>/draw")
+@accepts(NoArgs)
+def draw(campaign_id: Any) -> Any:
+    """The draw's verification, re-run here on the public record (`supervision.web.draws`)."""
+    args(NoArgs)
+    checked = draws.verification(services(), str(campaign_id))
+    if checked is None:
+        raise PageError(404, "没有这个抽查活动", {"campaign_id": [str(campaign_id)]})
+    return render_template("draw.html", d=checked)
+
+
+class OverviewArgs(AsOfArgs):
+    pass
+
+
+@blp.get("/overview")
+@accepts(OverviewArgs)
+def district_overview() -> Any:
+    """Charts of a district (or all): public ratings, grades, overdue publications, complaints."""
+    a = args(OverviewArgs)
+    as_of = a["as_of"] or _today()
+    data = overview.figures(services(), a["region_code"], as_of)
+    month_counts = {(r["month"], r["key"]): r["count"] for r in data["overdue_publications"]}
+    complaint_counts = {(r["month"], r["key"]): r["count"] for r in data["complaints"]}
+    series = list(dict.fromkeys((r["key"], r["label"]) for r in data["complaints"]))
+    scope = f"（区划 {a['region_code']}）" if a["region_code"] else "（全部区划）"
+    svg = {
+        "ratings": charts.bars("c-ratings", f"监管评级分布{scope}",
+                               [(r["label"], r["count"]) for r in data["ratings"]]),
+        "grades": charts.bars("c-grades", f"等级评定分布{scope}",
+                              [(r["label"], r["count"]) for r in data["grades"]]),
+        "overdue": charts.stacked("c-overdue", f"抽查结果逾期公示（按公示期限所在月）{scope}", data["months"],
+                                  list(overview.OVERDUE_LABELS.items()), month_counts),
+        "complaints": charts.stacked("c-complaints", f"已办结投诉（按办结月份和类别）{scope}", data["months"],
+                                     series, complaint_counts),
+    }
+    return render_template("overview.html", o=data, svg=svg, series=series, month_counts=month_counts,
+                           complaint_counts=complaint_counts,
+                           overdue_series=list(overview.OVERDUE_LABELS.items()),
+                           as_of=as_of.isoformat(), region_code=a["region_code"],
+                           districts=sources.district_counts(services()))
 
 
 @blp.get("/data-dictionary")
