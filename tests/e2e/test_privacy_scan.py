@@ -26,6 +26,7 @@ annual report filed) must be found in public outputs, persons must be found mask
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import defaultdict
@@ -40,11 +41,13 @@ import structlog
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
+from openpyxl import load_workbook
 from sqlalchemy.engine import make_url
 
 from consumers.envelope import to_cloudevent
 from infra.kafka_relay import build_relay
 from supervision.api.calendar import CalendarYearSchema
+from supervision.api.credit import PUBLIC_LISTS
 from supervision.api.duty_reports import AnnualReportPublicPageSchema
 from supervision.api.incidents import IncidentPublicPageSchema
 from supervision.api.spot_checks import SpotCheckDrawPublicSchema, SpotCheckVerificationSchema
@@ -819,6 +822,39 @@ def text_hits(values: dict[str, Seeded], where: str, text: str) -> list[Hit]:
     return [Hit(where, "", values[t]) for t in TOKEN.findall(text) if t in values]
 
 
+def site_urls(client: Any, state: dict[str, Any]) -> Iterator[str]:
+    """Every GET page and download of the public site (blueprint `site`), each parameter expanded."""
+    choices = {"uscc": [USCC1, USCC2], "name": list(PUBLIC_LISTS), "fmt": ["csv", "xlsx"],
+               "campaign_id": [state["campaign"]]}
+    for rule in client.flask.url_map.iter_rules():
+        public_page = rule.endpoint.startswith("site.") and not rule.endpoint.endswith("static")
+        if not public_page or "GET" not in (rule.methods or ()):
+            continue
+        urls = [rule.rule]
+        for name in re.findall(r"<(?:[^>]*:)?(\w+)>", rule.rule):
+            pattern = re.compile(r"<(?:[^>]*:)?" + name + ">")
+            urls = [pattern.sub(v, u) for u in urls for v in choices[name]]
+        for url in urls:
+            yield url
+            if url == "/":
+                yield from (f"/?q={q}" for q in (USCC1, "140502"))
+            elif url.startswith("/lists/"):
+                yield from (f"{url}?as_of={d}" for d in AS_OF_DATES)
+
+
+def site_texts(client: Any, state: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for url in site_urls(client, state):
+        r = client.get(url, follow_redirects=True)  # a search by an exact USCC goes to its page
+        assert r.status_code in (200, 404), (url, r.status_code)
+        if url.split("?")[0].endswith(".xlsx"):
+            book = load_workbook(io.BytesIO(r.data), read_only=True)
+            text = "\n".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                             for c in row if c is not None)
+        else:
+            text = r.get_data(as_text=True)
+        yield f"site {url}", text
+
+
 def anonymous(op: dict[str, Any]) -> bool:
     """A GET anyone may call: no security, or `{}` among its alternatives (public from some date on)."""
     return not op.get("security") or {} in op["security"]
@@ -838,7 +874,7 @@ def expand(path: str, op: dict[str, Any], state: dict[str, Any]) -> Iterator[tup
     choices = {
         "uscc": [USCC1, USCC2],
         "campaign_id": [state["campaign"]],
-        "name": ["blacklist", "joint-punishment"],
+        "name": list(PUBLIC_LISTS),
         "year": ["2026", "2027"],
     }
     urls = [path]
@@ -1047,6 +1083,14 @@ def test_no_seeded_value_reaches_a_public_output_unless_allow_listed_and_none_pe
                 hits.extend(find(seeder.values, f"topic {topic}", body))
                 headers = {k: v.decode("utf-8", "replace") for k, v in record.headers}
                 hits.extend(find(seeder.values, f"topic {topic} headers", headers))
+
+    # -- the public site's pages and downloads (HTML, CSV, XLSX): built from the same shapes, so only
+    # values of kind "public" may show (the key they sit under is not visible in a page)
+    pages = list(site_texts(client, state))
+    assert len(pages) >= 20, len(pages)
+    for where, text in pages:
+        hits.extend(h for h in text_hits(seeder.values, where, text) if h.seeded.kind != "public")
+        outputs.append(text)
 
     keys = allowed_keys()
     bad = [h for h in hits if h.seeded.kind != "public" or h.key not in allowed_at(h.where, keys)]
