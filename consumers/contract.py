@@ -91,8 +91,8 @@ def _value_check(field: fields.Field) -> Check:
     if isinstance(field, fields.Dict):
         _no_overrides(field, fields.Dict)
         keys = field.key_field
-        if field.value_field is not None or keys is not None and (type(keys) is not fields.String
-                                                                    or keys.validators):
+        if field.value_field is not None or (keys is not None and (type(keys) is not fields.String
+                                                                    or keys.validators)):
             raise Unsupported(f"{kind.__name__} with value fields or checked keys")
         return lambda value: type(value) is dict and all(type(k) is str for k in value)
     if kind is fields.List:
