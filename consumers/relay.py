@@ -26,7 +26,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Tracking
-from sqlalchemy import Column, MetaData, String, Table, Text, delete, select, tuple_
+from sqlalchemy import Column, MetaData, String, Table, Text, delete, select
 from sqlalchemy.orm import Session
 
 from consumers.envelope import (
@@ -101,15 +101,14 @@ class RelayView(View):
     def items_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
         """The published list state of many (topic, USCC) keys in one query per 500 keys; {} if none."""
         t = self.list_state
-        wanted = list(dict.fromkeys(keys))
-        out: dict[tuple[str, str], dict[str, dict[str, Any]]] = {key: {} for key in wanted}
+        out: dict[tuple[str, str], dict[str, dict[str, Any]]] = {key: {} for key in keys}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                query = select(t.c.topic, t.c.uscc, t.c.item, t.c.data).where(
-                    tuple_(t.c.topic, t.c.uscc).in_(chunk))
-                for row in conn.execute(query):
-                    out[(row.topic, row.uscc)][row.item] = json.loads(row.data)
+            for topic, usccs in _by_topic(out).items():
+                for start in range(0, len(usccs), 500):
+                    query = select(t.c.uscc, t.c.item, t.c.data).where(
+                        t.c.topic == topic, t.c.uscc.in_(usccs[start:start + 500]))
+                    for row in conn.execute(query):
+                        out[(topic, row.uscc)][row.item] = json.loads(row.data)
         return out
 
     def current(self, topic: str) -> dict[str, list[dict[str, Any]]]:
@@ -127,14 +126,21 @@ class RelayView(View):
     def replace_many(self, session: Session, lists: dict[tuple[str, str], dict[str, dict[str, Any]]]) -> None:
         """Set the list state of many (topic, USCC) keys: one DELETE and one multi-row INSERT per 500."""
         t = self.list_state
-        keys = list(lists)
-        for start in range(0, len(keys), 500):
-            session.execute(delete(t).where(tuple_(t.c.topic, t.c.uscc).in_(keys[start:start + 500])))
+        for topic, usccs in _by_topic(lists).items():
+            for start in range(0, len(usccs), 500):
+                session.execute(delete(t).where(t.c.topic == topic, t.c.uscc.in_(usccs[start:start + 500])))
         rows = [{"topic": topic, "uscc": uscc, "item": item,
                  "data": json.dumps(data, ensure_ascii=False, sort_keys=True)}
                 for (topic, uscc), items in lists.items() for item, data in items.items()]
         if rows:
             session.execute(t.insert(), rows)
+
+
+def _by_topic(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for topic, uscc in keys:
+        grouped.setdefault(topic, []).append(uscc)
+    return grouped
 
 
 class BrokerUnavailable(TransientFailure):
@@ -452,6 +458,8 @@ class Relay:
         self.producer: Any = None
         self.wakeup = threading.Event()
         self.last_error: str | None = None
+        #: failed attempts since the last page that went through (0: healthy)
+        self.failed_attempts = 0
         self.published = 0
         #: (topic, ce_id) acknowledged beyond the committed position (a record before them failed)
         self.acknowledged_ahead: set[tuple[str, str]] = set()
@@ -650,42 +658,60 @@ class Relay:
         return not errors
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
+        """Publish until the position reaches the head (or `stop`); raises what a page raised."""
         moved = 0
         while stop is None or not stop.is_set():
             step = self.publish_batch()
+            self._succeeded()
             if not step:
                 break
             moved += step
         return moved
 
+    def _succeeded(self) -> None:
+        """A page went through: after failures, that is a recovery, logged once, at the first success
+        (not only once the head is reached, which a busy store may postpone indefinitely)."""
+        if self.failed_attempts:
+            log.info("relay_recovered", position=self._logged_position(), attempts=self.failed_attempts)
+        self.failed_attempts, self.last_error = 0, None
+
+    def _failed(self, exc: BaseException) -> float:
+        """Count a failed attempt; returns the backoff delay (s) before the next one."""
+        self.failed_attempts += 1
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        self.reset_producer()
+        return min(self.backoff[0] * 2 ** (self.failed_attempts - 1), self.backoff[1])
+
+    def _logged_position(self) -> int | None:
+        """The position for a log line: None when the store cannot say (an outage being logged)."""
+        try:
+            return self.position()
+        except Exception:
+            return None
+
     def run_forever(self, stop: threading.Event, poll_interval: float = 0.1) -> None:
-        """Follow the log until `stop` is set, retrying with exponential backoff on broker errors."""
+        """Follow the log until `stop` is set, retrying with exponential backoff on broker errors.
+
+        Logs `relay_broker_unavailable` (broker) or `relay_failed` (anything else) per failed attempt,
+        and `relay_recovered` at the first page published after one or more failed attempts.
+        """
         from kafka.errors import KafkaError
 
-        attempt = 0
         while not stop.is_set():
             try:
                 self.catch_up(stop)
             except (KafkaError, BrokerUnavailable, OSError) as exc:
-                attempt += 1
-                delay = min(self.backoff[0] * 2 ** (attempt - 1), self.backoff[1])
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                delay = self._failed(exc)
                 log.warning("relay_broker_unavailable", bootstrap=self.bootstrap_servers,
-                            position=self.position(), attempt=attempt, retry_in_s=delay,
+                            position=self._logged_position(), attempt=self.failed_attempts, retry_in_s=delay,
                             error=self.last_error)
-                self.reset_producer()
                 stop.wait(delay)
                 continue
             except Exception as exc:  # a bug or a store outage: keep the process, keep retrying
-                attempt += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("relay_failed", position=self.position(), attempt=attempt)
-                self.reset_producer()
-                stop.wait(min(self.backoff[0] * 2 ** (attempt - 1), self.backoff[1]))
+                delay = self._failed(exc)
+                log.exception("relay_failed", position=self._logged_position(), attempt=self.failed_attempts)
+                stop.wait(delay)
                 continue
-            if attempt:
-                log.info("relay_recovered", position=self.position(), attempts=attempt)
-            attempt, self.last_error = 0, None
             self.wakeup.wait(poll_interval)
             self.wakeup.clear()
 
