@@ -54,7 +54,8 @@ def test_one_event_per_transaction_and_large_pages_give_byte_identical_tables(pg
                                                                         "partly_substantiated")[i % 3]}, CTX)
                     dispatch("close_complaint", step, CTX)
         assert app.recorder.max_notification_id() > 120
-        for name in ("facility_list", "timeline", "grades", "credit_lists", "complaints", "supervision_rating"):
+        for name in ("facility_list", "timeline", "grades", "credit_lists", "complaints",
+                     "supervision_rating"):
             one_by_one = container.runner(name, batch_size=1)
             one_by_one.catch_up()
             incremental = one_by_one.view.checksum()
