@@ -138,7 +138,22 @@ def personal_keys_in(data: Any, path: str = "") -> list[str]:
     return found
 
 
+def _has_personal_key(data: Any) -> bool:
+    """`personal_keys_in(data) != []`, without building the paths (every record is checked)."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if key in PERSONAL_KEYS or str(key).endswith("_sealed"):
+                return True
+            if isinstance(value, Mapping | list) and _has_personal_key(value):
+                return True
+    elif isinstance(data, list):
+        return any(isinstance(v, Mapping | list) and _has_personal_key(v) for v in data)
+    return False
+
+
 def _no_personal_data(data: Any) -> None:
+    if not _has_personal_key(data):
+        return
     found = personal_keys_in(data)
     if found:
         raise ValidationError(f"personal data must not be published: {', '.join(found)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -99,7 +100,8 @@ def _rebuild_in_processes(names: list[str], jobs: int) -> None:
 
     failed: list[str] = []
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context,
+                             initializer=_start_worker) as pool:
         futures = {pool.submit(rebuild_view, n): n for n in names}
         for future in as_completed(futures):
             try:
@@ -112,18 +114,25 @@ def _rebuild_in_processes(names: list[str], jobs: int) -> None:
         fail(f"rebuild failed for {', '.join(failed)}", 1)
 
 
-def rebuild_view(name: str) -> tuple[str, int, str]:
-    """In a worker process: rebuild one view on a container of its own; (name, position, checksum)."""
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker() -> None:
+    """A worker process's one container (built once, not per view), closed when the process exits."""
+    import atexit
+
     from infra.bootstrap import Container
     from infra.logging import configure_logging
     from infra.settings import Settings
 
     settings = Settings.from_env()
     configure_logging(settings.log_format, settings.log_level)
-    container = Container(settings)
-    try:
-        runner = container.runner(name, batch_size=REBUILD_PAGE)
-        runner.rebuild()
-        return name, runner.position(), runner.view.checksum()
-    finally:
-        container.close()
+    container = _WORKER["container"] = Container(settings)
+    atexit.register(container.close)
+
+
+def rebuild_view(name: str) -> tuple[str, int, str]:
+    """In a worker process: rebuild one view on the worker's container; (name, position, checksum)."""
+    runner = _WORKER["container"].runner(name, batch_size=REBUILD_PAGE)
+    runner.rebuild()
+    return name, runner.position(), runner.view.checksum()
