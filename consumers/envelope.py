@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -76,6 +77,7 @@ def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
+@lru_cache(maxsize=1024)
 def ce_type(event_type: str, version: int = 1) -> str:
     """`Facility.Registered` → `cn.eldercare.facility.registered.v1`."""
     parts = ".".join(snake(p) for p in event_type.split("."))
