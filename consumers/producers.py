@@ -13,6 +13,7 @@ translated here for librdkafka. The guarantees are the same on both: acks=all, i
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -44,8 +45,9 @@ def librdkafka_config(bootstrap_servers: str, client_id: str, settings: dict[str
             raise ValueError(f"producer setting {name!r} has no confluent-kafka equivalent here")
         prop, convert = _LIBRDKAFKA[name]
         config[prop] = convert(value)
-    if "max_request_size" in settings:  # librdkafka also checks the request size against this
-        config["message.max.bytes"] = max(int(settings["max_request_size"]), 1000)
+    # one record's limit as kafka-python's `max_request_size` (1 MiB by default; librdkafka's own
+    # default is 1,000,000 bytes): the same events are parked as too large on both clients
+    config["message.max.bytes"] = max(int(settings.get("max_request_size", 1024 * 1024)), 1000)
     return config
 
 
@@ -60,11 +62,11 @@ def as_kafka_python_error(err: Any) -> BaseException:
     from kafka import errors
 
     code, text = err.code(), f"{err.name()}: {err.str()}"
-    if code in (RdError.MSG_SIZE_TOO_LARGE, RdError._MSG_SIZE_TOO_LARGE):
+    if code in _codes(RdError, "MSG_SIZE_TOO_LARGE", "_MSG_SIZE_TOO_LARGE", "MESSAGE_TOO_LARGE"):
         return errors.MessageSizeTooLargeError(text)
-    unreachable = {getattr(RdError, name) for name in (
-        "_MSG_TIMED_OUT", "_TIMED_OUT", "_TRANSPORT", "_ALL_BROKERS_DOWN", "_RESOLVE", "_TIMED_OUT_QUEUE",
-        "_DESTROY", "_FATAL", "_WAIT_COORD") if hasattr(RdError, name)}
+    unreachable = _codes(RdError, "_MSG_TIMED_OUT", "_TIMED_OUT", "_TRANSPORT", "_ALL_BROKERS_DOWN",
+                         "_RESOLVE",
+                         "_TIMED_OUT_QUEUE", "_DESTROY", "_FATAL", "_WAIT_COORD")
     if code in unreachable or err.fatal():
         return errors.KafkaConnectionError(text)
     if code >= 0:
@@ -73,6 +75,11 @@ def as_kafka_python_error(err: Any) -> BaseException:
     if err.retriable():
         return errors.KafkaConnectionError(text)
     return errors.KafkaError(text)
+
+
+def _codes(error_class: Any, *names: str) -> frozenset[int]:
+    """The error codes of these names that this librdkafka build defines (names vary by version)."""
+    return frozenset(getattr(error_class, name) for name in names if hasattr(error_class, name))
 
 
 class DeliveryFuture:
@@ -99,7 +106,10 @@ class ConfluentProducer:
     def __init__(self, bootstrap_servers: str, client_id: str, **settings: Any) -> None:
         from confluent_kafka import Producer
 
-        self._producer = Producer(librdkafka_config(bootstrap_servers, client_id, settings))
+        # librdkafka's own log lines go through stdlib logging (and so structlog), not raw stderr
+        config = {**librdkafka_config(bootstrap_servers, client_id, settings),
+                  "logger": logging.getLogger("confluent_kafka")}
+        self._producer: Any = Producer(config)
         self._timeout_s = int(settings.get("delivery_timeout_ms", 120_000)) / 1000
 
     def send(self, topic: str, value: bytes | None = None, key: bytes | None = None,
@@ -127,9 +137,12 @@ class ConfluentProducer:
 
     def close(self, timeout: float | None = None) -> None:
         """Deliver what is queued within `timeout` s, then drop the rest (the relay re-sends it)."""
+        if self._producer is None:
+            return
         self._producer.flush(0 if timeout is None else timeout)
         self._producer.purge()
         self._producer.poll(0)
+        self._producer = None  # librdkafka's threads stop (no reconnecting to a broker gone)
 
 
 def producer_factory(bootstrap_servers: str, client: str = KAFKA_PYTHON, *,
