@@ -15,7 +15,6 @@ producer's sequence state cannot be trusted afterwards (and is fatal after a bro
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import threading
 from collections import OrderedDict
@@ -40,6 +39,8 @@ from consumers.envelope import (
     rfc3339,
     snake,
 )
+from consumers.producers import KAFKA_PYTHON
+from consumers.producers import producer_factory as make_producer_factory
 from consumers.topics import LIST_KINDS, Catalogue, Topic
 from projections.base import View
 from projections.failures import TransientFailure, is_transient
@@ -95,10 +96,20 @@ class RelayView(View):
         )
 
     def items(self, topic: str, uscc: str) -> dict[str, dict[str, Any]]:
+        return self.items_of([(topic, uscc)])[(topic, uscc)]
+
+    def items_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+        """The published list state of many (topic, USCC) keys in one query per 500 keys; {} if none."""
         t = self.list_state
+        out: dict[tuple[str, str], dict[str, dict[str, Any]]] = {key: {} for key in keys}
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.c.item, t.c.data).where(t.c.topic == topic, t.c.uscc == uscc)).all()
-        return {r.item: json.loads(r.data) for r in rows}
+            for topic, usccs in _by_topic(out).items():
+                for start in range(0, len(usccs), 500):
+                    query = select(t.c.uscc, t.c.item, t.c.data).where(
+                        t.c.topic == topic, t.c.uscc.in_(usccs[start:start + 500]))
+                    for row in conn.execute(query):
+                        out[(topic, row.uscc)][row.item] = json.loads(row.data)
+        return out
 
     def current(self, topic: str) -> dict[str, list[dict[str, Any]]]:
         """What the list topic holds per USCC (the reference consumer's mirror must equal this)."""
@@ -110,11 +121,26 @@ class RelayView(View):
         return out
 
     def replace(self, session: Session, topic: str, uscc: str, items: dict[str, dict[str, Any]]) -> None:
+        self.replace_many(session, {(topic, uscc): items})
+
+    def replace_many(self, session: Session, lists: dict[tuple[str, str], dict[str, dict[str, Any]]]) -> None:
+        """Set the list state of many (topic, USCC) keys: one DELETE and one multi-row INSERT per 500."""
         t = self.list_state
-        session.execute(delete(t).where(t.c.topic == topic, t.c.uscc == uscc))
-        for item, data in items.items():
-            session.execute(t.insert().values(topic=topic, uscc=uscc, item=item,
-                                              data=json.dumps(data, ensure_ascii=False, sort_keys=True)))
+        for topic, usccs in _by_topic(lists).items():
+            for start in range(0, len(usccs), 500):
+                session.execute(delete(t).where(t.c.topic == topic, t.c.uscc.in_(usccs[start:start + 500])))
+        rows = [{"topic": topic, "uscc": uscc, "item": item,
+                 "data": json.dumps(data, ensure_ascii=False, sort_keys=True)}
+                for (topic, uscc), items in lists.items() for item, data in items.items()]
+        if rows:
+            session.execute(t.insert(), rows)
+
+
+def _by_topic(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for topic, uscc in keys:
+        grouped.setdefault(topic, []).append(uscc)
+    return grouped
 
 
 class BrokerUnavailable(TransientFailure):
@@ -174,32 +200,44 @@ class EventTranslator:
     def translate(self, notifications: Iterable[Notification], batch: Batch) -> None:
         """Each notification becomes a `Unit` of records. One that cannot be translated (its state
         does not decode, its body fails the topic schema) is a unit with an `error`, to be parked;
-        a transient failure (the store unreachable while reading context) is raised."""
+        a transient failure (the store unreachable while reading context) is raised.
+
+        The page's events are decoded first, so the list state of every facility a grade event
+        touches is read in one query, not one per (topic, USCC)."""
+        decoded: list[tuple[Unit, str, Any]] = []
         for notification in notifications:
             etype = self.event_type(notification)
-            eid = f"{notification.originator_id}:{notification.originator_version}"
-            unit = Unit(notification.id, eid)
+            unit = Unit(notification.id, f"{notification.originator_id}:{notification.originator_version}")
             batch.units.append(unit)
             if not self.wanted(etype):
                 batch.skipped += 1
                 continue
-            saved = copy.deepcopy(batch.lists) if etype in LIST_EVENTS else None
             try:
-                event = self.app.mapper.to_domain_event(notification)
+                decoded.append((unit, etype, self.app.mapper.to_domain_event(notification)))
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                unit.error = exc
+        graded = {("grades", event.uscc) for _, etype, event in decoded
+                  if etype in GRADE_SET | GRADE_ENDED and isinstance(getattr(event, "uscc", None), str)}
+        if graded - batch.lists.keys():
+            batch.lists.update(self.view.items_of(graded - batch.lists.keys()))
+        for unit, etype, event in decoded:
+            try:
                 topic = self.catalogue.for_event(etype)
                 if topic is not None:
                     unit.messages.append(self.domain_message(topic, etype, event))
                 if etype in LIST_EVENTS:
-                    unit.messages.extend(self.list_messages(etype, event, batch))
+                    # copy-on-write: the batch's list state changes only once the whole event translated
+                    pending: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+                    unit.messages.extend(self.list_messages(etype, event, batch, pending))
                     changed = {(m.topic, m.key) for m in unit.messages}
-                    unit.lists = {key: copy.deepcopy(items) for key, items in batch.lists.items()
+                    unit.lists = {key: items for key, items in pending.items()
                                   if (self.catalogue.full(key[0]), key[1]) in changed}
+                    batch.lists.update(pending)
             except Exception as exc:
                 if is_transient(exc):
                     raise
-                if saved is not None:
-                    batch.lists.clear()
-                    batch.lists.update(saved)
                 unit.messages, unit.error = [], exc
                 continue
             batch.messages.extend(unit.messages)
@@ -282,17 +320,22 @@ class EventTranslator:
         return RecordedResultPublic.render(self.payload(recorded)) if recorded is not None else None
 
     # -- list topics -----------------------------------------------------------------------
-    def _items(self, batch: Batch, topic: str, uscc: str) -> dict[str, dict[str, Any]]:
+    def _items(self, batch: Batch, pending: dict[tuple[str, str], dict[str, dict[str, Any]]], topic: str,
+               uscc: str) -> dict[str, dict[str, Any]]:
+        """A copy of a list's state to change (in `pending`); items themselves are never mutated."""
         key = (topic, uscc)
-        if key not in batch.lists:
-            batch.lists[key] = self.view.items(topic, uscc)
-        return batch.lists[key]
+        if key not in pending:
+            if key not in batch.lists:
+                batch.lists[key] = self.view.items(topic, uscc)
+            pending[key] = dict(batch.lists[key])
+        return pending[key]
 
-    def list_messages(self, etype: str, event: Any, batch: Batch) -> list[Message]:
+    def list_messages(self, etype: str, event: Any, batch: Batch,
+                      pending: dict[tuple[str, str], dict[str, dict[str, Any]]]) -> list[Message]:
         changes: list[tuple[str, str]] = []
         if etype in GRADE_SET or etype in GRADE_ENDED:
             uscc = event.uscc
-            items = self._items(batch, "grades", uscc)
+            items = self._items(batch, pending, "grades", uscc)
             before = dict(items)
             if etype in GRADE_SET:
                 items["official"] = GradeListItem.render({
@@ -320,7 +363,7 @@ class EventTranslator:
             for list_topic, kinds in LIST_KINDS.items():
                 if kinds is not None and kind not in kinds:
                     continue
-                items = self._items(batch, list_topic, uscc)
+                items = self._items(batch, pending, list_topic, uscc)
                 if etype in LISTED:
                     entry = {k: merged[k] for k in LISTING_FIELDS if k in merged}
                     # allow-list, persons masked (民发〔2019〕103号): supervision/public/events.py
@@ -330,7 +373,7 @@ class EventTranslator:
                 elif item_key in items:
                     del items[item_key]
                     changes.append((list_topic, uscc))
-        return [self.list_message(t, u, event, batch.lists[(t, u)]) for t, u in changes]
+        return [self.list_message(t, u, event, pending[(t, u)]) for t, u in changes]
 
     def list_message(self, topic_name: str, uscc: str, event: Any, items: dict[str, Any]) -> Message:
         eid = event_id(event.originator_id, event.originator_version)
@@ -380,16 +423,10 @@ class RelayStatus:
 ProducerFactory = Callable[[], Any]
 
 
-def producer_factory(bootstrap_servers: str, **overrides: Any) -> ProducerFactory:
-    """kafka-python producer with the relay's settings; built lazily, so nothing connects early."""
-
-    def make() -> Any:
-        from kafka import KafkaProducer
-
-        return KafkaProducer(bootstrap_servers=bootstrap_servers, client_id="eldercare-relay",
-                             **{**PRODUCER_DEFAULTS, **overrides})
-
-    return make
+def producer_factory(bootstrap_servers: str, client: str = KAFKA_PYTHON, **overrides: Any) -> ProducerFactory:
+    """The relay's producer (`client`: kafka-python or confluent, consumers/producers.py) with the
+    relay's settings; built lazily, so nothing connects early."""
+    return make_producer_factory(bootstrap_servers, client, **{**PRODUCER_DEFAULTS, **overrides})
 
 
 class Relay:
@@ -421,6 +458,8 @@ class Relay:
         self.producer: Any = None
         self.wakeup = threading.Event()
         self.last_error: str | None = None
+        #: failed attempts since the last page that went through (0: healthy)
+        self.failed_attempts = 0
         self.published = 0
         #: (topic, ce_id) acknowledged beyond the committed position (a record before them failed)
         self.acknowledged_ahead: set[tuple[str, str]] = set()
@@ -543,9 +582,11 @@ class Relay:
         if moved_to > position:
             store = parked_store(self.view.engine)
             with self.view.transaction(commit=True) as session:
-                for unit in acknowledged:
-                    if unit.lists and not self._record_lists(session, unit):
-                        parked.append((unit, unit.error))
+                listed = [unit for unit in acknowledged if unit.lists]
+                if listed and not self._record_all_lists(session, listed):
+                    for unit in listed:  # one state the view cannot hold: find it, park its unit
+                        if not self._record_lists(session, unit):
+                            parked.append((unit, unit.error))
                 for unit, error in parked:
                     store.park(session, pipeline=PIPELINE, item_key=notification_key(unit.notification_id),
                                position=unit.notification_id, item_id=unit.event_id, error=error)
@@ -563,13 +604,27 @@ class Relay:
                   skipped=batch.skipped, parked=len(parked))
         return moved_to - position
 
+    def _record_all_lists(self, session: Session, units: list[Unit]) -> bool:
+        """Keep the list state the page published in one statement pair (under a savepoint);
+        False when the view refused it (then each unit is recorded on its own, to park the culprit)."""
+        final: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        for unit in units:
+            final.update(unit.lists)  # in log order: the last state of each list wins
+        try:
+            with session.begin_nested():
+                self.view.replace_many(session, final)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            return False
+        return True
+
     def _record_lists(self, session: Session, unit: Unit) -> bool:
         """Keep the list state a unit published (under a savepoint); a state the view cannot hold is
         a permanent failure of that unit (its `error` is set, it gets parked), not of the page."""
         try:
             with session.begin_nested():
-                for (topic, uscc), items in unit.lists.items():
-                    self.view.replace(session, topic, uscc, items)
+                self.view.replace_many(session, unit.lists)
         except Exception as exc:
             if is_transient(exc):
                 raise
@@ -603,42 +658,60 @@ class Relay:
         return not errors
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
+        """Publish until the position reaches the head (or `stop`); raises what a page raised."""
         moved = 0
         while stop is None or not stop.is_set():
             step = self.publish_batch()
+            self._succeeded()
             if not step:
                 break
             moved += step
         return moved
 
+    def _succeeded(self) -> None:
+        """A page went through: after failures, that is a recovery, logged once, at the first success
+        (not only once the head is reached, which a busy store may postpone indefinitely)."""
+        if self.failed_attempts:
+            log.info("relay_recovered", position=self._logged_position(), attempts=self.failed_attempts)
+        self.failed_attempts, self.last_error = 0, None
+
+    def _failed(self, exc: BaseException) -> float:
+        """Count a failed attempt; returns the backoff delay (s) before the next one."""
+        self.failed_attempts += 1
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        self.reset_producer()
+        return min(self.backoff[0] * 2 ** (self.failed_attempts - 1), self.backoff[1])
+
+    def _logged_position(self) -> int | None:
+        """The position for a log line: None when the store cannot say (an outage being logged)."""
+        try:
+            return self.position()
+        except Exception:
+            return None
+
     def run_forever(self, stop: threading.Event, poll_interval: float = 0.1) -> None:
-        """Follow the log until `stop` is set, retrying with exponential backoff on broker errors."""
+        """Follow the log until `stop` is set, retrying with exponential backoff on broker errors.
+
+        Logs `relay_broker_unavailable` (broker) or `relay_failed` (anything else) per failed attempt,
+        and `relay_recovered` at the first page published after one or more failed attempts.
+        """
         from kafka.errors import KafkaError
 
-        attempt = 0
         while not stop.is_set():
             try:
                 self.catch_up(stop)
             except (KafkaError, BrokerUnavailable, OSError) as exc:
-                attempt += 1
-                delay = min(self.backoff[0] * 2 ** (attempt - 1), self.backoff[1])
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                delay = self._failed(exc)
                 log.warning("relay_broker_unavailable", bootstrap=self.bootstrap_servers,
-                            position=self.position(), attempt=attempt, retry_in_s=delay,
+                            position=self._logged_position(), attempt=self.failed_attempts, retry_in_s=delay,
                             error=self.last_error)
-                self.reset_producer()
                 stop.wait(delay)
                 continue
             except Exception as exc:  # a bug or a store outage: keep the process, keep retrying
-                attempt += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("relay_failed", position=self.position(), attempt=attempt)
-                self.reset_producer()
-                stop.wait(min(self.backoff[0] * 2 ** (attempt - 1), self.backoff[1]))
+                delay = self._failed(exc)
+                log.exception("relay_failed", position=self._logged_position(), attempt=self.failed_attempts)
+                stop.wait(delay)
                 continue
-            if attempt:
-                log.info("relay_recovered", position=self.position(), attempts=attempt)
-            attempt, self.last_error = 0, None
             self.wakeup.wait(poll_interval)
             self.wakeup.clear()
 

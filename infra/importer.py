@@ -17,6 +17,7 @@ import io
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -155,54 +156,80 @@ def import_stream(
     container: Any, ctx: Context, stream: IO[bytes], fmt: str, batch_size: int = 500,
     advance: Any = None, report: Report | None = None,
 ) -> Report:
+    """Import a stream of lines; returns the report (rejections with their line numbers).
+
+    Facility rows are saved many per transaction by a saver thread while the next batch is read
+    and validated: the store's round trips overlap the validation (the thread waits on the
+    database, with the GIL released). One batch at most is in flight: before the next is handed
+    over, and before any command line runs (file order), the previous one's outcome is counted;
+    an unreachable database stops the import there, after the last committed batch.
+    """
     app, dispatcher = container.app, container.dispatcher
     report = report if report is not None else Report()
     started = time.perf_counter()
     batch: list[tuple[int, Any]] = []
+    saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-saver")
+    in_flight: list[tuple[list[tuple[int, Any]], Future[list[Any]]]] = []
 
     def reject(number: int, reason: str) -> None:
         report.rejected += 1
         report.rejections.append((number, reason))
 
-    def flush() -> None:
+    def save(facilities: list[Any]) -> list[Any]:
         try:
-            results: list[Any] = app.register_facilities([f for _, f in batch])
+            return app.register_facilities(facilities)
         except DomainError as exc:  # e.g. an event over the message limit: the batch wrote nothing
-            results = [exc] * len(batch)
+            return [exc] * len(facilities)
         except Exception as exc:
-            results = [RuntimeError(unexpected(exc))] * len(batch)
-        for (number, _), error in zip(batch, results, strict=True):
-            if error is None:
-                report.imported += 1
-            else:
-                reject(number, describe(error) if isinstance(error, DomainError) else str(error))
-        batch.clear()
+            return [RuntimeError(unexpected(exc))] * len(facilities)
 
-    for number, size, row in read_lines(stream, fmt):
-        if advance:
-            advance(size)
-        if isinstance(row, str):
-            reject(number, row)
-            continue
-        try:
-            if "command" in row:
-                name, data = historical_command(dispatcher, row)
-                flush()  # keep file order between facility rows and commands
-                dispatcher.dispatch(name, data, ctx)
-                report.imported += 1
+    def settle() -> None:
+        """Count the outcome of the batch in flight (raises when the database is unreachable)."""
+        while in_flight:
+            lines, future = in_flight.pop()
+            for (number, _), error in zip(lines, future.result(), strict=True):
+                if error is None:
+                    report.imported += 1
+                else:
+                    reject(number, describe(error) if isinstance(error, DomainError) else str(error))
+
+    def flush(wait: bool = False) -> None:
+        settle()
+        if batch:
+            lines = list(batch)
+            in_flight.append((lines, saver.submit(save, [f for _, f in lines])))
+            batch.clear()
+        if wait:
+            settle()
+
+    try:
+        for number, size, row in read_lines(stream, fmt):
+            if advance:
+                advance(size)
+            if isinstance(row, str):
+                reject(number, row)
                 continue
-            args = dispatcher.prepare("register_facility", row, ctx)
-            batch.append((number, app.new_facility(ctx, **args)))
-        except DomainError as exc:
-            reject(number, describe(exc))
-            continue
-        except Exception as exc:  # anything else is this line's fault: reject it, keep going
-            reject(number, unexpected(exc))
-            continue
-        if len(batch) >= batch_size:
-            flush()
-    flush()
-    report.seconds = time.perf_counter() - started
+            try:
+                if "command" in row:
+                    name, data = historical_command(dispatcher, row)
+                    flush(wait=True)  # keep file order between facility rows and commands
+                    dispatcher.dispatch(name, data, ctx)
+                    report.imported += 1
+                    continue
+                args = dispatcher.prepare("register_facility", row, ctx)
+                batch.append((number, app.new_facility(ctx, **args)))
+            except DomainError as exc:
+                reject(number, describe(exc))
+                continue
+            except Exception as exc:  # anything else is this line's fault: reject it, keep going
+                reject(number, unexpected(exc))
+                continue
+            if len(batch) >= batch_size:
+                flush()
+        flush(wait=True)
+    finally:
+        saver.shutdown(wait=True)
+        report.seconds = time.perf_counter() - started
     return report
 
 

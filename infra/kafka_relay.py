@@ -42,8 +42,13 @@ def relay_view(container: Container) -> RelayView:
     return view
 
 
-def build_relay(container: Container, bootstrap_servers: str | None = None, **overrides: Any) -> Relay:
-    """The relay on the container's store; `overrides` go to the producer (and `page_size`, ...)."""
+def build_relay(container: Container, bootstrap_servers: str | None = None, *, client: str | None = None,
+                **overrides: Any) -> Relay:
+    """The relay on the container's store; `overrides` go to the producer (and `page_size`, ...).
+
+    `client` is the Kafka client (`kafka-python`, `confluent`); by default the setting
+    ELDERCARE_KAFKA_CLIENT (kafka-python when unset).
+    """
     bootstrap = bootstrap_servers or container.settings.kafka_bootstrap_servers
     if not bootstrap:
         raise ValueError("KAFKA_BOOTSTRAP_SERVERS is not set")
@@ -53,7 +58,7 @@ def build_relay(container: Container, bootstrap_servers: str | None = None, **ov
         container.app,
         relay_view(container),
         cat,
-        producer_factory(bootstrap, **overrides),
+        producer_factory(bootstrap, client or container.settings.kafka_client, **overrides),
         prepare=lambda: ensure_catalogue_topics(bootstrap, cat),
         bootstrap_servers=bootstrap,
         **relay_options,
@@ -65,5 +70,6 @@ def start(container: Container) -> Callable[[], None]:
     if not container.settings.kafka_bootstrap_servers:
         return lambda: None
     relay = build_relay(container)
-    log.info("relay_started", bootstrap=container.settings.kafka_bootstrap_servers)
+    log.info("relay_started", bootstrap=container.settings.kafka_bootstrap_servers,
+             client=container.settings.kafka_client)
     return start_relay_thread(relay)

@@ -29,6 +29,8 @@ class Settings:
     views_url: str | None = None
     var_dir: Path = Path("var")
     kafka_bootstrap_servers: str | None = None
+    #: the relay's Kafka client: kafka-python (default) or confluent (consumers/producers.py)
+    kafka_client: str = "kafka-python"
     topic_prefix: str = "eldercare"
     tokens_file: Path | None = None
     secret_keys: tuple[bytes, ...] = ()
@@ -78,6 +80,7 @@ class Settings:
             views_url=env.get("VIEWS_DATABASE_URL") or None,
             var_dir=var_dir,
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+            kafka_client=_kafka_client(env.get("ELDERCARE_KAFKA_CLIENT")),
             topic_prefix=env.get("ELDERCARE_TOPIC_PREFIX", "eldercare"),
             tokens_file=_path(env.get("ELDERCARE_TOKENS_FILE")),
             secret_keys=keys,
@@ -256,3 +259,13 @@ def _year(value: str | None) -> int | None:
     if not value.isdigit() or not 2000 <= int(value) <= 2100:
         raise SettingsError(f"ELDERCARE_DUTY_REPORTS_FROM={value!r} is not a year (e.g. 2026)")
     return int(value)
+
+
+def _kafka_client(value: str | None) -> str:
+    from consumers.producers import CLIENTS, KAFKA_PYTHON
+
+    if not value:
+        return KAFKA_PYTHON
+    if value not in CLIENTS:
+        raise SettingsError(f"ELDERCARE_KAFKA_CLIENT={value!r} is not one of {', '.join(CLIENTS)}")
+    return value

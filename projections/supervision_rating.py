@@ -134,6 +134,8 @@ class SupervisionRatingView(View):
 
 
 class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
+    """Rows are written behind (projections.base.RowBuffer): one INSERT/UPDATE per row per page."""
+
     name = "supervision_rating"
     view_class = SupervisionRatingView
 
@@ -142,7 +144,7 @@ class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
         policy = self.view.policy
         fact_on = on or event.occurred_on
         valid_from, valid_to = policy.counting_period(fact_on)
-        session.execute(self.view.points.insert().values(
+        self.buffer(session, self.view.points).insert(dict(
             event_ref=event_ref(event.originator_id, event.originator_version), uscc=uscc or event.uscc,
             event_type=type(event).__qualname__, fact=fact, points=policy.points[fact],
             policy_version=policy.version, detail=detail[:200], occurred_on=fact_on,
@@ -172,18 +174,23 @@ class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
 
     @handles(*COMPLAINT_RECEIVED)
     def _complaint_received(self, event: Any, session: Session) -> None:
-        session.execute(self.view.complaints.insert().values(
+        self.buffer(session, self.view.complaints).insert(dict(
             complaint_id=str(event.originator_id), uscc=event.uscc, category=event.category))
 
     @handles(*COMPLAINT_CONCLUDED)
     def _complaint_concluded(self, event: Any, session: Session) -> None:
         t = self.view.complaints
-        row = session.execute(
-            select(t.c.uscc, t.c.category).where(t.c.complaint_id == str(event.originator_id))).first()
-        category = row.category if row else None
+        complaint_id = str(event.originator_id)
+        # received in this page: still in the write-behind buffer; earlier: in the table
+        row: Any = self.buffer(session, t).inserts.get((complaint_id,))
+        if row is None:
+            query = select(t.c.uscc, t.c.category).where(t.c.complaint_id == complaint_id)
+            found = session.execute(query).first()
+            row = dict(found._mapping) if found else None
+        category = row["category"] if row else None
         fact = self.view.policy.fact_for_complaint(event.outcome, category)
         if fact:
-            uscc = getattr(event, "uscc", None) or (row.uscc if row else None)
+            uscc = getattr(event, "uscc", None) or (row["uscc"] if row else None)
             self._point(event, session, fact, f"complaint {category} {event.outcome}", uscc=uscc)
 
     # -- duties of the supervised (rating-2026.2) -------------------------------------------
@@ -218,7 +225,7 @@ class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
 
     @handles(Listing.Listed)
     def _listed(self, event: Listing.Listed, session: Session) -> None:
-        session.execute(self.view.listings.insert().values(
+        self.buffer(session, self.view.listings).insert(dict(
             listing_id=str(event.originator_id), uscc=event.uscc, list_kind=event.list_kind,
             criterion=event.criterion, event_ref=event_ref(event.originator_id, event.originator_version),
             valid_from=event.effective_on, valid_to=event.expires_on + timedelta(days=1),
@@ -226,6 +233,5 @@ class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
 
     @handles(Listing.Removed)
     def _removed(self, event: Listing.Removed, session: Session) -> None:
-        t = self.view.listings
-        session.execute(t.update().where(t.c.listing_id == str(event.originator_id)).values(
-            valid_to=event.ended_on))
+        self.buffer(session, self.view.listings).update((str(event.originator_id),),
+                                                         {"valid_to": event.ended_on})

@@ -80,10 +80,30 @@ SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 MULTI_LINE_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
 
 
+def _refused(allowed: str) -> re.Pattern[str]:
+    """Every character `text_problem` refuses, but `allowed`, as one character class: control
+    characters (Unicode category Cc: C0, DEL, C1), surrogates (Cs), bidirectional controls and
+    separators, non-characters (U+FDD0–FDEF and the last two code points of every plane)."""
+    ranges = [r"\x00-\x1f", r"\x7f-\x9f", r"\ud800-\udfff", r"\ufdd0-\ufdef"]
+    ranges += [re.escape(ch) for ch in sorted(_BIDI_AND_SEPARATORS)]
+    ranges += [rf"\U{plane:04X}FFFE\U{plane:04X}FFFF" for plane in range(17)]
+    pattern = re.compile("[" + "".join(ranges) + "]")
+    if not allowed:
+        return pattern
+    return re.compile(f"(?![{re.escape(allowed)}]){pattern.pattern}")
+
+
+#: one regular-expression scan decides that most texts are fine; the loop below names the fault
+_REFUSED_SINGLE_LINE = _refused("")
+_REFUSED_MULTILINE = _refused("".join(sorted(MULTILINE_ALLOWED)))
+
+
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
     """Why `value` cannot be kept as text, or None. NUL and other control characters (C0, DEL, C1),
     lone surrogates, non-characters and bidirectional controls are refused; a multi-line text may
     hold newlines and tabs (CR LF is normalised to LF by `normalise_text` before this runs)."""
+    if (_REFUSED_MULTILINE if multiline else _REFUSED_SINGLE_LINE).search(value) is None:
+        return None
     for ch in value:
         if ch in MULTILINE_ALLOWED and multiline:
             continue

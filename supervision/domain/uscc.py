@@ -8,6 +8,7 @@ validate the shape ourselves and delegate only the check-character arithmetic to
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -19,9 +20,23 @@ REGISTERING_AUTHORITIES = frozenset("123456789ANY")
 
 
 def validate_uscc(value: object, field: str = "uscc") -> str:
-    """Return the canonical (upper-case, trimmed) USCC or raise `InvalidValue` naming the fault."""
+    """Return the canonical (upper-case, trimmed) USCC or raise `InvalidValue` naming the fault.
+
+    A code is checked at every door (the command schema) and again by the domain: the second check
+    of the same valid string is a cache hit (bounded, valid codes only: errors are not cached)."""
     if not isinstance(value, str):
         raise InvalidValue(field, "must be a string of 18 characters")
+    try:
+        return _canonical(value)
+    except InvalidValue as exc:
+        if field == "uscc":
+            raise
+        raise InvalidValue(field, exc.fields[exc.field][0]) from None
+
+
+@lru_cache(maxsize=4096)
+def _canonical(value: str) -> str:
+    field = "uscc"
     code = unicodedata.normalize("NFKC", value).strip().upper()  # full-width forms → ASCII
     if len(code) != 18:
         raise InvalidValue(field, f"must be 18 characters, got {len(code)}")

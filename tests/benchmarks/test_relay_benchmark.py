@@ -1,8 +1,11 @@
-"""Relay throughput (events/s, acks=all, PostgreSQL store) against a bare kafka-python producer sending
-the same records to the same broker, and end-to-end latency command → topic with the relay running.
+"""Relay throughput (events/s, acks=all, idempotent, PostgreSQL store) on each Kafka client it can use,
+against the bare producer of the same client sending the same records to the same broker in the same
+run; and end-to-end latency command → topic with the relay running.
 
-Small by default; ELDERCARE_BENCH_FULL=1 relays 100k events. Prints figures; asserts only that every
-record arrived.
+The log is a mix: facility registrations, and a grade assessment for every other facility (a domain
+record plus the facility's `grades` list record, with the list state the relay keeps). Small by
+default; ELDERCARE_BENCH_FULL=1 relays 60,000 events (the size of issue 15's table). Prints figures;
+asserts only that every record arrived.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from consumers.envelope import Message, header
-from infra.kafka_relay import build_relay
+from consumers.producers import CONFLUENT, KAFKA_PYTHON
+from infra.kafka_relay import build_relay, relay_view
 from infra.sample_city import facilities
 from tests.benchmarks.conftest import report, size
 from tests.kafka_support import CIVIL, read_topic
@@ -23,53 +28,109 @@ from tests.support import fresh_pg_database, make_container
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.integration]
 
-N = size(100_000, 2_000)
+N = size(60_000, 3_000)
 LATENCY_SAMPLES = size(500, 50)
 PRODUCER = {"acks": "all", "enable_idempotence": True, "linger_ms": 5, "batch_size": 131072}
 
 
-def store_facilities(container, count: int) -> None:
+def store_facilities(container, count: int, graded_every: int = 0) -> int:
+    """Register `count` facilities, assessing a grade of every `graded_every`-th; returns the events."""
     app, load = container.app, container.dispatcher.load
     rows = list(facilities(count))
+    events = 0
     for start in range(0, count, 1000):
         batch = [app.new_facility(CIVIL, **load("register_facility", r)) for r in rows[start:start + 1000]]
-        assert app.register_facilities(batch) == [None] * len(batch)
+        if not graded_every:
+            assert app.register_facilities(batch) == [None] * len(batch)
+            events += len(batch)
+            continue
+        for i, facility in enumerate(batch):
+            if (start + i) % graded_every == 0:
+                on = facility.registered_on
+                facility.assess_grade(level=3, score=700, parts={}, assessing_body="晋城市民政局",
+                                      certificate_no=f"JC-{start + i}", valid_until=on + timedelta(days=1095),
+                                      policy_version="bench", occurred_on=on, actor=CIVIL.actor, source="api")
+        app.save(*batch)
+        events += sum(f.version for f in batch)
+    return events
 
 
-def test_relay_throughput_against_a_bare_producer(postgres, broker, unique_name, tmp_path):
+def bare_kafka_python(bootstrap: str, topic: str, records: list[Message]) -> float:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, **PRODUCER)
+    producer.send(topic, b"warm-up").get(timeout=10)
+    started = time.perf_counter()
+    for m in records:
+        producer.send(topic, value=m.value, key=m.key.encode() if m.key else None, headers=m.kafka_headers())
+    producer.flush()
+    elapsed = time.perf_counter() - started
+    producer.close()
+    return elapsed
+
+
+def bare_confluent(bootstrap: str, topic: str, records: list[Message]) -> float:
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
+                         "linger.ms": 5, "batch.size": 131072})
+    failed: list[object] = []
+
+    def delivered(err: object, _msg: object) -> None:
+        if err is not None:
+            failed.append(err)
+
+    producer.produce(topic, b"warm-up")
+    producer.flush(10)
+    started = time.perf_counter()
+    for m in records:
+        while True:
+            try:
+                producer.produce(topic, value=m.value, key=m.key.encode() if m.key else None,
+                                 headers=m.kafka_headers(), on_delivery=delivered)
+                break
+            except BufferError:
+                producer.poll(0.01)
+        producer.poll(0)
+    assert producer.flush(60) == 0 and not failed
+    return time.perf_counter() - started
+
+
+def test_relay_throughput_against_the_bare_producer_of_its_client(postgres, broker, unique_name, tmp_path):
+    relay_s: dict[str, float] = {}
+    sent: dict[str, list[Message]] = {}
     with fresh_pg_database() as url:
         container = make_container(url, tmp_path / "var", topic_prefix=unique_name("bench"), seed=False)
         try:
-            store_facilities(container, N)
-            relay = build_relay(container, broker.bootstrap_servers, page_size=1000, **PRODUCER)
-            sent: list[Message] = []
-            original = relay.send
-            relay.send = lambda messages: (sent.extend(messages), original(messages))[1]  # type: ignore
-            relay._producer()  # connect and create topics outside the timing
-            started = time.perf_counter()
-            assert relay.catch_up() == N
-            relay_s = time.perf_counter() - started
-            relay.close()
+            events = store_facilities(container, N * 2 // 3, graded_every=2)
+            for client in (KAFKA_PYTHON, CONFLUENT):
+                view = relay_view(container)
+                view.drop_tables()  # each client relays the whole log from position 0
+                relay = build_relay(container, broker.bootstrap_servers, client=client, page_size=1000,
+                                    **PRODUCER)
+                records = sent[client] = []
+                original = relay.send
+                relay.send = lambda messages, o=original, r=records: (r.extend(messages), o(messages))[1]
+                relay._producer()  # connect and create topics outside the timing
+                started = time.perf_counter()
+                assert relay.catch_up() == events
+                relay_s[client] = time.perf_counter() - started
+                relay.close()
         finally:
             container.close()
-    assert len(sent) == N
-
-    bare_topic = unique_name("bare")
-    producer = KafkaProducer(bootstrap_servers=broker.bootstrap_servers, **PRODUCER)
-    producer.send(bare_topic, b"warm-up").get(timeout=10)
-    started = time.perf_counter()
-    for m in sent:
-        producer.send(bare_topic, value=m.value, key=m.key.encode(), headers=m.kafka_headers())
-    producer.flush()
-    bare_s = time.perf_counter() - started
-    producer.close()
-    report("relay throughput (PostgreSQL store, acks=all, idempotent)", [
-        ("events", f"{N}"),
-        ("relay", f"{N / relay_s:,.0f} events/s ({relay_s:.2f} s: read log, decode, schema-check, "
-                  "send, wait for acks, record position)"),
-        ("bare producer", f"{N / bare_s:,.0f} records/s ({bare_s:.2f} s: same records, send + flush)"),
-        ("relay / bare", f"{bare_s / relay_s:.2f}"),
-    ])
+    records = sent[KAFKA_PYTHON]
+    assert len(records) == len(sent[CONFLUENT]) == events + events // 3  # a list record per grade
+    bare_s = {KAFKA_PYTHON: bare_kafka_python(broker.bootstrap_servers, unique_name("bare"), records),
+              CONFLUENT: bare_confluent(broker.bootstrap_servers, unique_name("bare-ck"), records)}
+    rows = [("events (records)", f"{events} ({len(records)})")]
+    for client in (KAFKA_PYTHON, CONFLUENT):
+        rows += [
+            (f"relay, {client}", f"{events / relay_s[client]:,.0f} events/s, "
+                                 f"{len(records) / relay_s[client]:,.0f} records/s ({relay_s[client]:.2f} s: "
+                                 "read log, decode, contract check, send, wait for acks, record position)"),
+            (f"bare {client} producer", f"{len(records) / bare_s[client]:,.0f} records/s "
+                                        f"({bare_s[client]:.2f} s: same records, send + flush)"),
+            (f"relay / bare, {client}", f"{bare_s[client] / relay_s[client]:.2f}"),
+        ]
+    report("relay throughput (PostgreSQL store, acks=all, idempotent)", rows)
 
 
 def test_latency_from_command_to_topic(postgres, broker, unique_name, tmp_path):

@@ -45,13 +45,15 @@ def published_ids(bootstrap: str, container, expected: int) -> list[str]:
     return [to_cloudevent(r.headers, r.key, r.value).get_id() for r in records]
 
 
-def test_an_oversize_or_untranslatable_event_is_parked_and_the_rest_published_once(kafka_container, broker):
+@pytest.mark.parametrize("client", ["kafka-python", "confluent"])
+def test_an_oversize_or_untranslatable_event_is_parked_and_the_rest_published_once(kafka_container, broker,
+                                                                                    client):
     c = kafka_container
     rows = sample_rows(12)
     register(c, rows[:5])
     poison = {"oversize": register(c, rows[5:6], name="康" * 600_000)[0], "undecodable": undecodable(c)}
     register(c, rows[6:])
-    relay = build_relay(c, broker.bootstrap_servers, page_size=100, **FAST_PRODUCER)
+    relay = build_relay(c, broker.bootstrap_servers, client=client, page_size=100, **FAST_PRODUCER)
     try:
         relay.catch_up()
         assert relay.position() == c.app.recorder.max_notification_id()

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from infra.sample_city import facilities
+from projections.complaints import ComplaintQuery
 from supervision.application import Context
 from tests.support import ROLE_ACTORS, make_container
 
@@ -36,8 +37,25 @@ def test_one_event_per_transaction_and_large_pages_give_byte_identical_tables(pg
                 dispatch("change_facility_profile", changes, CTX)
             if i % 5 == 0:
                 dispatch("close_facility", {"uscc": uscc, "reason": "停业", "occurred_on": "2026-10-01"}, CTX)
+            if i % 5 and i % 3 != 2:  # complaints through every step, some received in an earlier page
+                complaint = dispatch("register_complaint", {
+                    "uscc": uscc, "channel": "hotline_12345", "category": ("abuse_cheating", "fees")[i % 2],
+                    "summary": "反映收费问题", "reference": f"W-{i}", "occurred_on": "2026-11-02",
+                    "complainant": {"name": "赵小燕", "phone": "13912345678"}}, CTX)
+                step = {"complaint_id": complaint.id, "occurred_on": "2026-11-03"}
+                dispatch("acknowledge_complaint", step, CTX)
+                if i % 3 == 0:
+                    dispatch("reveal_complainant_identity", {"complaint_id": complaint.id, "reason": "核实"},
+                             CTX)
+                dispatch("assign_complaint", {**step, "agency": "MZJ-140502"}, CTX)
+                if i % 4 != 3:
+                    dispatch("conclude_complaint", {**step, "measures": ["责令整改"], "outcome": (
+                        "substantiated", "unsubstantiated",
+                                                                        "partly_substantiated")[i % 3]}, CTX)
+                    dispatch("close_complaint", step, CTX)
         assert app.recorder.max_notification_id() > 120
-        for name in ("facility_list", "timeline", "grades", "credit_lists"):
+        for name in ("facility_list", "timeline", "grades", "credit_lists", "complaints",
+                     "supervision_rating"):
             one_by_one = container.runner(name, batch_size=1)
             one_by_one.catch_up()
             incremental = one_by_one.view.checksum()
@@ -54,5 +72,12 @@ def test_one_event_per_transaction_and_large_pages_give_byte_identical_tables(pg
         closed = container.view("facility_list").get(rows[0]["uscc"])
         assert closed["status"] == "closed" and closed["name"] == "更名0" and closed["nursing_beds"] == 0
         assert closed["total_beds"] == rows[0]["total_beds"] + 5 and closed["version"] == 4
+        complaints, _ = container.view("complaints").search(ComplaintQuery(page_size=100))
+        assert {c["status"] for c in complaints} == {"assigned", "closed"}
+        assert sum(c["identity_reveals"] for c in complaints) == sum(
+            1 for i in range(40) if i % 5 and i % 3 == 0)
+        rated = container.view("supervision_rating")
+        with rated.engine.connect() as conn:
+            assert conn.execute(select(rated.points.c.fact)).all()  # substantiated complaints cost points
     finally:
         container.close()

@@ -27,9 +27,10 @@ def kafka_container(pg_url, tmp_path, today, unique_name):
     c.close()
 
 
-@pytest.fixture
-def relay(kafka_container, broker):
-    r = build_relay(kafka_container, broker.bootstrap_servers, **FAST_PRODUCER)
+@pytest.fixture(params=["kafka-python", "confluent"])
+def relay(request, kafka_container, broker):
+    """The relay on each Kafka client it can use (ELDERCARE_KAFKA_CLIENT): the same tests pass on both."""
+    r = build_relay(kafka_container, broker.bootstrap_servers, client=request.param, **FAST_PRODUCER)
     yield r
     r.close()
 

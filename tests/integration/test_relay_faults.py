@@ -39,10 +39,11 @@ pytestmark = pytest.mark.integration
 ELDERCARE = str(Path(sys.executable).parent / "eldercare")
 
 
-def load_city(container, count: int, graded_every: int = 3) -> dict[str, int]:
-    """`count` facilities in one batch, every `graded_every`-th graded: returns the expected grades."""
+def load_city(container, count: int, graded_every: int = 3, start: int = 0) -> dict[str, int]:
+    """`count` facilities (the sample city's from `start` on) in one batch, every `graded_every`-th
+    graded: returns the expected grades."""
     app = container.app
-    rows = list(facilities(count))
+    rows = list(facilities(start + count))[start:]
     built = [app.new_facility(CIVIL, **container.dispatcher.load("register_facility", r)) for r in rows]
     assert app.register_facilities(built) == [None] * count
     grades = {}
@@ -128,26 +129,34 @@ def test_relay_killed_mid_stream_resumes_and_loses_nothing(pg_url, tmp_path, tod
 
 
 def test_paused_broker_makes_the_relay_retry_and_catch_up(pg_url, tmp_path, today, fresh_broker):
+    """Events stored while the broker is paused make the relay fail (it must: the test waits for
+    the failure before resuming), then it catches up, logs its recovery, and nothing is lost."""
     container = make_container(pg_url, tmp_path / "var", today=today)
     relay = build_relay(container, fresh_broker.bootstrap_servers, page_size=50, ack_timeout=2.0,
                         backoff=(0.2, 1.0), **FAST_PRODUCER)
     stop = threading.Event()
     thread = threading.Thread(target=relay.run_forever, args=(stop, 0.05))
     try:
-        load_city(container, 1200)
-        head = container.app.recorder.max_notification_id()
+        load_city(container, 600)
         with structlog.testing.capture_logs() as logs:
             thread.start()
             assert wait_for(lambda: relay.position() > 0, 30)
             fresh_broker.pause()
-            time.sleep(3)
+            # whether or not the relay had reached the head, these can only be published once resumed
+            load_city(container, 600, start=600)
+            head = container.app.recorder.max_notification_id()
+            assert wait_for(lambda: any(e["event"] == "relay_broker_unavailable" for e in logs), 30), (
+                "the relay must fail while the broker is paused")
             paused_at = relay.position()
             fresh_broker.resume()
             assert wait_for(lambda: relay.position() == head, 60), relay.last_error
-            # logged just after the catch-up that reached the head: wait for it, don't race it
-            assert wait_for(lambda: any(e["event"] == "relay_recovered" for e in logs), 30)
+            # logged at the first page published after the failure, before the head was reached
+            assert wait_for(lambda: any(e["event"] == "relay_recovered" for e in logs), 5)
         assert paused_at < head, "the pause must land mid-stream"
-        assert any(e["event"] == "relay_broker_unavailable" for e in logs)
+        failed = next(i for i, e in enumerate(logs) if e["event"] == "relay_broker_unavailable")
+        recovered = next(i for i, e in enumerate(logs) if e["event"] == "relay_recovered")
+        assert failed < recovered and logs[recovered]["attempts"] >= 1
+        assert relay.failed_attempts == 0 and relay.last_error is None
         records = read_topic(fresh_broker.bootstrap_servers, relay.catalogue.full("facilities"),
                              expected=len(facility_event_ids(container)))
         assert {to_cloudevent(r.headers, r.key, r.value).get_id() for r in records} == facility_event_ids(
