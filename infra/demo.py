@@ -149,6 +149,7 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
     base = f"http://{host}:{port}"
     info: dict[str, Any] = {
         "public site": f"{base}/",
+        "regulator console": f"{base}/console/  (sign in with a token below)",
         "event store": str(settings.sqlite_path()) if settings.is_sqlite else settings.database_url,
         "read models": settings.views_sqlalchemy_url(),
         "API": f"{base}/api/v1/facilities",
