@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
-from supervision.console import session
+from supervision.console import imports, session
 from supervision.console.pages import blp, csrf
 
 
@@ -22,6 +22,13 @@ def install(app: Flask, services: Any) -> None:
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the (idle-limited) session
     csrf.init_app(app)
     app.register_blueprint(blp)
+    # the upload's own size limit, set before the app's door reads any body (first of the hooks)
+    app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)
+
+
+def _upload_limit() -> None:
+    if request.endpoint == "console.import_upload":
+        request.max_content_length = imports.max_bytes()
 
 
 __all__ = ["install"]

@@ -15,6 +15,7 @@ every write through the dispatcher (role → schema → jurisdiction → applica
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,13 +23,13 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import Schema, ValidationError, validate
 from marshmallow import fields as mfields
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from supervision.api import security
 from supervision.api.errors import Unauthorized
 from supervision.api.spot_checks import hide_undisclosed_draws, redact_campaign
 from supervision.application import Context
-from supervision.console import deadlines
+from supervision.console import deadlines, imports
 from supervision.console import session as console_session
 from supervision.console.forms import CHOICE_WORDS, build_fields, payload_from_form
 from supervision.domain.complaint import CATEGORIES, STATUSES
@@ -149,6 +150,14 @@ def _csrf_error(error: CSRFError) -> Any:
 def _not_found(error: NotFound) -> Any:
     return render_template("console/error.html", title="未找到", message="没有这个页面、机构或任务。",
                            status=404), 404
+
+
+@blp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Any:
+    limit = request.max_content_length or 0
+    message = f"上传的内容超过 {limit // (1024 * 1024)} MiB（{limit} 字节）的上限，未保存。"
+    return render_template("console/error.html", title="文件过大", message=message,
+                           status=413), 413
 
 
 @blp.errorhandler(DomainError)
@@ -510,3 +519,70 @@ def act(command: str) -> Any:
     return render_template("console/act.html", command=command, title=COMMANDS[command], fields=form_fields,
                            message=message, unplaced=unplaced, next=values.get("next", ""),
                            warnings=[]), status
+
+
+# -- bulk import by upload --------------------------------------------------------------------------
+def import_context() -> Context:
+    """The regulator's own actor, source `import` (as `eldercare import`: imported records are dated
+    by their `occurred_on` and keyed by their content)."""
+    return Context(actor=security.context().actor, source="import")
+
+
+@blp.route("/imports", methods=["GET", "POST"], endpoint="import_upload")
+@accepts(NoArgs)
+def import_upload() -> Any:
+    """Upload a CSV / JSONL file (the formats of `eldercare import`); POST keeps it as a job and
+    sends the browser to its progress page."""
+    root, ctx = services(), import_context()
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        chosen = request.form.get("format", "auto")
+        if upload is None or not upload.filename:
+            errors = {"file": ["请选择要上传的文件"]}
+        elif chosen not in ("auto", *imports.FORMATS):
+            errors = {"format": ["须为 auto、csv 或 jsonl"]}
+        else:
+            try:
+                job = imports.create(root, ctx, upload.filename, chosen, upload.stream)
+            except InvalidCommand as exc:
+                errors = exc.fields or {"file": [exc.message]}
+            else:
+                return redirect(url_for("console.import_job", job_id=job["id"]), 303)
+        status = 422
+    return render_template("console/imports.html", jobs=imports.mine(root, ctx), errors=errors,
+                           limit=imports.max_bytes()), status
+
+
+@blp.route("/imports/<job_id>", endpoint="import_job")
+@accepts(NoArgs)
+def import_job(job_id: str) -> Any:
+    """One step of the job (about `imports.STEP_SECONDS`), then its progress; the page refreshes
+    itself until the whole file is read."""
+    root, ctx = services(), import_context()
+    folder = imports.folder_of(root, ctx, job_id)
+    if folder is None:
+        abort(404)
+    job = imports.step(root, ctx, folder)
+    shown = []
+    if job["status"] == "done":
+        with open(folder / "rejects.jsonl", encoding="utf-8") as f:
+            for line in f:
+                shown.append(json.loads(line))
+                if len(shown) >= 20:
+                    break
+    return render_template("console/import_job.html", job=job, shown=shown)
+
+
+@blp.route("/imports/<job_id>/rejects.jsonl", endpoint="import_rejects")
+@accepts(NoArgs)
+def import_rejects(job_id: str) -> Any:
+    """The rejected lines: one JSON object a line, `{"line", "reason", "original"}`."""
+    from flask import send_file
+
+    folder = imports.folder_of(services(), import_context(), job_id)
+    if folder is None:
+        abort(404)
+    return send_file(folder / "rejects.jsonl", mimetype="application/x-ndjson", as_attachment=True,
+                     download_name=f"rejects-{job_id}.jsonl", max_age=0)
