@@ -323,6 +323,88 @@ def complaints() -> Any:
                            statuses=STATUSES, categories=CATEGORIES, day=day)
 
 
+def _complaint_row(complaint_id: str) -> dict[str, Any]:
+    """The complaint as the API's `GET /complaints/<id>` lets the caller see it (role, jurisdiction)."""
+    from uuid import UUID
+
+    from supervision.api.complaints import READ_ROLES
+
+    security.require_role(READ_ROLES, "read complaints")
+    try:
+        cid = str(UUID(complaint_id))
+    except ValueError:
+        abort(404)
+    row = services().view("complaints").get(cid)
+    if row is None:
+        abort(404)
+    region = (services().view("facility_list").get(row["uscc"]) or {}).get("region_code")
+    security.require_jurisdiction(region, f"complaint {cid}")
+    return row
+
+
+def _complaint_history(complaint_id: str) -> list[dict[str, Any]]:
+    """The complaint's events from the timeline view (no sealed field is ever in it), oldest first;
+    identity reveals carry who read it and why."""
+    from sqlalchemy import select
+
+    timeline = services().view("timeline")
+    t = timeline.entries
+    with timeline.engine.connect() as conn:
+        rows = conn.execute(select(t).where(t.c.aggregate_id == complaint_id)
+                            .order_by(t.c.version)).all()
+    out = []
+    for row in rows:
+        item = dict(row._mapping)
+        item["payload"] = json.loads(item["payload"])
+        out.append(item)
+    return out
+
+
+@blp.route("/complaints/<complaint_id>")
+@accepts(NoArgs)
+def complaint(complaint_id: str) -> Any:
+    """One complaint: deadlines, steps, and every reading of the complainant's identity (who, when,
+    why). The identity itself is never shown here."""
+    row = _complaint_row(complaint_id)
+    history = _complaint_history(str(row["complaint_id"]))
+    reveals = [e for e in history if e["event_type"].endswith("IdentityRevealed")]
+    return render_template("console/complaint.html", c=row, history=history, reveals=reveals,
+                           name=_names({row["uscc"]}).get(row["uscc"], row["uscc"]),
+                           may_reveal=row["has_complainant"] and may_issue("reveal_complainant_identity"))
+
+
+@blp.route("/complaints/<complaint_id>/identity", methods=["GET", "POST"])
+@accepts(NoArgs)
+def reveal(complaint_id: str) -> Any:
+    """The audited reveal (the API's `POST /complaints/<id>/identity-reveals`): a required reason,
+    the dispatcher's role check (civil affairs, admin), the `IdentityRevealed` event saved before the
+    identity is opened; the identity is rendered in this response only (no-store, no redirect, not
+    logged) and never kept in the session."""
+    row = _complaint_row(complaint_id)
+    root, ctx = services(), actor_context()
+    root.dispatcher.authorize("reveal_complainant_identity", ctx)  # other roles: 403 before the form
+    errors: dict[str, list[str]] = {}
+    message, status, reason = None, 200, ""
+    if request.method == "POST":
+        reason = request.form.get("reason", "")
+        payload = {"complaint_id": str(row["complaint_id"]), "reason": reason}
+        try:
+            result = root.dispatcher.dispatch("reveal_complainant_identity", payload, ctx)
+        except InvalidCommand as exc:
+            errors, message, status = exc.fields or {}, exc.message, 422
+        except DomainError as exc:
+            if exc.category == "forbidden":
+                raise
+            errors, message = exc.fields or {}, exc.message
+            status = {"conflict": 409, "not_found": 404}.get(exc.category, 422)
+        else:
+            root.wait_for(result.notification_id)
+            return render_template("console/revealed.html", c=row, identity=result.data["complainant"],
+                                   reason=reason.strip())
+    return render_template("console/reveal.html", c=row, errors=errors, message=message,
+                           reason=reason), status
+
+
 # -- prepaid fees -----------------------------------------------------------------------------------
 @blp.route("/facilities/<uscc>/prepaid")
 @accepts(NoArgs)
