@@ -14,12 +14,14 @@ Job record: `{"id", "user", "agency", "filename", "format": "csv"/"jsonl", "size
 "offset": bytes read, "line": next line number, "header": CSV header line or null, "imported",
 "rejected", "status": "running"/"done", "created", "finished": epoch seconds or null}`.
 
-No thread and no background process: each GET of the job's page runs **one step** — chunks of at most
-`CHUNK_LINES` lines through `import_stream` until `STEP_SECONDS` have passed — under an exclusive
-`flock` (a second tab, or a second gunicorn worker, only reads the record), then renders the progress
-bar with `<meta http-equiv=refresh>` until the file is done. A request thread is held for about
-`STEP_SECONDS`, never minutes; the import advances while its page is open and resumes when it is
-opened again. Every line goes through the dispatcher with the regulator's own context (source
+No thread and no background process: each POST to the job's step URL runs **one step** — chunks of
+at most `CHUNK_LINES` lines through `import_stream` until `STEP_SECONDS` have passed — under an
+exclusive `flock` (a second tab, or a second gunicorn worker, only reads the record). The job's page
+posts the steps one after another from its own script (static/import.js, CSP `'self'`) and moves its
+`<progress>` bar; without the script its 继续导入 button posts one step at a time. A request thread is
+held for about `STEP_SECONDS`, never minutes; the import advances while its page is open and resumes
+when it is opened again. (No `<meta http-equiv=refresh>`: axe counts a timed refresh as a critical
+violation, WCAG 2.2.1.) Every line goes through the dispatcher with the regulator's own context (source
 `import`, as the CLI), so role and jurisdiction are checked per line and a refused line is a reject.
 
 A worker that dies in a step after the importer committed a chunk and before `job.json` was written
@@ -86,6 +88,11 @@ def _write_job(folder: Path, job: dict[str, Any]) -> None:
     tmp = folder / "job.json.tmp"
     tmp.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, folder / "job.json")
+
+
+def read(folder: Path) -> dict[str, Any]:
+    """The job's record as it stands."""
+    return _read_job(folder)
 
 
 def _read_job(folder: Path) -> dict[str, Any]:

@@ -574,7 +574,7 @@ def act(command: str) -> Any:
             form_fields = build_fields(schema, values, {})
             return render_template("console/act.html", command=command, title=COMMANDS[command],
                                    fields=form_fields, message=None, unplaced={}, next=values.get("next", ""),
-                                   warnings=warnings), 200
+                                   warnings=warnings, grading=_grading(command)), 200
         if not errors:
             try:
                 result = root.dispatcher.dispatch(command, payload, actor_context())
@@ -600,7 +600,13 @@ def act(command: str) -> Any:
     unplaced = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] not in schema.fields}
     return render_template("console/act.html", command=command, title=COMMANDS[command], fields=form_fields,
                            message=message, unplaced=unplaced, next=values.get("next", ""),
-                           warnings=[]), status
+                           warnings=[], grading=_grading(command)), status
+
+
+def _grading(command: str) -> Any:
+    """The grading policy the application applies (`app.grading`), for the grade form's check
+    before submit (static/grade.js reads its thresholds from the form's data attributes)."""
+    return services().app.grading if command == "assess_facility_grade" else None
 
 
 # -- bulk import by upload --------------------------------------------------------------------------
@@ -640,13 +646,13 @@ def import_upload() -> Any:
 @blp.route("/imports/<job_id>", endpoint="import_job")
 @accepts(NoArgs)
 def import_job(job_id: str) -> Any:
-    """One step of the job (about `imports.STEP_SECONDS`), then its progress; the page refreshes
-    itself until the whole file is read."""
+    """The job's progress (a `<progress>` bar and the counts); when done, the first rejects and the
+    rejects file. Reading it changes nothing: the steps are POSTs (`import_step`)."""
     root, ctx = services(), import_context()
     folder = imports.folder_of(root, ctx, job_id)
     if folder is None:
         abort(404)
-    job = imports.step(root, ctx, folder)
+    job = imports.read(folder)
     shown = []
     if job["status"] == "done":
         with open(folder / "rejects.jsonl", encoding="utf-8") as f:
@@ -655,6 +661,25 @@ def import_job(job_id: str) -> Any:
                 if len(shown) >= 20:
                     break
     return render_template("console/import_job.html", job=job, shown=shown)
+
+
+@blp.route("/imports/<job_id>/step", methods=["POST"], endpoint="import_step")
+@accepts(NoArgs)
+def import_step(job_id: str) -> Any:
+    """One bounded step of the job (about `imports.STEP_SECONDS`). The page's script
+    (static/import.js) posts it again and again with the CSRF token in `X-CSRFToken` and gets the
+    record as JSON (`{"offset", "size", "imported", "rejected", "status"}`); without the script the
+    page's 继续导入 button posts it and is sent back to the page (303)."""
+    from flask import jsonify
+
+    root, ctx = services(), import_context()
+    folder = imports.folder_of(root, ctx, job_id)
+    if folder is None:
+        abort(404)
+    job = imports.step(root, ctx, folder)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({k: job[k] for k in ("offset", "size", "imported", "rejected", "status")})
+    return redirect(url_for("console.import_job", job_id=job_id), 303)
 
 
 @blp.route("/imports/<job_id>/rejects.jsonl", endpoint="import_rejects")

@@ -65,16 +65,27 @@ def test_an_upload_is_imported_in_steps_with_a_progress_bar_and_a_rejects_file(u
     first = http.get(job_url)
     page = first.get_data(as_text=True)
     assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
-    assert '<meta http-equiv="refresh" content="1">' in page and "<progress" in page
-    assert "正在导入" in page and "已导入 40 行" in page
-    views = 1
+    assert "<progress" in page and "正在导入：已导入 0 行" in page and "import.js" in page
+    assert "http-equiv" not in page  # no timed refresh (WCAG 2.2.1)
+    assert "已导入 0 行" in http.get(job_url).get_data(as_text=True)  # reading it changes nothing
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    # the page's script: JSON steps with the token in a header
+    step = http.post(f"{job_url}/step", headers={"X-CSRFToken": csrf, "Accept": "application/json"})
+    assert step.status_code == 200 and step.json == {
+        "offset": len((HEADER + "".join(text.splitlines(keepends=True)[1:41])).encode()),
+        "size": len(text.encode()), "imported": 40, "rejected": 0, "status": "running"}
+    assert http.post(f"{job_url}/step", headers={"Accept": "application/json"}).status_code == 400  # CSRF
+    # without the script: the 继续导入 button, back to the page
+    steps = 1
     while "导入完成" not in page:
+        r = http.post(f"{job_url}/step", data={"csrf_token": csrf})
+        assert r.status_code == 303 and r.headers["Location"].endswith(job_url)
         page = http.get(job_url).get_data(as_text=True)
-        views += 1
-        assert views < 10
-    assert views == 4  # 123 lines after the header, 40 a step
-    assert 'http-equiv="refresh"' not in page
-    assert "已导入 120 行，拒绝 3 行" in page
+        steps += 1
+        assert steps < 10
+    assert steps == 4  # 123 lines after the header, 40 a step
+    assert "已导入 120 行，拒绝 3 行" in page and "继续导入" not in page
     progress = re.search(r'<progress id="progress" max="(\d+)" value="(\d+)"', page)
     assert progress.group(1) == progress.group(2) == str(len(text.encode()))
 
@@ -121,6 +132,8 @@ def test_jsonl_commands_are_dispatched_line_by_line(uploader):
              "[1, 2]", "{not json"]
     r = upload(http, ("\n".join(lines) + "\n").encode(), "history.jsonl")
     assert r.status_code == 303
+    csrf = csrf_of(http, r.headers["Location"])
+    assert http.post(r.headers["Location"] + "/step", data={"csrf_token": csrf}).status_code == 303
     page = http.get(r.headers["Location"]).get_data(as_text=True)
     assert "导入完成：已导入 2 行，拒绝 3 行" in page
     rows = http.get(r.headers["Location"] + "/rejects.jsonl").get_data(as_text=True).splitlines()
