@@ -7,6 +7,9 @@
 | `/console/facilities` | facilities in the jurisdiction |
 | `/console/facilities/<uscc>` | profile, grade, rating points, timeline, open cases and actions |
 | `/console/campaigns`, `/console/campaigns/<id>` | 双随机 campaigns: commitment, seed, verification |
+| `/console/complaints`, `/console/complaints/<id>` | the inbox; one complaint with its identity-reveal audit |
+| `/console/complaints/<id>/identity` (GET, POST) | the audited reveal: a reason, the identity once |
+| `/console/imports` (GET, POST), `/console/imports/<job>`, `…/step` (POST), `…/rejects.jsonl` | bulk import |
 | `/console/act/<command>` (GET, POST) | the command's form (from its API schema), prefilled from the query |
 
 Every read goes through the API's scoping helpers with the signed-in regulator's credential, and
