@@ -7,9 +7,9 @@
 | `/console/facilities` | facilities in the jurisdiction |
 | `/console/facilities/<uscc>` | profile, grade, rating points, timeline, open cases and actions |
 | `/console/campaigns`, `/console/campaigns/<id>` | 双随机 campaigns: commitment, seed, verification |
-| `/console/complaints`, `/console/complaints/<id>` | the inbox; one complaint with its identity-reveal audit |
+| `/console/complaints`, `/console/complaints/<id>` | the inbox; a complaint with its identity-reveal audit |
 | `/console/complaints/<id>/identity` (GET, POST) | the audited reveal: a reason, the identity once |
-| `/console/imports` (GET, POST), `/console/imports/<job>`, `…/step` (POST), `…/rejects.jsonl` | bulk import |
+| `/console/imports` (GET, POST), `…/<job>`, `…/<job>/step` (POST), `…/<job>/rejects.jsonl` | bulk import |
 | `/console/act/<command>` (GET, POST) | the command's form (from its API schema), prefilled from the query |
 
 Every read goes through the API's scoping helpers with the signed-in regulator's credential, and
@@ -62,9 +62,15 @@ COMMANDS: dict[str, str] = {
     "register_complaint": "登记投诉", "acknowledge_complaint": "告知受理", "assign_complaint": "交办",
     "conclude_complaint": "办结", "close_complaint": "关闭",
     "record_prepayment": "登记预收费用", "record_refund": "登记退费",
+    "record_refund_due": "登记应退费用", "record_custody_deposit": "登记资金存管（监管账户、风险保证金）",
+    "report_incident": "登记事故报告", "classify_incident": "调整事故类别和等级",
+    "open_incident_investigation": "启动事故调查", "find_incident_responsibility": "作出事故责任认定",
     "repair_listing_credit": "信用修复（提前移出）", "remove_listing": "撤回提出或移出名单",
     "revoke_penalty_decision": "撤销处罚决定", "close_facility": "退出（注销）",
 }
+
+
+PREPAID_COMMANDS = ("record_prepayment", "record_refund", "record_refund_due", "record_custody_deposit")
 
 
 def _declare(names: set[str]) -> type[Schema]:
@@ -285,7 +291,18 @@ def facility(uscc: str) -> Any:
     if actor.role == "admin" or actor.role in HISTORY_ROLES:
         timeline = hide_undisclosed_draws(root.view("timeline").history(code, limit=200))
     return render_template("console/facility.html", f=row, x=explained, cases=cases, listings=listings,
-                           timeline=timeline, day=day)
+                           timeline=timeline, day=day, incidents=_incidents(code))
+
+
+def _incidents(code: str) -> list[dict[str, Any]] | None:
+    """The facility's incidents for the roles the API lets read them (`incidents.READ_ROLES`)."""
+    from projections.incidents import IncidentQuery
+    from supervision.api.incidents import READ_ROLES
+
+    if g.console_actor.role != "admin" and g.console_actor.role not in READ_ROLES:
+        return None
+    page = security.scope_page(services().view("incidents"), IncidentQuery(uscc=code, page=1, page_size=100))
+    return list(page["items"])
 
 
 # -- complaints inbox ------------------------------------------------------------------------------
@@ -550,7 +567,9 @@ def _after(command: str, payload: dict[str, Any], result: Any) -> str:
         uscc = (services().view("credit_lists").decision(str(payload["decision_no"])) or {}).get("uscc")
     if not uscc and payload.get("case_id"):
         uscc = (services().view("fire_safety").get(str(payload["case_id"])) or {}).get("uscc")
-    if uscc and command in ("record_prepayment", "record_refund"):
+    if not uscc and payload.get("incident_id"):
+        uscc = (services().view("incidents").get(str(payload["incident_id"])) or {}).get("uscc")
+    if uscc and command in PREPAID_COMMANDS:
         return url_for("console.prepaid", uscc=uscc)
     if uscc:
         return url_for("console.facility", uscc=uscc)
