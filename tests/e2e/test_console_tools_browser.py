@@ -7,7 +7,8 @@ Chromium via Playwright, axe-core per page, screenshots in the test's tmp folder
   original line) is downloaded.
 - Reveal: the complaint's page, the reason form refused empty, the identity shown once, the audit row.
 - Grade: the level's threshold checked before submit by the console's own script under the page's CSP
-  (no request leaves), then a score that reaches it is recorded."""
+  (no request leaves), then a score that reaches it is recorded.
+- Incident: reported by form, listed on the facility page with its next steps."""
 
 from __future__ import annotations
 
@@ -137,6 +138,21 @@ def test_import_reveal_and_grade_in_the_browser(served, tmp_path, monkeypatch):
         container.wait_for(container.app.recorder.max_notification_id())
         grade = client.get(f"/api/v1/facilities/{F1}", as_="civil_affairs").json
         assert (grade.get("grade_level"), grade.get("grade_score")) == (4, 800), grade
+
+        # 4. an incident reported by form, shown on the facility page with its next steps
+        page.goto(f"{site}/console/act/report_incident?uscc={F1}")
+        for name, value in (("category", "missing_resident"), ("severity", "general"),
+                            ("reporter", "operator")):
+            page.locator(f"#f-{name}").select_option(value)
+        for name, value in (("occurred_at", "2026-11-22T19:00:00+08:00"),
+                            ("reported_at", "2026-11-22T20:00:00+08:00"),
+                            ("summary", "一名老人晚饭后走失，一小时后在附近公园找到")):
+            page.locator(f"#f-{name}").fill(value)
+        tour.check("incident-form", "incident report form: categories, severities in Chinese; ISO times")
+        page.locator("form.form button[type=submit]").click()
+        page.wait_for_url(f"**/console/facilities/{F1}")
+        assert "事故（1 起）" in page.content() and "老人走失 · 一般" in page.content()
+        tour.check("facility-incidents", "facility page: the incident on time, 启动调查 and 调整类别和等级")
         assert outside == []
     tour.report()
 
