@@ -16,6 +16,7 @@ from supervision.console.pages import blp, csrf
 
 
 def install(app: Flask, services: Any) -> None:
+    imports.max_bytes()  # a malformed ELDERCARE_CONSOLE_IMPORT_MAX_BYTES stops the start, not an upload
     session.configure(app, services)
     # the API's POSTs carry bearer tokens, never cookies: CSRF is checked only where the console asks
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
