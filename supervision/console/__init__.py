@@ -9,19 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
-from supervision.console import session
+from supervision.console import imports, session
 from supervision.console.pages import blp, csrf
 
 
 def install(app: Flask, services: Any) -> None:
+    imports.max_bytes()  # a malformed ELDERCARE_CONSOLE_IMPORT_MAX_BYTES stops the start, not an upload
     session.configure(app, services)
     # the API's POSTs carry bearer tokens, never cookies: CSRF is checked only where the console asks
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the (idle-limited) session
     csrf.init_app(app)
     app.register_blueprint(blp)
+    # the upload's own size limit, set before the app's door reads any body (first of the hooks)
+    app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)
+
+
+def _upload_limit() -> None:
+    if request.endpoint == "console.import_upload":
+        request.max_content_length = imports.max_bytes()
 
 
 __all__ = ["install"]

@@ -53,9 +53,14 @@ LABELS = {
     "from_custody": "从监管账户退付", "no_further_violation": "未再发生违法行为",
     "obligations_fulfilled": "已履行法定义务", "rectification_completed": "已完成整改", "basis": "依据",
     "revoked_by": "撤销机关",
+    "arrangement": "存管方式", "bank": "存管银行", "deposit_no": "存管凭证号",
+    "severity": "事故等级", "reporter": "报告方", "occurred_at": "发生时间（如 2026-11-23T08:30+08:00）",
+    "reported_at": "报告时间（如 2026-11-23T10:00+08:00）", "deaths": "死亡人数", "injuries": "受伤人数",
+    "residents": "涉及老人（JSON，加密保存）", "incident_id": "事故编号", "responsibility": "责任类别",
+    "cause": "原因",
 }
 
-#: values of `OneOf` fields in Chinese, when known
+#: values of `OneOf` fields in Chinese, when known (`field:value` when a word means different things)
 CHOICE_WORDS = {
     "public": "公办", "public_built_private_run": "公建民营", "private": "民办", "for_profit": "营利",
     "non_profit": "非营利", "annual": "年度抽查", "special": "专项抽查", "no_problem": "未发现问题",
@@ -69,6 +74,14 @@ CHOICE_WORDS = {
     "received": "已登记", "acknowledged": "已告知受理", "assigned": "已交办", "concluded": "已办结",
     "decision_revoked": "处罚决定已撤销", "annulled": "列入决定被撤销（复议、诉讼）", "withdrawn": "撤回提出",
     "closed": "已关闭", "deposit": "押金", "service_fee": "预收服务费", "membership_fee": "会员费",
+    "bank_custody": "银行存管", "risk_reserve": "风险保证金",
+    "death_unnatural": "非正常死亡", "serious_injury": "严重伤害", "category:fire": "火灾",
+    "authority_kind:fire": "消防救援", "reported_by:fire": "消防救援", "food_poisoning": "食物中毒",
+    "epidemic_cluster": "聚集性传染病", "missing_resident": "老人走失", "abuse": "虐待",
+    "service_suspension": "服务中断", "general": "一般", "serious": "较大", "major": "重大",
+    "especially_major": "特别重大", "operator": "机构报告", "regulator": "监管部门发现",
+    "main": "主要责任", "direct": "直接责任", "secondary": "次要责任", "none": "无责任",
+    "reported": "已报告", "investigating": "调查中",
 }
 
 #: marshmallow's messages in Chinese (other messages, e.g. the rules', are shown as the API words them)
@@ -147,7 +160,7 @@ def build_fields(schema: Any, values: dict[str, str], errors: dict[str, list[str
         if isinstance(f, fields.Boolean):
             choices = [("true", "是"), ("false", "否")]
         elif widget == "select":
-            choices = [(c, CHOICE_WORDS.get(c, c)) for c in _one_of(f) or []]
+            choices = [(c, CHOICE_WORDS.get(f"{name}:{c}", CHOICE_WORDS.get(c, c))) for c in _one_of(f) or []]
         description = (f.metadata or {}).get("description", "")
         out.append(FormField(name=name, label=LABELS.get(name, name), widget=widget, required=f.required,
                              choices=choices, value=values.get(name, ""), errors=by_field.pop(name, []),

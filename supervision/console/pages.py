@@ -7,6 +7,9 @@
 | `/console/facilities` | facilities in the jurisdiction |
 | `/console/facilities/<uscc>` | profile, grade, rating points, timeline, open cases and actions |
 | `/console/campaigns`, `/console/campaigns/<id>` | 双随机 campaigns: commitment, seed, verification |
+| `/console/complaints`, `/console/complaints/<id>` | the inbox; a complaint with its identity-reveal audit |
+| `/console/complaints/<id>/identity` (GET, POST) | the audited reveal: a reason, the identity once |
+| `/console/imports` (GET, POST), `…/<job>`, `…/<job>/step` (POST), `…/<job>/rejects.jsonl` | bulk import |
 | `/console/act/<command>` (GET, POST) | the command's form (from its API schema), prefilled from the query |
 
 Every read goes through the API's scoping helpers with the signed-in regulator's credential, and
@@ -15,6 +18,7 @@ every write through the dispatcher (role → schema → jurisdiction → applica
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,13 +26,13 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import Schema, ValidationError, validate
 from marshmallow import fields as mfields
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from supervision.api import security
 from supervision.api.errors import Unauthorized
 from supervision.api.spot_checks import hide_undisclosed_draws, redact_campaign
 from supervision.application import Context
-from supervision.console import deadlines
+from supervision.console import deadlines, imports
 from supervision.console import session as console_session
 from supervision.console.forms import CHOICE_WORDS, build_fields, payload_from_form
 from supervision.domain.complaint import CATEGORIES, STATUSES
@@ -58,9 +62,15 @@ COMMANDS: dict[str, str] = {
     "register_complaint": "登记投诉", "acknowledge_complaint": "告知受理", "assign_complaint": "交办",
     "conclude_complaint": "办结", "close_complaint": "关闭",
     "record_prepayment": "登记预收费用", "record_refund": "登记退费",
+    "record_refund_due": "登记应退费用", "record_custody_deposit": "登记资金存管（监管账户、风险保证金）",
+    "report_incident": "登记事故报告", "classify_incident": "调整事故类别和等级",
+    "open_incident_investigation": "启动事故调查", "find_incident_responsibility": "作出事故责任认定",
     "repair_listing_credit": "信用修复（提前移出）", "remove_listing": "撤回提出或移出名单",
     "revoke_penalty_decision": "撤销处罚决定", "close_facility": "退出（注销）",
 }
+
+
+PREPAID_COMMANDS = ("record_prepayment", "record_refund", "record_refund_due", "record_custody_deposit")
 
 
 def _declare(names: set[str]) -> type[Schema]:
@@ -149,6 +159,14 @@ def _csrf_error(error: CSRFError) -> Any:
 def _not_found(error: NotFound) -> Any:
     return render_template("console/error.html", title="未找到", message="没有这个页面、机构或任务。",
                            status=404), 404
+
+
+@blp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Any:
+    limit = request.max_content_length or 0
+    message = f"上传的内容超过 {limit // (1024 * 1024)} MiB（{limit} 字节）的上限，未保存。"
+    return render_template("console/error.html", title="文件过大", message=message,
+                           status=413), 413
 
 
 @blp.errorhandler(DomainError)
@@ -273,7 +291,18 @@ def facility(uscc: str) -> Any:
     if actor.role == "admin" or actor.role in HISTORY_ROLES:
         timeline = hide_undisclosed_draws(root.view("timeline").history(code, limit=200))
     return render_template("console/facility.html", f=row, x=explained, cases=cases, listings=listings,
-                           timeline=timeline, day=day)
+                           timeline=timeline, day=day, incidents=_incidents(code))
+
+
+def _incidents(code: str) -> list[dict[str, Any]] | None:
+    """The facility's incidents for the roles the API lets read them (`incidents.READ_ROLES`)."""
+    from projections.incidents import IncidentQuery
+    from supervision.api.incidents import READ_ROLES
+
+    if g.console_actor.role != "admin" and g.console_actor.role not in READ_ROLES:
+        return None
+    page = security.scope_page(services().view("incidents"), IncidentQuery(uscc=code, page=1, page_size=100))
+    return list(page["items"])
 
 
 # -- complaints inbox ------------------------------------------------------------------------------
@@ -312,6 +341,88 @@ def complaints() -> Any:
     names = _names({r["uscc"] for r in result["items"]})
     return render_template("console/complaints.html", result=result, chosen=chosen, names=names,
                            statuses=STATUSES, categories=CATEGORIES, day=day)
+
+
+def _complaint_row(complaint_id: str) -> dict[str, Any]:
+    """The complaint as the API's `GET /complaints/<id>` lets the caller see it (role, jurisdiction)."""
+    from uuid import UUID
+
+    from supervision.api.complaints import READ_ROLES
+
+    security.require_role(READ_ROLES, "read complaints")
+    try:
+        cid = str(UUID(complaint_id))
+    except ValueError:
+        abort(404)
+    row = services().view("complaints").get(cid)
+    if row is None:
+        abort(404)
+    region = (services().view("facility_list").get(row["uscc"]) or {}).get("region_code")
+    security.require_jurisdiction(region, f"complaint {cid}")
+    return row
+
+
+def _complaint_history(complaint_id: str) -> list[dict[str, Any]]:
+    """The complaint's events from the timeline view (no sealed field is ever in it), oldest first;
+    identity reveals carry who read it and why."""
+    from sqlalchemy import select
+
+    timeline = services().view("timeline")
+    t = timeline.entries
+    with timeline.engine.connect() as conn:
+        rows = conn.execute(select(t).where(t.c.aggregate_id == complaint_id)
+                            .order_by(t.c.version)).all()
+    out = []
+    for row in rows:
+        item = dict(row._mapping)
+        item["payload"] = json.loads(item["payload"])
+        out.append(item)
+    return out
+
+
+@blp.route("/complaints/<complaint_id>")
+@accepts(NoArgs)
+def complaint(complaint_id: str) -> Any:
+    """One complaint: deadlines, steps, and every reading of the complainant's identity (who, when,
+    why). The identity itself is never shown here."""
+    row = _complaint_row(complaint_id)
+    history = _complaint_history(str(row["complaint_id"]))
+    reveals = [e for e in history if e["event_type"].endswith("IdentityRevealed")]
+    return render_template("console/complaint.html", c=row, history=history, reveals=reveals,
+                           name=_names({row["uscc"]}).get(row["uscc"], row["uscc"]),
+                           may_reveal=row["has_complainant"] and may_issue("reveal_complainant_identity"))
+
+
+@blp.route("/complaints/<complaint_id>/identity", methods=["GET", "POST"])
+@accepts(NoArgs)
+def reveal(complaint_id: str) -> Any:
+    """The audited reveal (the API's `POST /complaints/<id>/identity-reveals`): a required reason,
+    the dispatcher's role check (civil affairs, admin), the `IdentityRevealed` event saved before the
+    identity is opened; the identity is rendered in this response only (no-store, no redirect, not
+    logged) and never kept in the session."""
+    row = _complaint_row(complaint_id)
+    root, ctx = services(), actor_context()
+    root.dispatcher.authorize("reveal_complainant_identity", ctx)  # other roles: 403 before the form
+    errors: dict[str, list[str]] = {}
+    message, status, reason = None, 200, ""
+    if request.method == "POST":
+        reason = request.form.get("reason", "")
+        payload = {"complaint_id": str(row["complaint_id"]), "reason": reason}
+        try:
+            result = root.dispatcher.dispatch("reveal_complainant_identity", payload, ctx)
+        except InvalidCommand as exc:
+            errors, message, status = exc.fields or {}, exc.message, 422
+        except DomainError as exc:
+            if exc.category == "forbidden":
+                raise
+            errors, message = exc.fields or {}, exc.message
+            status = {"conflict": 409, "not_found": 404}.get(exc.category, 422)
+        else:
+            root.wait_for(result.notification_id)
+            return render_template("console/revealed.html", c=row, identity=result.data["complainant"],
+                                   reason=reason.strip())
+    return render_template("console/reveal.html", c=row, errors=errors, message=message,
+                           reason=reason), status
 
 
 # -- prepaid fees -----------------------------------------------------------------------------------
@@ -456,7 +567,9 @@ def _after(command: str, payload: dict[str, Any], result: Any) -> str:
         uscc = (services().view("credit_lists").decision(str(payload["decision_no"])) or {}).get("uscc")
     if not uscc and payload.get("case_id"):
         uscc = (services().view("fire_safety").get(str(payload["case_id"])) or {}).get("uscc")
-    if uscc and command in ("record_prepayment", "record_refund"):
+    if not uscc and payload.get("incident_id"):
+        uscc = (services().view("incidents").get(str(payload["incident_id"])) or {}).get("uscc")
+    if uscc and command in PREPAID_COMMANDS:
         return url_for("console.prepaid", uscc=uscc)
     if uscc:
         return url_for("console.facility", uscc=uscc)
@@ -483,7 +596,7 @@ def act(command: str) -> Any:
             form_fields = build_fields(schema, values, {})
             return render_template("console/act.html", command=command, title=COMMANDS[command],
                                    fields=form_fields, message=None, unplaced={}, next=values.get("next", ""),
-                                   warnings=warnings), 200
+                                   warnings=warnings, grading=_grading(command)), 200
         if not errors:
             try:
                 result = root.dispatcher.dispatch(command, payload, actor_context())
@@ -509,4 +622,96 @@ def act(command: str) -> Any:
     unplaced = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] not in schema.fields}
     return render_template("console/act.html", command=command, title=COMMANDS[command], fields=form_fields,
                            message=message, unplaced=unplaced, next=values.get("next", ""),
-                           warnings=[]), status
+                           warnings=[], grading=_grading(command)), status
+
+
+def _grading(command: str) -> Any:
+    """The grading policy the application applies (`app.grading`), for the grade form's check
+    before submit (static/grade.js reads its thresholds from the form's data attributes)."""
+    return services().app.grading if command == "assess_facility_grade" else None
+
+
+# -- bulk import by upload --------------------------------------------------------------------------
+def import_context() -> Context:
+    """The regulator's own actor, source `import` (as `eldercare import`: imported records are dated
+    by their `occurred_on` and keyed by their content)."""
+    return Context(actor=security.context().actor, source="import")
+
+
+@blp.route("/imports", methods=["GET", "POST"], endpoint="import_upload")
+@accepts(NoArgs)
+def import_upload() -> Any:
+    """Upload a CSV / JSONL file (the formats of `eldercare import`); POST keeps it as a job and
+    sends the browser to its progress page."""
+    root, ctx = services(), import_context()
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        chosen = request.form.get("format", "auto")
+        if upload is None or not upload.filename:
+            errors = {"file": ["请选择要上传的文件"]}
+        elif chosen not in ("auto", *imports.FORMATS):
+            errors = {"format": ["须为 auto、csv 或 jsonl"]}
+        else:
+            try:
+                job = imports.create(root, ctx, upload.filename, chosen, upload.stream)
+            except InvalidCommand as exc:
+                errors = exc.fields or {"file": [exc.message]}
+            else:
+                return redirect(url_for("console.import_job", job_id=job["id"]), 303)
+        status = 422
+    return render_template("console/imports.html", jobs=imports.mine(root, ctx), errors=errors,
+                           limit=imports.max_bytes()), status
+
+
+@blp.route("/imports/<job_id>", endpoint="import_job")
+@accepts(NoArgs)
+def import_job(job_id: str) -> Any:
+    """The job's progress (a `<progress>` bar and the counts); when done, the first rejects and the
+    rejects file. Reading it changes nothing: the steps are POSTs (`import_step`)."""
+    root, ctx = services(), import_context()
+    folder = imports.folder_of(root, ctx, job_id)
+    if folder is None:
+        abort(404)
+    job = imports.read(folder)
+    shown = []
+    if job["status"] == "done":
+        with open(folder / "rejects.jsonl", encoding="utf-8") as f:
+            for line in f:
+                shown.append(json.loads(line))
+                if len(shown) >= 20:
+                    break
+    return render_template("console/import_job.html", job=job, shown=shown)
+
+
+@blp.route("/imports/<job_id>/step", methods=["POST"], endpoint="import_step")
+@accepts(NoArgs)
+def import_step(job_id: str) -> Any:
+    """One bounded step of the job (about `imports.STEP_SECONDS`). The page's script
+    (static/import.js) posts it again and again with the CSRF token in `X-CSRFToken` and gets the
+    record as JSON (`{"offset", "size", "imported", "rejected", "status"}`); without the script the
+    page's 继续导入 button posts it and is sent back to the page (303)."""
+    from flask import jsonify
+
+    root, ctx = services(), import_context()
+    folder = imports.folder_of(root, ctx, job_id)
+    if folder is None:
+        abort(404)
+    job = imports.step(root, ctx, folder)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({k: job[k] for k in ("offset", "size", "imported", "rejected", "status")})
+    return redirect(url_for("console.import_job", job_id=job_id), 303)
+
+
+@blp.route("/imports/<job_id>/rejects.jsonl", endpoint="import_rejects")
+@accepts(NoArgs)
+def import_rejects(job_id: str) -> Any:
+    """The rejected lines: one JSON object a line, `{"line", "reason", "original"}`."""
+    from flask import send_file
+
+    folder = imports.folder_of(services(), import_context(), job_id)
+    if folder is None:
+        abort(404)
+    return send_file(folder / "rejects.jsonl", mimetype="application/x-ndjson", as_attachment=True,
+                     download_name=f"rejects-{job_id}.jsonl", max_age=0)
