@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -205,8 +205,10 @@ class Container:
         service.start()
         return service
 
-    def wait_for(self, notification_id: int | None, timeout: float | None = None) -> bool:
-        """Read-your-writes: wait until every view applied `notification_id` (at most `timeout` s).
+    def wait_for(self, notification_id: int | None, timeout: float | None = None,
+                 views: Collection[str] | None = None) -> bool:
+        """Read-your-writes: wait until every view (or each one in `views`) applied
+        `notification_id` (at most `timeout` s).
 
         In-process runners (tests, the worker itself) signal through a condition. Otherwise (API
         workers under `eldercare serve`) the background worker is asked over its socket and answers
@@ -214,32 +216,44 @@ class Container:
         listening at all, the views' positions are read every 20 ms. A timeout is not an error: the
         write is durable, only the read models lag, which the caller says (`read_models_lag`).
         """
-        if notification_id is None:
+        if notification_id is None or (views is not None and not views):
             return True
         timeout = self.settings.read_models_wait_s if timeout is None else timeout
         if self.projection_service is not None:
-            done = self.projection_service.wait(notification_id, timeout)
+            done = self.projection_service.wait(notification_id, timeout, views)
         else:
             started = time.monotonic()
-            answered = await_applied(self.worker_address, notification_id, timeout)
+            answered = await_applied(self.worker_address, notification_id, timeout, views)
             remaining = max(timeout - (time.monotonic() - started), 0.0)
-            done = answered if answered is not None else self._poll_positions(notification_id, remaining)
+            done = (answered if answered is not None
+                    else self._poll_positions(notification_id, remaining, views))
         if not done:
             log.warning("read_models_lagging", notification_id=notification_id, waited_s=timeout)
         return done
 
-    def _poll_positions(self, notification_id: int, timeout: float) -> bool:
+    def views_showing(self, event_types: Iterable[type]) -> set[str]:
+        """The views a write of these event classes changes: those with a handler for one of them,
+        and those that take every event (the timeline). What read-your-writes waits for."""
+        types = set(event_types)
+        return {name for name, projection in self.projections.items()
+                if not projection.filter_topics or types & projection._handlers.keys()}
+
+    def _poll_positions(self, notification_id: int, timeout: float,
+                        views: Collection[str] | None = None) -> bool:
         deadline = time.monotonic() + timeout
-        while self.read_models_lag(notification_id):
+        while self.read_models_lag(notification_id, views):
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.02)
         return True
 
-    def read_models_lag(self, notification_id: int) -> dict[str, int]:
-        """Views that have not applied `notification_id` yet: name -> notifications still to read."""
+    def read_models_lag(self, notification_id: int, views: Collection[str] | None = None) -> dict[str, int]:
+        """Views (of `views`, or all) that have not applied `notification_id` yet: name ->
+        notifications still to read."""
         lag: dict[str, int] = {}
         for name in self.projections:
+            if views is not None and name not in views:
+                continue
             position = self.view(name).max_tracking_id(self.app.name) or 0
             if position < notification_id:
                 lag[name] = notification_id - position
