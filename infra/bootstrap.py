@@ -165,6 +165,9 @@ class Container:
             self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["connect_args"] = {"connect_timeout": 5}
+            # one connection per view runner and request thread stays open: with the default 5 the
+            # worker's fifteen runners opened and closed a connection per transaction (issue 15)
+            kwargs.update(pool_size=len(PROJECTIONS) + 2, max_overflow=8)
         harden(self.settings)
         return SQLAlchemyDatastore(url=url, **kwargs)
 

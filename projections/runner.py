@@ -291,7 +291,7 @@ class Runner:
 
 
 #: how long a position moved in memory only (nothing of interest to the view) may stay unwritten, s
-PERSIST_SKIPPED_S = 1.0
+PERSIST_SKIPPED_S = 2.0
 #: the coordinator reads at most this many notifications to sort them out per view; more, and every
 #: runner behind reads the log itself (a catch-up after downtime)
 COORDINATOR_PAGE = 500

@@ -32,7 +32,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_healthy(port: int, path: str, proc: subprocess.Popen[bytes], log: Path, budget: float = 120) -> None:
+def _wait_healthy(port: int, path: str, proc: subprocess.Popen[bytes], log: Path,
+                  budget: float = 120) -> None:
     deadline = time.monotonic() + budget
     while time.monotonic() < deadline:
         if proc.poll() is not None:
