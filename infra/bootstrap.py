@@ -80,6 +80,8 @@ class Container:
         self.projection_service: ProjectionService | None = None
         #: in the background worker: what a save in this process wakes (runners, relay)
         self.wake_hooks: list[Callable[[int], None]] = []
+        #: connections the views' pool keeps open (PostgreSQL); the worker keeps one per runner
+        self.views_pool_size = 5
         #: tells the worker process of this process's saves (opens its socket on first use)
         self._announcer = Announcer(worker_address(settings.var_dir, settings.database_url))
 
@@ -165,9 +167,9 @@ class Container:
             self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["connect_args"] = {"connect_timeout": 5}
-            # one connection per view runner and request thread stays open: with the default 5 the
-            # worker's fifteen runners opened and closed a connection per transaction (issue 15)
-            kwargs.update(pool_size=len(PROJECTIONS) + 2, max_overflow=8)
+            # connections kept open: with the default 5 the worker's fifteen runners opened and
+            # closed a connection per transaction (issue 15); `views_pool_size` is set by the worker
+            kwargs.update(pool_size=self.views_pool_size, max_overflow=10)
         harden(self.settings)
         return SQLAlchemyDatastore(url=url, **kwargs)
 
