@@ -85,6 +85,17 @@ def serving(database_url: str, var: Path, workers: int = 2, **extra: str) -> Ite
 
 
 @contextmanager
+def api_only(database_url: str, var: Path, workers: int = 2, **extra: str) -> Iterator[int]:
+    """`eldercare api --workers N` alone (no background worker: nothing but requests runs)."""
+    port = free_port()
+    argv = [sys.executable, "-m", "infra", "api", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers)]
+    with _process(argv, serve_env(database_url, var, **extra), port, "/api/v1/facilities?page_size=1",
+                  var.parent / "api.log"):
+        yield port
+
+
+@contextmanager
 def ceiling(database_url: str, log_dir: Path, workers: int = 2) -> Iterator[int]:
     """The trivial app (tests.benchmarks.ceiling_app) under `eldercare api`'s gunicorn options."""
     port = free_port()
@@ -161,7 +172,8 @@ def drive(port: int, requests: Callable[[int, int], Request], per_client: int, c
             mine.append((time.perf_counter() - sent) * 1000)
             statuses[response.status] = statuses.get(response.status, 0) + 1
             if keep_bodies or response.status >= 300:
-                bodies.append((response.status, raw[:2000], dict(response.getheaders())))
+                kept = raw if keep_bodies else raw[:2000]
+                bodies.append((response.status, kept, dict(response.getheaders())))
         conn.close()
         with lock:
             load.latencies.extend(mine)
