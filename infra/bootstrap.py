@@ -72,6 +72,40 @@ class Clock:
         return self.fixed or self.source()
 
 
+#: a pooled connection unused for longer than this is pinged before it is handed out, seconds
+IDLE_PING_S = 5.0
+
+
+def ping_when_idle(engine: Any, idle_s: float = IDLE_PING_S) -> None:
+    """Ping a pooled PostgreSQL connection on checkout only when it sat idle for `idle_s`.
+
+    `pool_pre_ping` pings on every checkout: one more round trip per view transaction and per
+    read, a fifth of a list request's time (py-spy, issue 15). A connection in steady use has just
+    proved itself; one that sat idle (a database restart meanwhile, a firewall's timeout) is
+    checked, and a dead one is replaced before anyone sees it (`DisconnectionError` makes the pool
+    connect afresh). A connection that dies while in use fails that statement: SQLAlchemy then
+    invalidates the pool, the runners retry (transient), and a request answers 503 once.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_s:
+            return
+        try:
+            with dbapi.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi.rollback()
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
+
+
 class Container:
     def __init__(self, settings: Settings, clock: Callable[[], date] | None = None) -> None:
         self.settings = settings
@@ -161,9 +195,10 @@ class Container:
     @cached_property
     def datastore(self) -> SQLAlchemyDatastore:
         url = self.settings.views_sqlalchemy_url()
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+            kwargs["pool_pre_ping"] = True
             self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["connect_args"] = {"connect_timeout": 5}
@@ -171,7 +206,10 @@ class Container:
             # closed a connection per transaction (issue 15); `views_pool_size` is set by the worker
             kwargs.update(pool_size=self.views_pool_size, max_overflow=10)
         harden(self.settings)
-        return SQLAlchemyDatastore(url=url, **kwargs)
+        datastore = SQLAlchemyDatastore(url=url, **kwargs)
+        if not url.startswith("sqlite") and datastore.engine is not None:
+            ping_when_idle(datastore.engine)
+        return datastore
 
     @cached_property
     def projections(self) -> dict[str, ViewProjection[Any]]:
