@@ -179,9 +179,8 @@ class Listener:
     def answer(self, positions: Mapping[str, int]) -> None:
         """Each view's applied position: tell the requests waiting for what they now cover."""
         with self._lock:
-            for name, at in positions.items():
-                if at > self.positions.get(name, 0):
-                    self.positions[name] = at
+            for name, at in positions.items():  # every view, even at 0: a missing one is not "applied"
+                self.positions[name] = max(at, self.positions.get(name, 0))
             done = [(addr, wanted) for addr, (wanted, views, _) in self._pending.items()
                     if self._covered(wanted, views)]
             for addr, wanted in done:
