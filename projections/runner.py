@@ -403,14 +403,24 @@ class ProjectionService:
         if not self.runners:
             return
         app = self.runners[0].app
-        head = app.recorder.max_notification_id() or 0
-        behind = [r for r in self.runners if r.last_applied < head]
-        if not behind:
+        low = min(r.last_applied for r in self.runners)
+        if not low:  # a view that never ran: each reads its own pages from its own position
+            head = app.recorder.max_notification_id() or 0
+            for runner in self.runners:
+                if runner.last_applied < head:
+                    runner.target = (head, None)
+                    runner.wakeup.set()
             return
-        low = min(r.last_applied for r in behind)
-        page = app.recorder.select_notifications(start=low + 1, limit=COORDINATOR_PAGE, stop=head)
-        if len(page) >= COORDINATOR_PAGE or not all(r.last_applied for r in behind):
-            for runner in behind:  # a long way behind, or never ran: each reads its own pages
+        # What is new, in one query: notification ids commit in order (the store serialises its
+        # inserts), so the last one read is the head; a full page means a long way behind.
+        page = app.recorder.select_notifications(start=low + 1, limit=COORDINATOR_PAGE)
+        if not page:
+            return
+        head = page[-1].id
+        behind = [r for r in self.runners if r.last_applied < head]
+        if len(page) >= COORDINATOR_PAGE:
+            head = app.recorder.max_notification_id() or head
+            for runner in behind:  # each reads its own pages
                 runner.target = (head, None)
                 runner.wakeup.set()
             return
