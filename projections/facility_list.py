@@ -50,6 +50,19 @@ class FacilityListView(View):
             Index("ix_facility_list_region_uscc", "region_code", "uscc"),
         )
 
+    def create_table(self) -> None:
+        super().create_table()
+        # indexes added after a view's table exists are not created by `create_all`: a store made
+        # before issue 15 gets the page-order index here, without a rebuild
+        for index in self.facilities.indexes:
+            try:
+                index.create(self.engine, checkfirst=True)
+            except Exception as exc:
+                from projections.parked import created_concurrently
+
+                if not created_concurrently(exc):
+                    raise
+
     # -- queries ---------------------------------------------------------------------------
     def get(self, uscc: str) -> dict[str, Any] | None:
         with self.reader.connect() as conn:
@@ -71,16 +84,24 @@ class FacilityListView(View):
             conditions.append(t.c.status == query.status)
         if query.name:
             conditions.append(t.c.name.contains(query.name))
+        counted = select(func.count()).select_from(t).where(*conditions)
         with self.reader.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
+            # the page and the total in one round trip (the total is an uncorrelated sub-select,
+            # evaluated once); a page past the end has no row to carry it: count on its own
             rows = conn.execute(
-                select(t)
+                select(t, counted.scalar_subquery().label("_total"))
                 .where(*conditions)
                 .order_by(t.c.region_code, t.c.uscc)
                 .limit(query.page_size)
                 .offset((query.page - 1) * query.page_size)
             ).all()
-        return [dict(r._mapping) for r in rows], total
+            total = rows[0]._total if rows else conn.execute(counted).scalar_one()
+        items = []
+        for row in rows:
+            item = dict(row._mapping)
+            del item["_total"]
+            items.append(item)
+        return items, total
 
     def active_usccs(self, region_prefix: str = "") -> list[str]:
         """The inspectable directory (检查对象名录库): registered and open, in USCC order."""
