@@ -323,6 +323,40 @@ class Runner:
             return self.applied.wait_for(lambda: self.last_applied >= notification_id, timeout)
 
 
+def persist_positions(runners: list[Runner], head: int) -> None:
+    """Move these views' positions to `head` (nothing up to it is of interest to them), in one
+    round trip on PostgreSQL (one statement per view, sent together in autocommit: one implicit
+    transaction). Each moves only from at least the position its runner last wrote and only
+    forwards, so a concurrent claimer or a rebuild elsewhere is never overtaken; a view whose
+    statement matched nothing is found out at its next claim (`_apply_known` matches nothing)."""
+    if not runners:
+        return
+    engine = runners[0].view.reader
+    statements = []
+    for runner in runners:
+        table = runner.view.tracking_record_cls.__table__
+        statement = (
+            update(table)
+            .where(table.c.application_name == runner.app.name,
+                   table.c.notification_id >= runner._persisted, table.c.notification_id < head)
+            .values(notification_id=head)
+        )
+        statements.append(str(statement.compile(dialect=engine.dialect,
+                                                compile_kwargs={"literal_binds": True})))
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(";\n".join(statements))
+        else:
+            with conn.begin():
+                for sql in statements:
+                    conn.exec_driver_sql(sql)
+    now = time.monotonic()
+    for runner in runners:
+        with runner.applied:
+            runner._persisted = max(runner._persisted, head)
+            runner._persisted_at = now
+
+
 #: how long a position moved in memory only (nothing of interest to the view) may stay unwritten, s
 PERSIST_SKIPPED_S = 2.0
 #: the coordinator reads at most this many notifications to sort them out per view; more, and every
@@ -425,18 +459,27 @@ class ProjectionService:
                 runner.wakeup.set()
             return
         decoded: dict[int, Any] = {}
-        skipped = False
+        orders: list[tuple[Runner, list[Any]]] = []
+        skipped: list[Runner] = []
         for runner in behind:
             mine = [n for n in page if n.id > runner.last_applied
                     and (not runner.topics or n.topic in runner.topics)]
             if not mine:
-                runner.skip_to(head)
-                skipped = True
+                skipped.append(runner)
                 continue
             for n in mine:
                 if n.id not in decoded:
                     decoded[n.id] = app.mapper.to_domain_event(n)
-            runner.target = (head, [(n, decoded[n.id]) for n in mine])
+            orders.append((runner, [(n, decoded[n.id]) for n in mine]))
+        if skipped:
+            # written before any runner of this round commits: whoever reads positions from the
+            # tables (the public changes feed takes the least of them as "processed") never sees
+            # a skipped view behind a write that a command already answered for
+            persist_positions(skipped, head)
+            for runner in skipped:
+                runner.skip_to(head)
+        for runner, events in orders:
+            runner.target = (head, events)
             runner.wakeup.set()
         if skipped:
             self._round_done()
