@@ -165,13 +165,14 @@ class Runner:
             self.applied.notify_all()
 
     def skip_to(self, head: int) -> None:
-        """Nothing up to `head` is of interest to this view (the coordinator looked): it shows what
-        it would show at `head` already. The position is written later (`persist_skipped`)."""
+        """Nothing up to `head` is of interest to this view (the coordinator looked and wrote the
+        position, `persist_positions`): it shows what it would show at `head` already."""
         if head > self.last_applied:
             self._seen(head)
 
     def persist_skipped(self) -> None:
-        """Write the position that `skip_to` moved in memory only (one small transaction)."""
+        """Write a position moved in memory only (a fallback: the coordinator writes the positions
+        it skips before it moves them, so this finds nothing to do unless that write failed)."""
         target = self.last_applied
         if target <= self._persisted:
             return
