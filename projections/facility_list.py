@@ -48,6 +48,10 @@ class FacilityListView(View):
             # the list's order: a region's page is read from the index, already sorted, and stops
             # after `page_size` rows (without it: every row of the region read and sorted)
             Index("ix_facility_list_region_uscc", "region_code", "uscc"),
+            # a facet within a region, counted from the index alone (a city's private facilities:
+            # 33,333 of 100,000 rows read from the heap took 36 ms; from this index, a few)
+            Index("ix_facility_list_ownership_region", "ownership", "region_code"),
+            Index("ix_facility_list_grade_region", "grade_level", "region_code"),
         )
 
     def create_table(self) -> None:
