@@ -27,7 +27,7 @@ from tests.benchmarks.conftest import report, size
 from tests.benchmarks.serving import Load, ceiling, drive, serving
 from tests.support import ROLE_ACTORS, fresh_pg_database, make_container
 
-pytestmark = [pytest.mark.benchmark, pytest.mark.integration]
+pytestmark = [pytest.mark.benchmark, pytest.mark.integration, pytest.mark.timeout(1200)]  # full size, loaded
 
 SEQUENTIAL = size(1_000, 80)
 CLIENTS = 8

@@ -26,7 +26,7 @@ from tests.benchmarks.conftest import report, size
 from tests.benchmarks.serving import drive, serving
 from tests.support import ROLE_ACTORS, fresh_pg_database, make_container
 
-pytestmark = [pytest.mark.benchmark, pytest.mark.integration]
+pytestmark = [pytest.mark.benchmark, pytest.mark.integration, pytest.mark.timeout(1200)]  # full size, loaded
 
 SAMPLES = size(500, 40)
 

@@ -21,7 +21,7 @@ from tests.benchmarks.conftest import report, size
 from tests.benchmarks.serving import Load, api_only, ceiling, drive
 from tests.support import ROLE_ACTORS, fresh_pg_database, make_container
 
-pytestmark = [pytest.mark.benchmark, pytest.mark.integration]
+pytestmark = [pytest.mark.benchmark, pytest.mark.integration, pytest.mark.timeout(1800)]  # full size, loaded
 
 FACILITIES = size(100_000, 5_000)
 CLIENTS = 8
