@@ -402,6 +402,14 @@ class ProjectionService:
                 self.on_progress(self.positions())
 
     def start(self) -> None:
+        # Each view's position, read once before the threads start: the first statement on a
+        # SQLite file switches it to WAL, which fails ("database is locked") while another thread
+        # already holds the write lock of its first claim. Unreachable now: the threads retry.
+        for runner in self.runners:
+            try:
+                runner._seen(runner.position(), persisted=True)
+            except Exception:
+                break
         for runner in self.runners:
             runner.coordinated = True
             thread = threading.Thread(
