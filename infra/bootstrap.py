@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -72,6 +72,40 @@ class Clock:
         return self.fixed or self.source()
 
 
+#: a pooled connection unused for longer than this is pinged before it is handed out, seconds
+IDLE_PING_S = 5.0
+
+
+def ping_when_idle(engine: Any, idle_s: float = IDLE_PING_S) -> None:
+    """Ping a pooled PostgreSQL connection on checkout only when it sat idle for `idle_s`.
+
+    `pool_pre_ping` pings on every checkout: one more round trip per view transaction and per
+    read, a fifth of a list request's time (py-spy, issue 15). A connection in steady use has just
+    proved itself; one that sat idle (a database restart meanwhile, a firewall's timeout) is
+    checked, and a dead one is replaced before anyone sees it (`DisconnectionError` makes the pool
+    connect afresh). A connection that dies while in use fails that statement: SQLAlchemy then
+    invalidates the pool, the runners retry (transient), and a request answers 503 once.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_s:
+            return
+        try:
+            with dbapi.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi.rollback()
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
+
+
 class Container:
     def __init__(self, settings: Settings, clock: Callable[[], date] | None = None) -> None:
         self.settings = settings
@@ -80,6 +114,8 @@ class Container:
         self.projection_service: ProjectionService | None = None
         #: in the background worker: what a save in this process wakes (runners, relay)
         self.wake_hooks: list[Callable[[int], None]] = []
+        #: connections the views' pool keeps open (PostgreSQL); the worker keeps one per runner
+        self.views_pool_size = 5
         #: tells the worker process of this process's saves (opens its socket on first use)
         self._announcer = Announcer(worker_address(settings.var_dir, settings.database_url))
 
@@ -176,14 +212,21 @@ class Container:
     @cached_property
     def datastore(self) -> SQLAlchemyDatastore:
         url = self.settings.views_sqlalchemy_url()
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+            kwargs["pool_pre_ping"] = True
             self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["connect_args"] = {"connect_timeout": 5}
+            # connections kept open: with the default 5 the worker's fifteen runners opened and
+            # closed a connection per transaction (issue 15); `views_pool_size` is set by the worker
+            kwargs.update(pool_size=self.views_pool_size, max_overflow=10)
         harden(self.settings)
-        return SQLAlchemyDatastore(url=url, **kwargs)
+        datastore = SQLAlchemyDatastore(url=url, **kwargs)
+        if not url.startswith("sqlite") and datastore.engine is not None:
+            ping_when_idle(datastore.engine)
+        return datastore
 
     @cached_property
     def projections(self) -> dict[str, ViewProjection[Any]]:
@@ -222,8 +265,10 @@ class Container:
         service.start()
         return service
 
-    def wait_for(self, notification_id: int | None, timeout: float | None = None) -> bool:
-        """Read-your-writes: wait until every view applied `notification_id` (at most `timeout` s).
+    def wait_for(self, notification_id: int | None, timeout: float | None = None,
+                 views: Collection[str] | None = None) -> bool:
+        """Read-your-writes: wait until every view (or each one in `views`) applied
+        `notification_id` (at most `timeout` s).
 
         In-process runners (tests, the worker itself) signal through a condition. Otherwise (API
         workers under `eldercare serve`) the background worker is asked over its socket and answers
@@ -231,32 +276,44 @@ class Container:
         listening at all, the views' positions are read every 20 ms. A timeout is not an error: the
         write is durable, only the read models lag, which the caller says (`read_models_lag`).
         """
-        if notification_id is None:
+        if notification_id is None or (views is not None and not views):
             return True
         timeout = self.settings.read_models_wait_s if timeout is None else timeout
         if self.projection_service is not None:
-            done = self.projection_service.wait(notification_id, timeout)
+            done = self.projection_service.wait(notification_id, timeout, views)
         else:
             started = time.monotonic()
-            answered = await_applied(self.worker_address, notification_id, timeout)
+            answered = await_applied(self.worker_address, notification_id, timeout, views)
             remaining = max(timeout - (time.monotonic() - started), 0.0)
-            done = answered if answered is not None else self._poll_positions(notification_id, remaining)
+            done = (answered if answered is not None
+                    else self._poll_positions(notification_id, remaining, views))
         if not done:
             log.warning("read_models_lagging", notification_id=notification_id, waited_s=timeout)
         return done
 
-    def _poll_positions(self, notification_id: int, timeout: float) -> bool:
+    def views_showing(self, event_types: Iterable[type]) -> set[str]:
+        """The views a write of these event classes changes: those with a handler for one of them,
+        and those that take every event (the timeline). What read-your-writes waits for."""
+        types = set(event_types)
+        return {name for name, projection in self.projections.items()
+                if not projection.filter_topics or types & projection._handlers.keys()}
+
+    def _poll_positions(self, notification_id: int, timeout: float,
+                        views: Collection[str] | None = None) -> bool:
         deadline = time.monotonic() + timeout
-        while self.read_models_lag(notification_id):
+        while self.read_models_lag(notification_id, views):
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.02)
         return True
 
-    def read_models_lag(self, notification_id: int) -> dict[str, int]:
-        """Views that have not applied `notification_id` yet: name -> notifications still to read."""
+    def read_models_lag(self, notification_id: int, views: Collection[str] | None = None) -> dict[str, int]:
+        """Views (of `views`, or all) that have not applied `notification_id` yet: name ->
+        notifications still to read."""
         lag: dict[str, int] = {}
         for name in self.projections:
+            if views is not None and name not in views:
+                continue
             position = self.view(name).max_tracking_id(self.app.name) or 0
             if position < notification_id:
                 lag[name] = notification_id - position

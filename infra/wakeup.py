@@ -5,10 +5,11 @@ Two messages travel, both to the background worker's one socket (see docs/proces
 - ``saved <notification id>``: sent by any process after it appended events (API workers, CLI,
   consumers). The worker wakes its projection runners and the relay at once, instead of waiting
   for the next poll.
-- ``wait <notification id>``: sent by an API request that wants to read its own write, from a
-  socket of its own. The worker wakes its runners and, when every view has applied that id,
-  answers ``applied <position>`` to that socket. The request re-sends every ``RESEND_S`` while it
-  waits, so a lost datagram or a restarted worker costs at most that.
+- ``wait <notification id>[ <view>,<view>...]``: sent by an API request that wants to read its own
+  write, from a socket of its own. The worker wakes its runners and, when every view named (every
+  view, when none is) has applied that id, answers ``applied <notification id>`` to that socket.
+  The request re-sends every ``RESEND_S`` while it waits, so a lost datagram or a restarted
+  worker costs at most that.
 
 Why datagrams and not polling the views' positions: one ``sendto`` costs microseconds and needs no
 database round trip; an abstract address has no file to go stale, needs no clean-up when a process
@@ -24,7 +25,7 @@ import hashlib
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 import structlog
@@ -76,8 +77,10 @@ class Announcer:
                 self._sock = None
 
 
-def await_applied(address: bytes, notification_id: int, timeout: float) -> bool | None:
-    """Ask the worker to say when every view applied `notification_id`; wait up to `timeout` s.
+def await_applied(address: bytes, notification_id: int, timeout: float,
+                  views: Collection[str] | None = None) -> bool | None:
+    """Ask the worker to say when every view (or every one in `views`) applied `notification_id`;
+    wait up to `timeout` s.
 
     Returns True (applied), False (not within `timeout`), or None when no worker listens at all
     (the caller then reads the views' positions itself).
@@ -86,6 +89,8 @@ def await_applied(address: bytes, notification_id: int, timeout: float) -> bool 
     with _dgram() as sock:
         sock.bind(b"")  # Linux autobind: a fresh abstract address the worker can answer to
         request = b"wait %d" % notification_id
+        if views is not None:
+            request += b" " + ",".join(sorted(views)).encode()
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -112,8 +117,10 @@ def await_applied(address: bytes, notification_id: int, timeout: float) -> bool 
 class Listener:
     """The worker's side: receives `saved`/`wait`, wakes the pipelines, answers the waiters.
 
-    `wake` is called for every datagram (it only sets events, so it is cheap); `answer(position)`
-    is called by the projection service whenever every view has applied up to `position`.
+    `wake` is called for every datagram (it only sets events, so it is cheap); `answer(positions)`
+    is called by the projection service with every view's applied position whenever one moved.
+    A `wait` naming views is answered when those views applied the id; one naming none, when every
+    view did; a view this worker does not run never counts as applied.
     """
 
     def __init__(self, address: bytes, wake: Callable[[], None]) -> None:
@@ -122,8 +129,8 @@ class Listener:
         self.sock = _dgram()
         self.sock.bind(address)
         self.sock.settimeout(0.5)
-        self.position = 0
-        self._pending: dict[bytes, tuple[int, float]] = {}
+        self.positions: dict[str, int] = {}
+        self._pending: dict[bytes, tuple[int, frozenset[str] | None, float]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="wakeup-listener", daemon=True)
@@ -143,27 +150,42 @@ class Listener:
                 if self._stop.is_set():
                     return
                 continue
-            word, _, value = data.partition(b" ")
+            word, _, rest = data.partition(b" ")
             if word == b"wait" and sender:
+                value, _, names = rest.partition(b" ")
                 try:
                     wanted = int(value)
-                except ValueError:
+                    views = frozenset(names.decode().split(",")) if names else None
+                except (ValueError, UnicodeDecodeError):
                     continue
                 with self._lock:
-                    if wanted <= self.position:
-                        self._send(sender, self.position)
+                    if self._covered(wanted, views):
+                        self._send(sender, wanted)
                         continue
-                    self._pending[sender] = (wanted, time.monotonic())
+                    self._pending[sender] = (wanted, views, time.monotonic())
             self.wake()
 
-    def answer(self, position: int) -> None:
-        """Every view applied up to `position`: tell the requests waiting for it."""
+    def _covered(self, wanted: int, views: frozenset[str] | None) -> bool:
+        positions = self.positions
+        if not positions:
+            return False
+        return all(positions.get(v, 0) >= wanted for v in (positions if views is None else views))
+
+    @property
+    def position(self) -> int:
+        """The notification id every view has applied."""
+        return min(self.positions.values(), default=0)
+
+    def answer(self, positions: Mapping[str, int]) -> None:
+        """Each view's applied position: tell the requests waiting for what they now cover."""
         with self._lock:
-            self.position = max(self.position, position)
-            done = [addr for addr, (wanted, _) in self._pending.items() if wanted <= self.position]
-            for addr in done:
+            for name, at in positions.items():  # every view, even at 0: a missing one is not "applied"
+                self.positions[name] = max(at, self.positions.get(name, 0))
+            done = [(addr, wanted) for addr, (wanted, views, _) in self._pending.items()
+                    if self._covered(wanted, views)]
+            for addr, wanted in done:
                 del self._pending[addr]
-                self._send(addr, self.position)
+                self._send(addr, wanted)
 
     def _send(self, address: bytes, position: int) -> None:
         with contextlib.suppress(OSError):  # that request gave up (its socket is gone)
@@ -172,7 +194,7 @@ class Listener:
     def _expire(self) -> None:
         cutoff = time.monotonic() - PENDING_TTL_S
         with self._lock:
-            for addr in [a for a, (_, since) in self._pending.items() if since < cutoff]:
+            for addr in [a for a, (_, _, since) in self._pending.items() if since < cutoff]:
                 del self._pending[addr]
 
     def close(self) -> None:

@@ -29,6 +29,7 @@ import structlog
 from infra.bootstrap import Container
 from infra.settings import Settings, SettingsError
 from infra.wakeup import Listener
+from projections.registry import PROJECTIONS
 
 log = structlog.get_logger(__name__)
 
@@ -84,6 +85,7 @@ class Worker:
 
     def __init__(self, settings: Settings, poll_interval: float = 0.5) -> None:
         self.container = Container(settings)
+        self.container.views_pool_size = len(PROJECTIONS) + 1  # a connection per runner, kept open
         self.poll_interval = poll_interval  # the fallback only: saves wake the runners at once
         self.stoppers: list[Callable[[], None]] = []
         self.listener: Listener | None = None

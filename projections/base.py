@@ -48,6 +48,16 @@ class View(SQLAlchemyTrackingRecorder):
     def engine(self) -> Any:
         return self.datastore.engine
 
+    @property
+    def reader(self) -> Any:
+        """The engine for queries: autocommit, so a read costs its statements only (no BEGIN and
+        ROLLBACK round trips around them). Each statement still reads one consistent snapshot;
+        a transaction over several gave no more under READ COMMITTED."""
+        found = self.__dict__.get("_reader")
+        if found is None:
+            found = self.__dict__["_reader"] = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        return found
+
     def create_table(self) -> None:
         for attempt in (1, 2, 3):
             try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, String, Table, func, select
 from sqlalchemy.orm import Session
 
 from projections.base import View, ViewProjection, handles
@@ -45,11 +45,31 @@ class FacilityListView(View):
             Column("grade_assessing_body", String(200)),
             Column("version", Integer, nullable=False),
             Column("updated_at", DateTime(timezone=True), nullable=False),
+            # the list's order: a region's page is read from the index, already sorted, and stops
+            # after `page_size` rows (without it: every row of the region read and sorted)
+            Index("ix_facility_list_region_uscc", "region_code", "uscc"),
+            # a facet within a region, counted from the index alone (a city's private facilities:
+            # 33,333 of 100,000 rows read from the heap took 36 ms; from this index, a few)
+            Index("ix_facility_list_ownership_region", "ownership", "region_code"),
+            Index("ix_facility_list_grade_region", "grade_level", "region_code"),
         )
+
+    def create_table(self) -> None:
+        super().create_table()
+        # indexes added after a view's table exists are not created by `create_all`: a store made
+        # before issue 15 gets the page-order index here, without a rebuild
+        for index in self.facilities.indexes:
+            try:
+                index.create(self.engine, checkfirst=True)
+            except Exception as exc:
+                from projections.parked import created_concurrently
+
+                if not created_concurrently(exc):
+                    raise
 
     # -- queries ---------------------------------------------------------------------------
     def get(self, uscc: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(self.facilities).where(self.facilities.c.uscc == uscc)).first()
         return dict(row._mapping) if row else None
 
@@ -57,8 +77,7 @@ class FacilityListView(View):
         t = self.facilities
         conditions = []
         if query.region_code:
-            # a district code (e.g. 110105) or a prefix (city 1101, province 11)
-            conditions.append(t.c.region_code.startswith(query.region_code))
+            conditions.append(region_within(t.c.region_code, query.region_code))
         if query.ownership:
             conditions.append(t.c.ownership == query.ownership)
         if query.profit_status:
@@ -69,27 +88,55 @@ class FacilityListView(View):
             conditions.append(t.c.status == query.status)
         if query.name:
             conditions.append(t.c.name.contains(query.name))
-        with self.engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
+        counted = select(func.count()).select_from(t).where(*conditions)
+        with self.reader.connect() as conn:
+            # the page and the total in one round trip (the total is an uncorrelated sub-select,
+            # evaluated once); a page past the end has no row to carry it: count on its own
             rows = conn.execute(
-                select(t)
+                select(t, counted.scalar_subquery().label("_total"))
                 .where(*conditions)
                 .order_by(t.c.region_code, t.c.uscc)
                 .limit(query.page_size)
                 .offset((query.page - 1) * query.page_size)
             ).all()
-        return [dict(r._mapping) for r in rows], total
+            total = rows[0]._total if rows else conn.execute(counted).scalar_one()
+        items = []
+        for row in rows:
+            item = dict(row._mapping)
+            del item["_total"]
+            items.append(item)
+        return items, total
 
     def active_usccs(self, region_prefix: str = "") -> list[str]:
         """The inspectable directory (检查对象名录库): registered and open, in USCC order."""
         t = self.facilities
-        with self.engine.connect() as conn:
+        where = [t.c.status == "open"]
+        if region_prefix:
+            where.append(region_within(t.c.region_code, region_prefix))
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t.c.uscc)
-                .where(t.c.status == "open", t.c.region_code.startswith(region_prefix))
+                .where(*where)
                 .order_by(t.c.uscc)
             ).all()
         return [r[0] for r in rows]
+
+
+def region_within(column: Any, code: str) -> Any:
+    """`column` is the district `code` (6 digits) or lies under the prefix `code` (province 2
+    digits, city 4): equality, or the range [prefix, prefix + 1).
+
+    Not `LIKE 'prefix%'`: PostgreSQL uses a btree index for a LIKE prefix only under the "C"
+    collation (or with a `text_pattern_ops` index), so under the database's collation it read the
+    whole index and filtered it (issue 15). Region codes are digits, so the range is exact under
+    every collation.
+    """
+    if not code.isascii() or not code.isdigit():  # not a region code (a search box's text)
+        return column.startswith(code)
+    if len(code) == 6:
+        return column == code
+    upper = str(int(code) + 1).zfill(len(code))
+    return (column >= code) & (column < upper) if len(upper) == len(code) else column >= code
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,17 @@ position in the same transaction, and is woken at once by in-process saves.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
+from sqlalchemy import update
 
-from projections.base import ViewProjection
+from projections.base import ViewProjection, begin_immediate
 from projections.failures import is_transient
 from projections.parked import ParkedItem, notification_key, parked_store
 
@@ -47,7 +49,13 @@ class Runner:
         self.topics = projection.handled_topics()
         self.wakeup = threading.Event()
         self.applied = threading.Condition()
+        #: every notification up to here is applied or of no interest to this view (in memory;
+        #: the view's tracking row may be behind by skipped notifications: `persist_skipped`)
         self.last_applied = 0
+        self._persisted = 0  # the tracking row's position as this runner last wrote or read it
+        self._persisted_at = 0.0
+        #: the coordinator's order: the head to catch up to and this view's events up to it
+        self.target: tuple[int, list[Any] | None] | None = None
         self.error: BaseException | None = None
 
     @property
@@ -64,65 +72,151 @@ class Runner:
         parked = parked_store(self.view.engine).count(self.name)
         return Status(self.name, self.position(), self.head(), parked)
 
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Apply every notification up to the current head; returns how many were read.
+    def catch_up(
+        self,
+        progress: Callable[[int], None] | None = None,
+        *,
+        head: int | None = None,
+        known: list[Any] | None = None,
+    ) -> int:
+        """Apply every notification up to the head (or `head`); returns how many were read.
 
         A page is applied in one transaction with the position. When a page fails permanently,
         it is applied again event by event, each under its own savepoint: the poison events are
         parked (with their position, event id and error, in the same transaction) and every other
         event is applied once; the position then moves past the page. A transient failure (the
         database unreachable, a lock timeout) is raised: nothing was committed, the caller retries.
+
+        `known` (the service's coordinator): this view's events after `last_applied` up to `head`,
+        already read and decoded, `(notification, event)` pairs; used when the view's position is
+        still the one this runner last saw, so the log is not read a second time.
         """
-        head = self.head()
+        head = self.head() if head is None else head
         read = 0
-        while self.position() < head:
+        if known is not None and len(known) < self.batch_size and self._persisted_at:
+            start = self._persisted
+            if head > start and self._apply_known(head, known):
+                read += head - start
+                if progress:
+                    progress(head - start)
+                self._seen(head, persisted=True)
+                self.error = None
+                return read
+        while True:
             with self.view.transaction(commit=True) as session:
                 # The position is read under the lock (a row lock on PostgreSQL, the database's
                 # write lock on SQLite): another runner of this view may have advanced it.
                 claim = self.view.claim_position(session, self.app.name)
                 start = claim.notification_id
                 if start >= head:
+                    self._seen(start, persisted=True)
                     break
-                page = self.app.recorder.select_notifications(
-                    start=start + 1, limit=self.batch_size, stop=head, topics=self.topics
-                )
-                # A filtered page shorter than the limit means nothing else of interest up to head.
-                last = page[-1].id if len(page) == self.batch_size else head
-                self._apply_page(session, page)
+                if known is not None and start == self._persisted and len(known) < self.batch_size:
+                    events = [(n, e) for n, e in known if n.id > start]
+                    last = head
+                else:
+                    page = self.app.recorder.select_notifications(
+                        start=start + 1, limit=self.batch_size, stop=head, topics=self.topics
+                    )
+                    # A filtered page shorter than the limit means nothing else of interest up to head.
+                    last = page[-1].id if len(page) == self.batch_size else head
+                    events = [(n, None) for n in page]
+                known = None
+                self._apply_page(session, events)
                 claim.notification_id = last
             read += last - start
             if progress:
                 progress(last - start)
-            with self.applied:
-                self.last_applied = last
-                self.applied.notify_all()
+            self._seen(last, persisted=True)
         self.error = None  # caught up: an earlier failure (kept for status and /healthz) is over
         return read
 
-    def _apply_page(self, session: Any, page: list[Notification]) -> None:
-        """All of `page` in one savepoint; on a permanent failure, event by event (see catch_up)."""
+    def _apply_known(self, head: int, known: list[Any]) -> bool:
+        """Apply the coordinator's events up to `head`, claiming the position with one statement.
+
+        `UPDATE ... SET position = head WHERE position = <the one this runner last wrote>` both
+        locks the tracking row (as `claim_position` does) and moves it, so the transaction is
+        BEGIN, that UPDATE, the rows, COMMIT: two round trips fewer than claim, read, update. It
+        matches nothing when another process moved the position meanwhile: then nothing was
+        written and False is returned (the caller claims and reads the log itself).
+        """
+        start = self._persisted
+        table = self.view.tracking_record_cls.__table__
+        with self.view.transaction(commit=True) as session:
+            begin_immediate(session)
+            moved = session.execute(
+                update(table)
+                .where(table.c.application_name == self.app.name, table.c.notification_id == start)
+                .values(notification_id=head)
+            ).rowcount
+            if moved != 1:
+                return False
+            self._apply_page(session, [(n, e) for n, e in known if start < n.id <= head])
+        return True
+
+    def _seen(self, position: int, persisted: bool = False) -> None:
+        """Every notification up to `position` is applied, or of no interest to this view."""
+        with self.applied:
+            if persisted:
+                self._persisted = position
+                self._persisted_at = time.monotonic()
+            # never back: the coordinator may have moved it past events of no interest meanwhile
+            self.last_applied = max(self.last_applied, position)
+            self.applied.notify_all()
+
+    def skip_to(self, head: int) -> None:
+        """Nothing up to `head` is of interest to this view (the coordinator looked and wrote the
+        position, `persist_positions`): it shows what it would show at `head` already."""
+        if head > self.last_applied:
+            self._seen(head)
+
+    def persist_skipped(self) -> None:
+        """Write a position moved in memory only (a fallback: the coordinator writes the positions
+        it skips before it moves them, so this finds nothing to do unless that write failed)."""
+        target = self.last_applied
+        if target <= self._persisted:
+            return
+        with self.view.transaction(commit=True) as session:
+            claim = self.view.claim_position(session, self.app.name)
+            if claim.notification_id < self._persisted:  # rebuilt meanwhile: apply, not skip
+                target = claim.notification_id
+            elif claim.notification_id < target:
+                claim.notification_id = target
+            else:
+                target = claim.notification_id
+        with self.applied:
+            self._persisted = target
+            self._persisted_at = time.monotonic()
+
+    def _decode(self, notification: Notification, event: Any) -> Any:
+        return event if event is not None else self.app.mapper.to_domain_event(notification)
+
+    def _apply_page(self, session: Any, page: list[tuple[Notification, Any]]) -> None:
+        """All of `page` in one savepoint; on a permanent failure, event by event (see catch_up).
+        `page` holds `(notification, decoded event or None)`."""
+        if not page:
+            return
         try:
             with session.begin_nested():
-                for notification in page:
-                    self.projection.apply(self.app.mapper.to_domain_event(notification), session)
+                for notification, event in page:
+                    self.projection.apply(self._decode(notification, event), session)
                 self.projection.flush(session)
             return
         except Exception as exc:
             session.info.clear()  # write-behind buffers and per-transaction caches went with it
             if is_transient(exc):
                 raise
-            log.warning("projection_page_failed", view=self.name, first=page[0].id, last=page[-1].id,
+            log.warning("projection_page_failed", view=self.name, first=page[0][0].id, last=page[-1][0].id,
                         error=f"{type(exc).__name__}: {str(exc)[:300]}")
-        for notification in page:
-            self._apply_one(session, notification)
+        for notification, event in page:
+            self._apply_one(session, notification, event)
 
-    def _apply_one(self, session: Any, notification: Notification) -> None:
+    def _apply_one(self, session: Any, notification: Notification, event: Any = None) -> None:
         """One event under its own savepoint, flushed at once; parked when it fails permanently."""
         session.info.clear()  # everything before is flushed: caches read the tables again
         try:
             with session.begin_nested():
-                event = self.app.mapper.to_domain_event(notification)
-                self.projection.apply(event, session)
+                self.projection.apply(self._decode(notification, event), session)
                 self.projection.flush(session)
         except Exception as exc:
             session.info.clear()
@@ -178,32 +272,44 @@ class Runner:
     ) -> None:
         """Follow the log until `stop` is set; errors stop this view and are kept for `status`.
 
-        Woken at once by `wakeup` (saves in this process, datagrams from others: infra.wakeup);
-        `poll_interval` (s) is only the fallback. After each round `last_applied` is the view's
-        position (another process may have advanced it) and `on_round(self)` is called.
+        Under a `ProjectionService` the coordinator wakes this runner only when the log holds
+        events this view handles (`target`), and moves it past the others in memory; without one,
+        each round reads the head itself. `poll_interval` (s) is only the fallback. After each
+        round `on_round(self)` is called. Positions moved in memory only are written within
+        `PERSIST_SKIPPED_S`, so status and `/healthz` lag behind the truth by at most that.
         """
         failures = 0
         while not stop.is_set():
             self.wakeup.clear()
+            order, self.target = self.target, None
             try:
-                read = self.catch_up()
-                if not read or not self.last_applied:
-                    with self.applied:
-                        self.last_applied = max(self.last_applied, self.position())
-                        self.applied.notify_all()
+                if order is not None:
+                    self.catch_up(head=order[0], known=order[1])
+                elif not self.coordinated:
+                    self.catch_up()
+                if time.monotonic() - self._persisted_at >= PERSIST_SKIPPED_S:
+                    self.persist_skipped()
             except Exception as exc:  # transient (permanent ones are parked inside catch_up)
                 self.error = exc
                 failures += 1
                 delay = min(0.5 * 2 ** (failures - 1), 30.0)  # 0.5, 1, 2, ... 30 s
                 log.exception("projection_failed", view=self.name, retry_in_s=delay)
+                if order is not None and self.target is None:
+                    self.target = (order[0], None)  # try again, reading the log itself
                 stop.wait(delay)
                 continue
             failures = 0
             if on_round is not None:
                 on_round(self)
-            self.wakeup.wait(poll_interval)
+            pending = self.last_applied > self._persisted
+            self.wakeup.wait(min(poll_interval, PERSIST_SKIPPED_S) if pending else poll_interval)
+
+    #: set by a ProjectionService whose coordinator decides when this runner reads the log
+    coordinated = False
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        with self.applied:
+            self.last_applied = self._persisted = 0
         self.view.drop_tables()
         self.view.create_table()
         with self.view.engine.begin() as conn:  # a rebuild parks its poison again
@@ -212,53 +318,203 @@ class Runner:
 
     def wait(self, notification_id: int, timeout: float = 2.0) -> bool:
         """Block until this view applied `notification_id` (woken by the runner's own commits)."""
+        if self.last_applied < notification_id and not self.coordinated:
+            self._seen(self.position())  # another process may have moved it
         with self.applied:
-            if self.last_applied < notification_id:
-                self.last_applied = max(self.last_applied, self.position())
             return self.applied.wait_for(lambda: self.last_applied >= notification_id, timeout)
 
 
+def persist_positions(runners: list[Runner], head: int) -> None:
+    """Move these views' positions to `head` (nothing up to it is of interest to them), in one
+    round trip on PostgreSQL (one statement per view, sent together in autocommit: one implicit
+    transaction). Each moves only from at least the position its runner last wrote and only
+    forwards, so a concurrent claimer or a rebuild elsewhere is never overtaken; a view whose
+    statement matched nothing is found out at its next claim (`_apply_known` matches nothing)."""
+    if not runners:
+        return
+    engine = runners[0].view.reader
+    statements = []
+    for runner in runners:
+        table = runner.view.tracking_record_cls.__table__
+        statement = (
+            update(table)
+            .where(table.c.application_name == runner.app.name,
+                   table.c.notification_id >= runner._persisted, table.c.notification_id < head)
+            .values(notification_id=head)
+        )
+        statements.append(str(statement.compile(dialect=engine.dialect,
+                                                compile_kwargs={"literal_binds": True})))
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(";\n".join(statements))
+        else:
+            with conn.begin():
+                for sql in statements:
+                    conn.exec_driver_sql(sql)
+    now = time.monotonic()
+    for runner in runners:
+        with runner.applied:
+            runner._persisted = max(runner._persisted, head)
+            runner._persisted_at = now
+
+
+#: how long a position moved in memory only (nothing of interest to the view) may stay unwritten, s
+PERSIST_SKIPPED_S = 2.0
+#: the coordinator reads at most this many notifications to sort them out per view; more, and every
+#: runner behind reads the log itself (a catch-up after downtime)
+COORDINATOR_PAGE = 500
+
+
 class ProjectionService:
-    """All runners of a process, each in its own thread (serve, `projections run`)."""
+    """All runners of a process, each in its own thread (serve, `projections run`), plus one
+    coordinator thread that reads the log once per wake-up for all of them.
+
+    Why a coordinator: fifteen views each reading the head, their position and their page after
+    every save cost fifteen times the round trips for one event, most of them to learn that the
+    event is none of their business. The coordinator reads the head and the new notifications once,
+    decodes each event once, wakes only the runners that handle one of them (handing them their
+    events) and moves every other runner's position past them in memory (written within
+    `PERSIST_SKIPPED_S`). Read-your-writes then waits only for the views that had work to do.
+    """
 
     def __init__(self, runners: list[Runner], poll_interval: float = 0.5) -> None:
         self.runners = runners
         self.poll_interval = poll_interval
         self.stop_event = threading.Event()
+        self.wakeup = threading.Event()
         self.threads: list[threading.Thread] = []
-        #: called with the position every view has applied, whenever it may have moved (the
-        #: worker answers waiting requests with it: infra.wakeup.Listener.answer)
-        self.on_progress: Callable[[int], None] | None = None
+        #: called with every view's applied position (name -> notification id) whenever one may
+        #: have moved (the worker answers waiting requests with it: infra.wakeup.Listener.answer)
+        self.on_progress: Callable[[dict[str, int]], None] | None = None
+        self._progress_lock = threading.Lock()
 
     def applied(self) -> int:
         """The notification id every view of this service has applied (0 before the first round)."""
         return min((r.last_applied for r in self.runners), default=0)
 
-    def _round_done(self, _runner: Runner) -> None:
+    def positions(self) -> dict[str, int]:
+        """Each view's applied position (in memory: applied, or nothing of interest up to it)."""
+        return {r.name: r.last_applied for r in self.runners}
+
+    def _round_done(self, _runner: Runner | None = None) -> None:
         if self.on_progress is not None:
-            self.on_progress(self.applied())
+            with self._progress_lock:
+                self.on_progress(self.positions())
 
     def start(self) -> None:
+        # Each view's position, read once before the threads start: the first statement on a
+        # SQLite file switches it to WAL, which fails ("database is locked") while another thread
+        # already holds the write lock of its first claim. Unreachable now: the threads retry.
         for runner in self.runners:
+            try:
+                runner._seen(runner.position(), persisted=True)
+            except Exception:
+                break
+        for runner in self.runners:
+            runner.coordinated = True
             thread = threading.Thread(
                 target=runner.run_forever, args=(self.stop_event, self.poll_interval, self._round_done),
                 name=f"projection-{runner.name}", daemon=True,
             )
             thread.start()
             self.threads.append(thread)
+        coordinator = threading.Thread(target=self._coordinate, name="projection-coordinator", daemon=True)
+        coordinator.start()
+        self.threads.append(coordinator)
+
+    def _coordinate(self) -> None:
+        failures = 0
+        while not self.stop_event.is_set():
+            self.wakeup.clear()
+            try:
+                self.dispatch()
+                failures = 0
+            except Exception:  # the store unreachable: every runner reads the log itself meanwhile
+                failures += 1
+                log.exception("projection_coordinator_failed")
+                for runner in self.runners:
+                    runner.coordinated = False
+                    runner.wakeup.set()
+                self.stop_event.wait(min(0.5 * 2 ** (failures - 1), 30.0))
+                continue
+            for runner in self.runners:
+                runner.coordinated = True
+            self.wakeup.wait(self.poll_interval)
+
+    def dispatch(self) -> None:
+        """One round: read the head and what is new once, give each runner its part."""
+        if not self.runners:
+            return
+        app = self.runners[0].app
+        low = min(r.last_applied for r in self.runners)
+        if not low:  # a view that never ran: each reads its own pages from its own position
+            head = app.recorder.max_notification_id() or 0
+            for runner in self.runners:
+                if runner.last_applied < head:
+                    runner.target = (head, None)
+                    runner.wakeup.set()
+            return
+        # What is new, in one query: notification ids commit in order (the store serialises its
+        # inserts), so the last one read is the head; a full page means a long way behind.
+        page = app.recorder.select_notifications(start=low + 1, limit=COORDINATOR_PAGE)
+        if not page:
+            return
+        head = page[-1].id
+        behind = [r for r in self.runners if r.last_applied < head]
+        if len(page) >= COORDINATOR_PAGE:
+            head = app.recorder.max_notification_id() or head
+            for runner in behind:  # each reads its own pages
+                runner.target = (head, None)
+                runner.wakeup.set()
+            return
+        decoded: dict[int, Any] = {}
+        orders: list[tuple[Runner, list[Any]]] = []
+        skipped: list[Runner] = []
+        for runner in behind:
+            mine = [n for n in page if n.id > runner.last_applied
+                    and (not runner.topics or n.topic in runner.topics)]
+            if not mine:
+                skipped.append(runner)
+                continue
+            for n in mine:
+                if n.id not in decoded:
+                    decoded[n.id] = app.mapper.to_domain_event(n)
+            orders.append((runner, [(n, decoded[n.id]) for n in mine]))
+        if skipped:
+            # written before any runner of this round commits: whoever reads positions from the
+            # tables (the public changes feed takes the least of them as "processed") never sees
+            # a skipped view behind a write that a command already answered for
+            persist_positions(skipped, head)
+            for runner in skipped:
+                runner.skip_to(head)
+        for runner, events in orders:
+            runner.target = (head, events)
+            runner.wakeup.set()
+        if skipped:
+            self._round_done()
 
     def wake(self, _notification_id: int | None = None) -> None:
+        self.wakeup.set()
         for runner in self.runners:
-            runner.wakeup.set()
+            if not runner.coordinated:
+                runner.wakeup.set()
 
-    def wait(self, notification_id: int | None, timeout: float = 2.0) -> bool:
-        """Read-your-writes: block until every running view has applied `notification_id`."""
+    def wait(
+        self, notification_id: int | None, timeout: float = 2.0, views: Collection[str] | None = None
+    ) -> bool:
+        """Read-your-writes: block until every running view (or those in `views`) applied
+        `notification_id`; False after `timeout` s."""
         if notification_id is None or not self.threads:
             return True
-        return all(runner.wait(notification_id, timeout) for runner in self.runners)
+        self.wake()
+        deadline = time.monotonic() + timeout
+        return all(runner.wait(notification_id, max(deadline - time.monotonic(), 0.0))
+                   for runner in self.runners if views is None or runner.name in views)
 
     def stop(self) -> None:
         self.stop_event.set()
-        self.wake()
+        self.wakeup.set()
+        for runner in self.runners:
+            runner.wakeup.set()
         for thread in self.threads:
             thread.join(timeout=10)

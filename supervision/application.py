@@ -6,7 +6,9 @@ them `_save`, `_get`, the injected clock and the sealer. Nothing connects before
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -106,6 +108,26 @@ class Accepted:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+#: the event classes saved since `recording_writes()` began in this context (None: not recording)
+_written: ContextVar[set[type] | None] = ContextVar("written_event_types", default=None)
+
+
+@contextmanager
+def recording_writes() -> Iterator[set[type]]:
+    """Collect the classes of the events saved inside the block (this thread or task only).
+
+    The HTTP layer waits for the views that handle them (read-your-writes for what the command
+    changed), not for every view: a view with no handler for these events shows the same before
+    and after the write.
+    """
+    types: set[type] = set()
+    token = _written.set(types)
+    try:
+        yield types
+    finally:
+        _written.reset(token)
+
+
 class SupervisionBase(Application[UUID]):
     name = "eldercare"
 
@@ -166,6 +188,9 @@ class SupervisionBase(Application[UUID]):
         except IntegrityError:
             raise (conflict() if conflict else ConcurrentModification(what)) from None
         last = recordings[-1].notification.id if recordings else None
+        written = _written.get()
+        if written is not None:
+            written.update(type(r.domain_event) for r in recordings)
         if last is not None and self.on_saved is not None:
             self.on_saved(last)
         return last

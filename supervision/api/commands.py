@@ -9,7 +9,7 @@ from flask import current_app, request
 
 from supervision.api.schemas import AcceptedSchema, ErrorSchema
 from supervision.api.security import context
-from supervision.application import Accepted
+from supervision.application import Accepted, recording_writes
 from supervision.domain.errors import InvalidCommand
 
 
@@ -41,25 +41,31 @@ def run(name: str, **path: Any) -> Response:
     """Run command `name` with the JSON body plus path parameters (which win over the body).
 
     Read-your-writes, honestly: the answer waits (at most ELDERCARE_READ_MODELS_WAIT_S, 2 s) until
-    every view shows the write. If one does not, the answer is `202 Accepted` instead of the
-    endpoint's 200/201: the write is durable, and `read_models.lag` plus the `X-Read-Models-Lag`
-    header name the views still behind and by how many notifications.
+    every view the write changes shows it: those with a handler for one of the events the command
+    saved, and the timeline (`Container.views_showing`). Views with no handler for them show the
+    same before and after, so waiting for them (each other command's backlog) bought nothing but
+    time. If one does not, the answer is `202 Accepted` instead of the endpoint's 200/201: the
+    write is durable, and `read_models.lag` plus the `X-Read-Models-Lag` header name the views
+    still behind and by how many notifications.
     """
     root = services()
     ctx = context()
     root.dispatcher.authorize(name, ctx)
     payload = {**json_body(), **path}
-    result: Accepted = root.dispatcher.dispatch(name, payload, ctx)
+    with recording_writes() as written:
+        result: Accepted = root.dispatcher.dispatch(name, payload, ctx)
     body: dict[str, Any] = {
         "id": result.id,
         "version": result.version,
         "notification_id": result.notification_id,
         "data": result.data,
     }
-    if root.wait_for(result.notification_id) or result.notification_id is None:
+    showing = getattr(root, "views_showing", None)
+    views = showing(written) if showing is not None and result.notification_id is not None else None
+    if result.notification_id is None or root.wait_for(result.notification_id, views=views):
         return body
     lag_of = getattr(root, "read_models_lag", None)
-    lag: dict[str, int] = lag_of(result.notification_id) if lag_of else {}
+    lag: dict[str, int] = lag_of(result.notification_id, views) if lag_of else {}
     if lag_of and not lag:
         return body  # caught up while we looked
     settings = getattr(root, "settings", None)
