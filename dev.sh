@@ -63,9 +63,16 @@ case "$cmd" in
     fi
     step "ruff"
     .venv/bin/ruff check .
-    step "pytest (SQLite, PostgreSQL, the real broker)"
+    # two processes (pytest-xdist), a test file per process at a time: most tests wait on servers,
+    # brokers and databases, so two share the 2-core machine well; ELDERCARE_TEST_JOBS=0 runs in one
+    jobs=${ELDERCARE_TEST_JOBS:-2}
+    step "pytest (SQLite, PostgreSQL, the real broker; $jobs processes)"
     set +e
-    .venv/bin/python -m pytest "$@"
+    if [ "$jobs" = "0" ]; then
+      .venv/bin/python -m pytest "$@"
+    else
+      .venv/bin/python -m pytest -n "$jobs" --dist loadfile --durations=15 "$@"
+    fi
     rc=$?
     set -e
     if [ "$rc" -eq 5 ]; then

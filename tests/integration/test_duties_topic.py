@@ -63,7 +63,6 @@ def test_only_annual_filings_and_concluded_incidents_are_published_and_never_res
         {
             "uscc": USCC,
             "incident_id": iid,
-            "authority": "SCJG-140500",
             "decision_no": "晋市监认〔2026〕4号",
             "responsibility": "main",
             "cause": "食材储存不当",
