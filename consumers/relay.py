@@ -162,15 +162,6 @@ class Unit:
 
 
 @dataclass
-class Sending:
-    """Records handed to the producer and not yet waited for: per record, in order, its future,
-    None (acknowledged on an earlier try) or why it was not sent; `down` once the broker failed."""
-
-    futures: list[Any] = field(default_factory=list)
-    down: BaseException | None = None
-
-
-@dataclass
 class Batch:
     """Records of a page of notifications plus the list state to commit with its position."""
 
@@ -206,15 +197,13 @@ class EventTranslator:
             log.info("event_not_relayed", event_type=etype)
         return False
 
-    def translate(self, notifications: Iterable[Notification], batch: Batch,
-                  on_records: Callable[[list[Message]], None] | None = None) -> None:
+    def translate(self, notifications: Iterable[Notification], batch: Batch) -> None:
         """Each notification becomes a `Unit` of records. One that cannot be translated (its state
         does not decode, its body fails the topic schema) is a unit with an `error`, to be parked;
         a transient failure (the store unreachable while reading context) is raised.
 
         The page's events are decoded first, so the list state of every facility a grade event
-        touches is read in one query, not one per (topic, USCC). `on_records` gets each unit's
-        records once the whole unit translated (in log order: the order of `batch.messages`)."""
+        touches is read in one query, not one per (topic, USCC)."""
         decoded: list[tuple[Unit, str, Any]] = []
         for notification in notifications:
             etype = self.event_type(notification)
@@ -252,8 +241,6 @@ class EventTranslator:
                 unit.messages, unit.error = [], exc
                 continue
             batch.messages.extend(unit.messages)
-            if on_records is not None and unit.messages:
-                on_records(unit.messages)
 
     # -- domain topics ---------------------------------------------------------------------
     def payload(self, event: Any) -> dict[str, Any]:
@@ -520,23 +507,19 @@ class Relay:
         `max_request_size` (default 1 MiB) or one the broker refuses is a permanent error; a record
         not acknowledged in time is a `BrokerUnavailable` (transient).
         """
-        sending = Sending()
-        self.submit(messages, sending)
-        return self.wait(sending)
+        from kafka.errors import KafkaTimeoutError
 
-    def submit(self, messages: list[Message], sending: Sending) -> None:
-        """Hand records to the producer without waiting (its I/O thread ships them meanwhile); each
-        gets its future, or why it was not sent, in `sending`, in order. `wait` gives the outcomes."""
         if not messages:
-            return
+            return []
         producer = self._producer()
-        futures = sending.futures
+        futures: list[Any] = []
+        down: BaseException | None = None
         for m in messages:
             if (m.topic, m.ce_id) in self.acknowledged_ahead:
                 futures.append(None)  # acknowledged on an earlier try, beyond the committed prefix
                 continue
-            if sending.down is not None:  # the broker is not answering: do not queue more behind it
-                futures.append(BrokerUnavailable(f"not sent: {type(sending.down).__name__}: {sending.down}"))
+            if down is not None:  # the broker is not answering: do not queue more behind it
+                futures.append(BrokerUnavailable(f"not sent: {type(down).__name__}: {down}"))
                 continue
             try:
                 futures.append(producer.send(m.topic, value=m.value,
@@ -545,18 +528,9 @@ class Relay:
             except Exception as exc:  # oversize, unencodable key, metadata timeout: per record
                 futures.append(exc)
                 if is_transient(exc):
-                    sending.down = exc
-
-    def wait(self, sending: Sending) -> list[BaseException | None]:
-        """Flush (acks=all) and give, per submitted record in order, None (acknowledged) or why not."""
-        from kafka.errors import KafkaTimeoutError
-
-        futures = sending.futures
-        if not futures:
-            return []
-        if self.producer is not None:
-            with contextlib.suppress(KafkaTimeoutError):  # records not done below are unacknowledged
-                self.producer.flush(timeout=self.ack_timeout)
+                    down = exc
+        with contextlib.suppress(KafkaTimeoutError):  # records not done below are unacknowledged
+            producer.flush(timeout=self.ack_timeout)
         outcomes: list[BaseException | None] = []
         for future in futures:
             if future is None or isinstance(future, BaseException):
@@ -582,12 +556,8 @@ class Relay:
             return 0
         page = self.app.recorder.select_notifications(start=position + 1, limit=self.page_size, stop=head)
         batch = Batch(last=page[-1].id if len(page) == self.page_size else head)
-        # each event's records go to the producer as soon as they are translated, so the broker
-        # acknowledges the page while the rest of it is translated; the position still moves only
-        # after `wait` saw every record of the page acknowledged
-        sending = Sending()
-        self.translator.translate(page, batch, on_records=lambda records: self.submit(records, sending))
-        outcomes = iter(self.wait(sending))
+        self.translator.translate(page, batch)
+        outcomes = iter(self.send(batch.messages))
         moved_to, acknowledged, parked = position, [], []
         transient: BaseException | None = None
         failed = False

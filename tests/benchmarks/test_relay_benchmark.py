@@ -107,9 +107,8 @@ def test_relay_throughput_against_the_bare_producer_of_its_client(postgres, brok
                 relay = build_relay(container, broker.bootstrap_servers, client=client, page_size=1000,
                                     **PRODUCER)
                 records = sent[client] = []
-                original = relay.submit  # every record the relay hands its producer, in order
-                relay.submit = lambda messages, sending, o=original, r=records: (r.extend(messages),
-                                                                                 o(messages, sending))[1]
+                original = relay.send
+                relay.send = lambda messages, o=original, r=records: (r.extend(messages), o(messages))[1]
                 relay._producer()  # connect and create topics outside the timing
                 started = time.perf_counter()
                 assert relay.catch_up() == events
