@@ -14,8 +14,9 @@ subclass overriding `_serialize` is never taken for its base):
 Any other field (a type added later, `dump_default`, `attribute` with a dot, ...) is dumped by its
 own marshmallow `serialize` with the schema's accessor, so a new field can never silently differ;
 a schema with dump hooks or an overridden accessor is not compiled at all (its `dump` is used).
-Values are read as marshmallow reads them (`utils.get_value`: `obj[key]`, then `getattr`), with a
-fast path for a plain `dict`. tests/unit/test_public_compiled.py holds every shape to byte-identical
+Values are read as marshmallow reads them (`utils.get_value`: `obj[key]`, then `getattr`); for a
+plain `dict` row (the usual case) the renderer is generated as straight-line code, one statement
+pair per field. tests/unit/test_public_compiled.py holds every shape to byte-identical
 JSON against `dump` over the topics' examples and generated inputs.
 """
 
@@ -224,24 +225,49 @@ def compile_schema(schema: Schema) -> Render:
     steps = tuple(plan)
     accessor = schema.get_attribute
 
-    def render_compiled(obj: Any) -> dict[str, Any]:
+    def render_any(obj: Any) -> dict[str, Any]:
+        """Any row: values read as marshmallow reads them (`get_value`)."""
         out: dict[str, Any] = {}
-        plain = type(obj) is dict
-        for name, in_key, out_key, convert, dict_attribute, field in steps:
+        for name, in_key, out_key, convert, _, field in steps:
             if convert is None:
                 value = field.serialize(name, obj, accessor=accessor)
                 if value is not missing:
                     out[out_key] = value
                 continue
-            if plain:
-                value = obj.get(in_key, missing)
-                if value is missing and dict_attribute:
-                    value = getattr(obj, in_key, missing)
-            else:
-                value = get_value(obj, in_key, missing)
+            value = get_value(obj, in_key, missing)
             if value is not missing:
                 out[out_key] = convert(value)
         return out
 
+    render_compiled = _generate(schema, steps, render_any)
     _COMPILED[id(schema)] = (schema, render_compiled)
     return render_compiled
+
+
+#: the exact type whose values a converter returns unchanged, to test inline before calling it
+_PASS_THROUGH = {_string: "str", _integer: "int", _float: "float"}
+
+
+def _generate(schema: Schema, steps: tuple[tuple[str, str, str, Convert | None, bool, fields.Field], ...],
+              render_any: Render) -> Render:
+    """The renderer as straight-line code for a plain `dict` row (the usual case: view rows, event
+    payloads); any other row goes to `render_any`. Same reads, same conversions, same key order."""
+    env: dict[str, Any] = {"MISSING": missing, "render_any": render_any, "accessor": schema.get_attribute}
+    lines = ["def render(obj):", "    if type(obj) is not dict:", "        return render_any(obj)",
+             "    out = {}", "    get = obj.get"]
+    for i, (name, in_key, out_key, convert, dict_attribute, field) in enumerate(steps):
+        if convert is None:
+            env[f"f{i}"] = field
+            lines += [f"    v = f{i}.serialize({name!r}, obj, accessor=accessor)",
+                      f"    if v is not MISSING: out[{out_key!r}] = v"]
+            continue
+        env[f"c{i}"] = convert
+        lines.append(f"    v = get({in_key!r}, MISSING)")
+        if dict_attribute:  # marshmallow falls back to getattr: a dict without "items" gives dict.items
+            lines.append(f"    if v is MISSING: v = getattr(obj, {in_key!r}, MISSING)")
+        kind = _PASS_THROUGH.get(convert)
+        value = f"v if type(v) is {kind} else c{i}(v)" if kind else f"c{i}(v)"
+        lines.append(f"    if v is not MISSING: out[{out_key!r}] = {value}")
+    lines.append("    return out")
+    exec(compile("\n".join(lines), f"<public shape {type(schema).__name__}>", "exec"), env)
+    return env["render"]
