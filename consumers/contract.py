@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 Check = Callable[[Any], bool]
 
@@ -109,18 +109,50 @@ def _no_overrides(field: fields.Field, base: type[fields.Field]) -> None:
             raise Unsupported(f"{type(field).__name__}.{name} overridden")
 
 
+def _validator_check(validator: Callable[[Any], Any]) -> Check:
+    """One validator as `value -> valid?`: the common marshmallow validators (exact classes) as the
+    comparison their `__call__` makes, any other one run as it is (`_run`)."""
+    kind = type(validator)
+    if kind is validate.Equal:
+        comparable = validator.comparable
+        return lambda value: not value != comparable  # noqa: SIM202 - `Equal` itself tests `!=`
+    if kind is validate.Length:
+        equal, low, high = validator.equal, validator.min, validator.max
+        if equal is not None:
+            return lambda value: len(value) == equal
+        return lambda value: (low is None or len(value) >= low) and (high is None or len(value) <= high)
+    if kind is validate.Range:
+        low, high = validator.min, validator.max
+        low_in, high_in = validator.min_inclusive, validator.max_inclusive
+
+        def in_range(value: Any) -> bool:
+            if low is not None and (value < low if low_in else value <= low):
+                return False
+            return not (high is not None and (value > high if high_in else value >= high))
+
+        return in_range
+    return lambda value: _run([validator], value)
+
+
 def compile_field(field: fields.Field) -> Check:
     """Presence is the schema's business; this checks null, the type, then the validators."""
     if field.data_key is not None or field.load_only or field.dump_only:
         raise Unsupported("data_key / load_only / dump_only")
     typed = _value_check(field)
-    validators = list(field.validators)
     allow_none = field.allow_none
+    if not field.validators:
+        if not allow_none and typed in (_is_str, _is_int):
+            return typed  # None is not a str / int: refused, as `allow_none=False` refuses it
+        return lambda value: allow_none if value is None else typed(value)
+    validators = tuple(_validator_check(v) for v in field.validators)
+    if len(validators) == 1:
+        (only,) = validators
+        return lambda value: allow_none if value is None else typed(value) and only(value)
 
     def check(value: Any) -> bool:
         if value is None:
             return allow_none
-        return typed(value) and (not validators or _run(validators, value))
+        return typed(value) and all(v(value) for v in validators)
 
     return check
 
@@ -136,7 +168,10 @@ def compile_schema(schema: Schema) -> Callable[[dict[str, Any]], bool]:
     def accepts(body: dict[str, Any]) -> bool:
         if type(body) is not dict or not known.issuperset(body) or not required.issubset(body):
             return False
-        return all(checks[name](value) for name, value in body.items())
+        for name, value in body.items():  # noqa: SIM110 - a loop, not all(genexpr): per record
+            if not checks[name](value):
+                return False
+        return True
 
     return accepts
 

@@ -91,8 +91,15 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+#: value types `plain` and `_has_personal_key` pass through as they are (checked by exact type, so
+#: the common case skips the isinstance chain and the `Mapping` ABC)
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def plain(value: Any) -> Any:
     """Event values as JSON values: dates ISO, ids as strings, actors as dicts."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, datetime):
         return rfc3339(value)
     if isinstance(value, date):
@@ -142,10 +149,12 @@ def personal_keys_in(data: Any, path: str = "") -> list[str]:
 
 def _has_personal_key(data: Any) -> bool:
     """`personal_keys_in(data) != []`, without building the paths (every record is checked)."""
-    if isinstance(data, Mapping):
+    if type(data) is dict or isinstance(data, Mapping):
         for key, value in data.items():
             if key in PERSONAL_KEYS or str(key).endswith("_sealed"):
                 return True
+            if type(value) in _SCALARS:
+                continue
             if isinstance(value, Mapping | list) and _has_personal_key(value):
                 return True
     elif isinstance(data, list):
@@ -200,19 +209,21 @@ def message(
     ce_id: str,
     type_: str,
     source: str,
-    time: datetime,
+    time: datetime | str,
     subject: str | None,
     key: str | None,
     body: Mapping[str, Any] | None,
     schema: Schema | None,
 ) -> Message:
-    """Build one binary-mode record; `body=None` makes a tombstone (headers kept, value null)."""
+    """Build one binary-mode record; `body=None` makes a tombstone (headers kept, value null).
+
+    `time` is the event's moment, or its `rfc3339` text when the caller already has it."""
     headers = {
-        "ce_specversion": SPECVERSION.encode(),
+        "ce_specversion": _SPECVERSION,
         "ce_id": ce_id.encode(),
         "ce_type": type_.encode(),
         "ce_source": source.encode(),
-        "ce_time": rfc3339(time).encode(),
+        "ce_time": (time if type(time) is str else rfc3339(time)).encode(),
     }
     if subject:
         headers["ce_subject"] = subject.encode()
@@ -220,9 +231,13 @@ def message(
         return Message(topic, key, headers, None)
     if schema is not None:
         validate_body(schema, topic, body)
-    headers["content-type"] = CONTENT_TYPE.encode()
+    headers["content-type"] = _CONTENT_TYPE
     value = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     return Message(topic, key, headers, value)
+
+
+_SPECVERSION = SPECVERSION.encode()
+_CONTENT_TYPE = CONTENT_TYPE.encode()
 
 
 def to_cloudevent(

@@ -249,6 +249,7 @@ class EventTranslator:
     def domain_message(self, topic: Topic, etype: str, event: Any) -> Message:
         eid = event_id(event.originator_id, event.originator_version)
         uscc = getattr(event, "uscc", None)
+        recorded_at = rfc3339(event.timestamp)
         if topic.name == "complaints-summary":
             body = self.complaint_summary(etype, event, eid)
         else:
@@ -264,14 +265,14 @@ class EventTranslator:
                 "aggregate_version": event.originator_version,
                 "uscc": uscc,
                 "occurred_on": plain(getattr(event, "occurred_on", None)),
-                "recorded_at": rfc3339(event.timestamp),
+                "recorded_at": recorded_at,
                 "actor": {"agency": actor.agency, "role": actor.role} if actor is not None else None,
                 "source": getattr(event, "source", None),
                 "data": public_event_data(etype, data),  # allow-list: supervision/public/events.py
             }
         return message(
             topic=self.catalogue.full(topic.name), ce_id=eid, type_=ce_type(etype), source=self.source,
-            time=event.timestamp, subject=uscc, key=uscc or str(event.originator_id), body=body,
+            time=recorded_at, subject=uscc, key=uscc or str(event.originator_id), body=body,
             schema=_schema(topic),
         )
 
@@ -378,6 +379,7 @@ class EventTranslator:
     def list_message(self, topic_name: str, uscc: str, event: Any, items: dict[str, Any]) -> Message:
         eid = event_id(event.originator_id, event.originator_version)
         list_name = snake(topic_name.replace("-", "_"))
+        updated_at = rfc3339(event.timestamp)
         body = None
         if items:
             body = {
@@ -386,13 +388,13 @@ class EventTranslator:
                 "list": list_name,
                 "entries": [items[k] for k in sorted(items)],
                 "caused_by": eid,
-                "updated_at": rfc3339(event.timestamp),
+                "updated_at": updated_at,
             }
         topic = self.catalogue.get(topic_name)
         return message(
             topic=self.catalogue.full(topic_name), ce_id=f"{eid}:{topic_name}",
             type_=f"cn.eldercare.list.{list_name}.{'changed' if body else 'removed'}.v1",
-            source=self.source, time=event.timestamp, subject=uscc, key=uscc, body=body,
+            source=self.source, time=updated_at, subject=uscc, key=uscc, body=body,
             schema=_schema(topic),
         )
 

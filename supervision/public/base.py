@@ -7,6 +7,7 @@ adds it here, with its reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,16 +46,30 @@ class PublicShape(Schema):
 
     @classmethod
     def render(cls, row: Any) -> dict[str, Any]:
-        """`dump(row)` with a cached instance: the public form of one view row or event payload."""
-        return _instance(cls).dump(row)
+        """The public form of one view row or event payload: exactly `cls().dump(row)`, through the
+        shape compiled once into plain Python (`supervision.public.compiled`)."""
+        render = _RENDERERS.get(cls)
+        if render is None:
+            render = _renderer(cls)
+        return render(row)
 
     @classmethod
     def render_many(cls, rows: Any) -> list[dict[str, Any]]:
-        schema = _instance(cls)
-        return [schema.dump(r) for r in rows]
+        render = _RENDERERS.get(cls)
+        if render is None:
+            render = _renderer(cls)
+        return [render(r) for r in rows]
 
 
 _INSTANCES: dict[type, Schema] = {}
+_RENDERERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
+
+def _renderer(cls: type[Schema]) -> Callable[[Any], dict[str, Any]]:
+    from supervision.public.compiled import compile_schema  # the compiler imports this module's fields
+
+    render = _RENDERERS[cls] = compile_schema(_instance(cls))
+    return render
 
 
 def _instance(cls: type[Schema]) -> Schema:
