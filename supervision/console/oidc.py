@@ -88,7 +88,8 @@ def begin(s: OidcSettings) -> str:
     try:
         authorize = endpoint(s, "authorization_endpoint")
     except (requests.RequestException, ValueError) as exc:
-        raise Refusal("无法连接统一身份认证服务（发现文档不可用），请稍后再试或使用访问令牌登录。", 502) from exc
+        raise Refusal("无法连接统一身份认证服务（发现文档不可用），请稍后再试或使用访问令牌登录。",
+                      502) from exc
     if not authorize:
         raise Refusal("统一身份认证服务未提供授权地址，请联系系统管理员。", 502)
     flow = {"state": secrets.token_urlsafe(24), "nonce": secrets.token_urlsafe(24),
@@ -155,7 +156,8 @@ def finish(args: dict[str, str]) -> Any:
     services = current_app.extensions["eldercare"]
     actor = services.tokens.oidc.actor_for(id_token, nonce=str(flow["nonce"]))
     if actor is None:
-        raise Refusal("统一身份认证返回的 ID 令牌无效或已过期（签名、签发者、受众、有效期或 nonce 校验失败），未登录。", 401)
+        raise Refusal("统一身份认证返回的 ID 令牌无效或已过期"
+                      "（签名、签发者、受众、有效期或 nonce 校验失败），未登录。", 401)
     try:
         actor_agency(services.app, Context(actor, "console"))
     except DomainError as exc:
