@@ -4,7 +4,7 @@ user, redirects with a code), token (checks the code, the PKCE verifier, the cli
 redirect URI; signs an RS256 ID token with a key pair made here), JWKS and end-session. The console
 (Flask's test client, on PostgreSQL) is driven through the whole redirect flow; every refusal
 (state, provider error, wrong secret, expired token, wrong nonce, unknown agency, replay) leaves
-nothing signed in and writes nothing."""
+nothing signed in and writes nothing. And once in Chromium: the button, the provider, Today, sign-out."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from flask import Flask, jsonify, redirect, request
 from jwt.algorithms import RSAAlgorithm
 from werkzeug.serving import make_server
 
+from tests.browser import chromium, needs_chromium, serious_violations
 from tests.support import Client, make_container
 
 MZJ = "MZJ-140500"
@@ -212,3 +213,30 @@ def test_without_a_client_id_there_is_no_button_and_no_flow(pg_url, tmp_path, pr
         assert http.get("/console/oidc/callback?code=x&state=y").status_code == 404
     finally:
         container.close()
+
+
+@needs_chromium
+@pytest.mark.slow
+def test_the_button_signs_in_through_the_provider_in_chromium(console, provider, tmp_path):
+    server = make_server("127.0.0.1", 0, console.flask, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe injected
+            page.goto(site + "/console/signin")
+            assert serious_violations(page) == []
+            page.get_by_role("link", name="使用统一身份认证登录").click()
+            page.wait_for_url(site + "/console/today")
+            text = page.locator("body").inner_text()
+            assert "晋城市民政局" in text and "管辖 140500" in text and "li.si" in text
+            page.screenshot(path=str(tmp_path / "today-after-oidc.png"), full_page=True)
+            page.get_by_role("button", name="退出登录").click()
+            page.wait_for_url(provider.issuer + "/logout?**")
+            assert "signed out" in page.locator("body").inner_text()
+            page.goto(site + "/console/today")
+            assert page.url == site + "/console/signin"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
