@@ -99,8 +99,10 @@ class Provider:
                                   "alg": "RS256", "use": "sig"}]})
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        if self.thread.is_alive():
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -200,6 +202,14 @@ def test_each_refusal_signs_nothing_in_and_writes_nothing(console, provider, cas
     assert console.container.app.recorder.max_notification_id() == head
     expected_calls = 0 if case in ("state", "denied", "no_flow") else 1
     assert provider.token_calls == expected_calls  # a refused state never reaches the token endpoint
+
+
+def test_an_unreachable_provider_is_said_so_and_signs_nothing_in(console, provider):
+    provider.close()  # before any discovery: the console has nothing cached
+    http = console.flask.test_client()
+    r = http.get("/console/oidc/start")
+    assert r.status_code == 502 and "无法连接统一身份认证服务" in r.get_data(as_text=True)
+    assert signed_out(http)
 
 
 def test_without_a_client_id_there_is_no_button_and_no_flow(pg_url, tmp_path, provider):
