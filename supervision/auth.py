@@ -156,7 +156,14 @@ class TokenStore:
 @dataclass(frozen=True)
 class OidcSettings:
     """`ELDERCARE_OIDC_ISSUER`, `_AUDIENCE`, `_JWKS_URL` or `_JWKS_FILE`, and the claim names
-    `_USER_CLAIM` (default `sub`), `_AGENCY_CLAIM` (`agency`), `_ROLE_CLAIM` (`role`)."""
+    `_USER_CLAIM` (default `sub`), `_AGENCY_CLAIM` (`agency`), `_ROLE_CLAIM` (`role`).
+
+    The console's authorization-code sign-in (`supervision.console.oidc`) is on when
+    `_CLIENT_ID` is set: `_CLIENT_SECRET` (sent by HTTP Basic to the token endpoint; empty for a
+    public client, PKCE only), `_REDIRECT_URI` (default: the console's own callback URL),
+    `_AUTHORIZATION_ENDPOINT`, `_TOKEN_ENDPOINT`, `_END_SESSION_ENDPOINT` (each default: the issuer's
+    discovery document `<issuer>/.well-known/openid-configuration`), `_SCOPES` (default
+    `openid profile`) and `_POST_LOGOUT_REDIRECT_URI` (default: the console's sign-in page)."""
 
     issuer: str
     audience: str
@@ -166,6 +173,19 @@ class OidcSettings:
     agency_claim: str = "agency"
     role_claim: str = "role"
     leeway_seconds: int = 30
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None
+    authorization_endpoint: str | None = None
+    token_endpoint: str | None = None
+    end_session_endpoint: str | None = None
+    scopes: str = "openid profile"
+    post_logout_redirect_uri: str | None = None
+
+    @property
+    def code_flow(self) -> bool:
+        """Whether the console offers the authorization-code sign-in (a client id is configured)."""
+        return bool(self.client_id)
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> OidcSettings | None:
@@ -180,7 +200,15 @@ class OidcSettings:
         return cls(issuer=issuer, audience=audience, jwks_url=url, jwks_file=Path(file) if file else None,
                    user_claim=env.get("ELDERCARE_OIDC_USER_CLAIM", "sub"),
                    agency_claim=env.get("ELDERCARE_OIDC_AGENCY_CLAIM", "agency"),
-                   role_claim=env.get("ELDERCARE_OIDC_ROLE_CLAIM", "role"))
+                   role_claim=env.get("ELDERCARE_OIDC_ROLE_CLAIM", "role"),
+                   client_id=env.get("ELDERCARE_OIDC_CLIENT_ID") or None,
+                   client_secret=env.get("ELDERCARE_OIDC_CLIENT_SECRET") or None,
+                   redirect_uri=env.get("ELDERCARE_OIDC_REDIRECT_URI") or None,
+                   authorization_endpoint=env.get("ELDERCARE_OIDC_AUTHORIZATION_ENDPOINT") or None,
+                   token_endpoint=env.get("ELDERCARE_OIDC_TOKEN_ENDPOINT") or None,
+                   end_session_endpoint=env.get("ELDERCARE_OIDC_END_SESSION_ENDPOINT") or None,
+                   scopes=env.get("ELDERCARE_OIDC_SCOPES") or "openid profile",
+                   post_logout_redirect_uri=env.get("ELDERCARE_OIDC_POST_LOGOUT_REDIRECT_URI") or None)
 
 
 class OidcVerifier:
@@ -211,7 +239,9 @@ class OidcVerifier:
                 return key.key
         raise jwt.InvalidTokenError(f"no key {kid!r} in the issuer's JWKS")
 
-    def actor_for(self, token: str) -> Actor | None:
+    def actor_for(self, token: str, nonce: str | None = None) -> Actor | None:
+        """The token's actor, or None when anything fails. With `nonce` (the console's code flow),
+        the token's `nonce` claim must equal it too."""
         import jwt
 
         s = self.settings
@@ -222,6 +252,9 @@ class OidcVerifier:
                 options={"require": ["exp", "iss", "aud", s.user_claim]},
             )
         except (jwt.PyJWTError, OSError, ValueError):
+            return None
+        if nonce is not None and not (isinstance(claims.get("nonce"), str)
+                                      and secrets.compare_digest(claims["nonce"].encode(), nonce.encode())):
             return None
         user, agency, role = claims.get(s.user_claim), claims.get(s.agency_claim), claims.get(s.role_claim)
         if not all(isinstance(v, str) and v for v in (user, agency, role)) or role not in OIDC_ROLES:

@@ -3,6 +3,7 @@
 | path | what |
 | --- | --- |
 | `/console/signin` (GET, POST), `/console/signout` (POST) | token or OIDC ID token → session cookie |
+| `/console/oidc/start`, `/console/oidc/callback` | OIDC authorization code + PKCE → the same session |
 | `/console/` | today: due and overdue this week in the jurisdiction, each with its basis and a link to act |
 | `/console/facilities` | facilities in the jurisdiction |
 | `/console/facilities/<uscc>` | profile, grade, rating points, timeline, open cases and actions |
@@ -22,7 +23,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import Schema, ValidationError, validate
 from marshmallow import fields as mfields
@@ -33,6 +34,7 @@ from supervision.api.errors import Unauthorized
 from supervision.api.spot_checks import hide_undisclosed_draws, redact_campaign
 from supervision.application import Context
 from supervision.console import deadlines, imports
+from supervision.console import oidc as console_oidc
 from supervision.console import session as console_session
 from supervision.console.forms import CHOICE_WORDS, build_fields, payload_from_form
 from supervision.domain.complaint import CATEGORIES, STATUSES
@@ -126,7 +128,8 @@ def may_issue(command: str) -> bool:
 def _session_and_csrf() -> Any:
     if request.method == "POST":
         csrf.protect()
-    if request.endpoint in ("console.signin", "console.static"):
+    if request.endpoint in ("console.signin", "console.static", "console.oidc_start",
+                            "console.oidc_callback"):
         return None
     if not console_session.present_credential():
         return redirect(url_for("console.signin"))
@@ -188,19 +191,66 @@ def _globals() -> dict[str, Any]:
 def signin() -> Any:
     """Exchange a bearer token (or an OIDC ID token) for a session."""
     oidc = getattr(services().tokens, "oidc", None) is not None
+    code_flow = console_oidc.settings() is not None
     if request.method == "POST":
         actor = console_session.sign_in(request.form.get("token", ""))
         if actor is not None:
             return redirect(url_for("console.today"))
-        return render_template("console/signin.html", oidc=oidc,
+        return render_template("console/signin.html", oidc=oidc, code_flow=code_flow,
                                error="令牌无效、已过期或已吊销。"), 401
-    return render_template("console/signin.html", oidc=oidc, error=None)
+    return render_template("console/signin.html", oidc=oidc, code_flow=code_flow, error=None)
+
+
+def _oidc_refused(refusal: console_oidc.Refusal) -> Any:
+    return render_template("console/signin.html", oidc=True, code_flow=True,
+                           error=refusal.message), refusal.status
+
+
+@blp.route("/oidc/start")
+@accepts(NoArgs)
+def oidc_start() -> Any:
+    """使用统一身份认证登录: 302 to the provider's authorization endpoint (state, nonce, PKCE S256)."""
+    s = console_oidc.settings()
+    if s is None:
+        abort(404)
+    try:
+        return redirect(console_oidc.begin(s))
+    except console_oidc.Refusal as refusal:
+        return _oidc_refused(refusal)
+
+
+class OidcCallbackArgs(Schema):
+    code = mfields.String(validate=validate.Length(max=4096))
+    state = mfields.String(validate=validate.Length(max=512))
+    error = mfields.String(validate=validate.Length(max=256))
+    error_description = mfields.String(validate=validate.Length(max=1024))
+    error_uri = mfields.String(validate=validate.Length(max=1024))
+    session_state = mfields.String(validate=validate.Length(max=512))
+    iss = mfields.String(validate=validate.Length(max=512))
+
+
+@blp.route("/oidc/callback")
+@accepts(OidcCallbackArgs)
+def oidc_callback() -> Any:
+    """The provider's redirect: code → ID token → the same session as a pasted ID token; else the
+    sign-in page with the reason, nothing signed in."""
+    try:
+        console_oidc.finish({k: v for k, v in request.args.items()})
+    except console_oidc.Refusal as refusal:
+        return _oidc_refused(refusal)
+    return redirect(url_for("console.today"))
 
 
 @blp.route("/signout", methods=["POST"])
 @accepts(NoArgs)
 def signout() -> Any:
+    """Clear the session; after an OIDC sign-in, on to the provider's end-session endpoint if any."""
+    s = console_oidc.settings() if session.get("oidc") else None
+    id_token = console_session.credential() if s is not None else None
     console_session.sign_out()
+    end = console_oidc.end_session_url(s, id_token) if s is not None else None
+    if end:
+        return redirect(end)
     flash("已退出登录。", "info")
     return redirect(url_for("console.signin"))
 

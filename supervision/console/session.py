@@ -97,6 +97,18 @@ def sign_out() -> None:
     session.clear()
 
 
+def credential() -> str | None:
+    """The session's credential in clear (for the provider's `id_token_hint` at sign-out); None
+    when there is none or it cannot be opened."""
+    sealed = session.get("sealed")
+    if not sealed:
+        return None
+    try:
+        return str(current_app.extensions["eldercare"].sealer.unseal(sealed)["credential"])
+    except (SealError, KeyError, TypeError):
+        return None
+
+
 def present_credential() -> bool:
     """Open the session's credential and present it as the request's bearer token; False (and the
     session cleared) when there is none, it is idle too long, or it cannot be opened."""
