@@ -53,20 +53,20 @@ class TimelineView(View):
         )
 
     def history(self, uscc: str, limit: int = 1000) -> list[dict[str, Any]]:
+        """A facility's entries, oldest first: [{aggregate_id, version, event_type, ..., payload}]."""
         t = self.entries
+        return self._entries(select(t).where(t.c.uscc == uscc)
+                             .order_by(t.c.recorded_at, t.c.aggregate_id, t.c.version).limit(limit))
+
+    def of_aggregate(self, aggregate_id: str) -> list[dict[str, Any]]:
+        """One aggregate's entries (a complaint, a fire case, ...) by version, same shape as `history`."""
+        t = self.entries
+        return self._entries(select(t).where(t.c.aggregate_id == aggregate_id).order_by(t.c.version))
+
+    def _entries(self, query: Any) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(t)
-                .where(t.c.uscc == uscc)
-                .order_by(t.c.recorded_at, t.c.aggregate_id, t.c.version)
-                .limit(limit)
-            ).all()
-        out = []
-        for row in rows:
-            item = dict(row._mapping)
-            item["payload"] = json.loads(item["payload"])
-            out.append(item)
-        return out
+            rows = conn.execute(query).all()
+        return [{**row._mapping, "payload": json.loads(row.payload)} for row in rows]
 
 
 class TimelineProjection(ViewProjection[TimelineView]):

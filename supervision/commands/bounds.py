@@ -73,6 +73,9 @@ MESSAGE_HEADROOM_BYTES = 16 * 1024
 #: controls that reorder text (Trojan-source) and line/paragraph separators: refused in every text
 _BIDI_AND_SEPARATORS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
                                  "\u2028\u2029")
+#: invisible characters that make two texts look the same (a facility name with trailing zero-width
+#: spaces) or hide content: soft hyphen, zero-width space / non-joiner / joiner, word joiner, BOM
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 MULTILINE_ALLOWED = frozenset("\n\t")
 
 #: patterns shown in the OpenAPI document (`pattern`); the checks below are what actually runs
@@ -85,7 +88,7 @@ def _refused(allowed: str) -> re.Pattern[str]:
     characters (Unicode category Cc: C0, DEL, C1), surrogates (Cs), bidirectional controls and
     separators, non-characters (U+FDD0–FDEF and the last two code points of every plane)."""
     ranges = [r"\x00-\x1f", r"\x7f-\x9f", r"\ud800-\udfff", r"\ufdd0-\ufdef"]
-    ranges += [re.escape(ch) for ch in sorted(_BIDI_AND_SEPARATORS)]
+    ranges += [re.escape(ch) for ch in sorted(_BIDI_AND_SEPARATORS | _INVISIBLE)]
     ranges += [rf"\U{plane:04X}FFFE\U{plane:04X}FFFF" for plane in range(17)]
     pattern = re.compile("[" + "".join(ranges) + "]")
     if not allowed:
@@ -113,8 +116,32 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
             return f"must not contain control characters such as U+{ord(ch):04X}{where}"
         if category == "Cs":
             return "must not contain unpaired surrogates (not valid Unicode text)"
+        if ch in _INVISIBLE:
+            return f"must not contain the invisible character U+{ord(ch):04X}"
         if ch in _BIDI_AND_SEPARATORS or _is_noncharacter(ch):
             return f"must not contain U+{ord(ch):04X}"
+    return None
+
+
+#: a mainland mobile number (digits may be grouped by a space or hyphen) and an 18-character resident ID
+_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])")
+_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
+                        r"(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z])")
+
+
+def personal_number_problem(value: str) -> str | None:
+    """Why `value` (free text) cannot be kept: it holds a mobile number or something shaped as a resident
+    ID number (GB 11643: region, birth date, sequence, check — a mistyped check character still counts),
+    full-width digits included. Personal data goes in the sealed fields
+    (complainant, residents, the facility's personal part), never in free text, which regulators of
+    other lines read and views keep in clear. None when the text holds neither."""
+    folded = unicodedata.normalize("NFKC", value) if not value.isascii() else value
+    if _MOBILE.search(folded):
+        return ("looks like a mobile phone number: personal data goes in the sealed fields "
+                "(complainant, residents, the facility's personal part), never in free text")
+    if _ID_NUMBER.search(folded):
+        return ("looks like a resident ID number: personal data goes in the sealed fields "
+                "(complainant, residents, the facility's personal part), never in free text")
     return None
 
 

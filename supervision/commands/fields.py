@@ -52,13 +52,19 @@ class NoControlCharacters(FullMatch):
 
 class Text(fields.String):
     """Free text with a maximum length in characters; single-line unless `multiline` (then \\n and
-    \\t are allowed, CR LF becomes LF). NUL and other control characters are refused."""
+    \\t are allowed, CR LF becomes LF). NUL, control and invisible characters are refused; so is a
+    mobile or resident ID number (`bounds.personal_number_problem`: personal data lives in sealed
+    fields). With `min_length`, whitespace alone is blank (refused); `min_letters` asks for that many
+    letters or digits (an audit reason must say something)."""
 
     def __init__(self, max_length: int, *, min_length: int = 0, multiline: bool = False,
-                 validate: Any = None, **kwargs: Any) -> None:
+                 min_letters: int = 0, validate: Any = None, **kwargs: Any) -> None:
         extra = [validate] if callable(validate) else list(validate or [])
-        super().__init__(validate=[validate_length(min_length, max_length), NoControlCharacters(multiline),
-                                   *extra], **kwargs)
+        checks: list[Any] = [validate_length(min_length, max_length), NoControlCharacters(multiline),
+                             NoPersonalNumbers()]
+        if min_length or min_letters:
+            checks.append(Meaningful(max(min_letters, 0)))
+        super().__init__(validate=[*checks, *extra], **kwargs)
         self.multiline = multiline
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -259,6 +265,30 @@ def BoundedDict(keys: fields.Field, values: fields.Field, max_entries: int = bou
     metadata = {**kwargs.pop("metadata", {}), "maxProperties": max_entries}
     return fields.Dict(keys=keys, values=values, validate=MaxEntries(max_entries), metadata=metadata,
                        **kwargs)
+
+
+class NoPersonalNumbers(validate.Validator):
+    """Refuses a mobile or resident ID number inside free text (never echoing it)."""
+
+    def __call__(self, value: str) -> str:
+        problem = bounds.personal_number_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise ValidationError(problem)
+        return value
+
+
+class Meaningful(validate.Validator):
+    """Not blank (whitespace alone), and at least `letters` letters or digits when asked."""
+
+    def __init__(self, letters: int = 0) -> None:
+        self.letters = letters
+
+    def __call__(self, value: str) -> str:
+        if not value.strip():
+            raise ValidationError("must not be blank")
+        if self.letters and sum(ch.isalnum() for ch in value) < self.letters:
+            raise ValidationError(f"must say something: at least {self.letters} letters or digits")
+        return value
 
 
 class CommandSchema(Schema):

@@ -12,7 +12,6 @@ from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET
 
 #: agencies that record incidents and act on them (fire: fires; market supervision: food poisoning)
 INCIDENT_ROLES = (CIVIL_AFFAIRS, FIRE, MARKET)
-_TEXT = validate.Length(min=1, max=2000)
 
 
 class ResidentSchema(Schema):
@@ -45,7 +44,8 @@ class ReportIncident(CommandSchema):
     reported_at = fields.DateTime(
         required=True, metadata={"description": "when the report reached the regulator"}
     )
-    summary = fields.String(required=True, validate=_TEXT, metadata={"description": "regulators only"})
+    summary = Text(2000, min_length=1, multiline=True, required=True,
+                   metadata={"description": "regulators only"})
     deaths = StrictInt(load_default=0, min=0, max=10_000)
     injuries = StrictInt(load_default=0, min=0, max=10_000)
     residents = fields.List(
@@ -61,7 +61,7 @@ class IncidentStep(CommandSchema):
 class ClassifyIncident(IncidentStep):
     category = fields.String(required=True, validate=validate.OneOf(INCIDENT_CATEGORIES))
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
-    reason = fields.String(required=True, validate=_TEXT)
+    reason = Text(2000, min_length=1, multiline=True, required=True)
 
 
 _AUTHORITY_NOTE = (
@@ -92,7 +92,7 @@ class FindIncidentResponsibility(IncidentStep):
             "main or direct proposes a listing under criterion (5)"
         },
     )
-    cause = fields.String(load_default="", validate=validate.Length(max=4000))
+    cause = Text(4000, multiline=True, load_default="")
 
 
 COMMANDS = (

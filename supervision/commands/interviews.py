@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, StrictInt, Uscc
+from supervision.commands.fields import CommandSchema, CommandSpec, StrictInt, Text, Uscc
 from supervision.domain.interview import SUMMONED_ROLES
 from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
 
@@ -25,13 +25,13 @@ class CommitmentSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    item = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    item = Text(500, min_length=1, multiline=True, required=True)
     due_on = fields.Date(required=True)
 
 
 class SummonInterview(CommandSchema):
     uscc = Uscc(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = Text(2000, min_length=1, multiline=True, required=True)
     scheduled_on = fields.Date(required=True)
     summoned_roles = fields.List(
         fields.String(validate=validate.OneOf(SUMMONED_ROLES)),
@@ -62,7 +62,7 @@ class HoldInterview(InterviewStep):
 
 
 class RecordInterviewNotAttended(InterviewStep):
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = Text(1000, multiline=True, load_default="")
 
 
 class FulfilInterviewCommitment(InterviewStep):

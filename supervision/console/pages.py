@@ -415,19 +415,7 @@ def _complaint_row(complaint_id: str) -> dict[str, Any]:
 def _complaint_history(complaint_id: str) -> list[dict[str, Any]]:
     """The complaint's events from the timeline view (no sealed field is ever in it), oldest first;
     identity reveals carry who read it and why."""
-    from sqlalchemy import select
-
-    timeline = services().view("timeline")
-    t = timeline.entries
-    with timeline.engine.connect() as conn:
-        rows = conn.execute(select(t).where(t.c.aggregate_id == complaint_id)
-                            .order_by(t.c.version)).all()
-    out = []
-    for row in rows:
-        item = dict(row._mapping)
-        item["payload"] = json.loads(item["payload"])
-        out.append(item)
-    return out
+    return services().view("timeline").of_aggregate(complaint_id)
 
 
 @blp.route("/complaints/<complaint_id>")

@@ -13,6 +13,7 @@ def refused_by_the_rules(ch: str, multiline: bool) -> bool:
     if ch in bounds.MULTILINE_ALLOWED and multiline:
         return False
     return (unicodedata.category(ch) in ("Cc", "Cs") or ch in bounds._BIDI_AND_SEPARATORS
+            or ch in bounds._INVISIBLE
             or bounds._is_noncharacter(ch))
 
 
