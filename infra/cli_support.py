@@ -18,6 +18,7 @@ import click
 
 from infra.logging import configure_logging
 from infra.settings import Settings, SettingsError
+from supervision.cells import spreadsheet_safe
 from supervision.domain.errors import DomainError
 from supervision.unavailable import as_unavailable
 
@@ -189,7 +190,7 @@ def echo_json(data: Any) -> None:
         writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: _cell(row.get(c)) for c in columns})
+            writer.writerow({c: _csv_cell(row.get(c)) for c in columns})
         click.echo(out.getvalue(), nl=False)
         return
     _print_table(title, rows)
@@ -216,6 +217,11 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
     for row in rows:
         columns.update(dict.fromkeys(row))
     return list(columns)
+
+
+def _csv_cell(value: Any) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading ' (numbers stay numbers)."""
+    return spreadsheet_safe(value) if isinstance(value, str) else _cell(value)
 
 
 def _cell(value: Any) -> str:

@@ -39,6 +39,7 @@ from projections.optional_events import (
 from supervision.api.commands import services
 from supervision.commands.fields import QueryInt
 from supervision.commands.fields import page_size as _page_size
+from supervision.domain.errors import InvalidValue
 from supervision.domain.facility import Facility
 from supervision.domain.listing import Listing
 from supervision.domain.spot_check import Inspection
@@ -140,6 +141,10 @@ def _record(svc: Any, kind: str, event: Any, today: date) -> tuple[str, dict[str
 def changes_page(svc: Any, since: int, limit: int) -> dict[str, Any]:
     """The page after `since`: at most `limit` public changes, never beyond what the views processed."""
     app = svc.app
+    newest = app.recorder.max_notification_id() or 0
+    if since > newest:  # a cursor this feed never gave: following it would skip every change to come
+        raise InvalidValue("since", f"is beyond the newest change ({newest}); use a cursor this feed "
+                                    "returned as `next`, or 0 to start again")
     head = min((svc.view(name).max_tracking_id(app.name) or 0) for name in VIEWS)
     today = svc.clock()
     items: list[dict[str, Any]] = []

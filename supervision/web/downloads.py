@@ -13,6 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from supervision.cells import spreadsheet_safe as _safe
 from supervision.web.columns import Column, flatten
 
 BOM = "\ufeff"
@@ -48,9 +49,3 @@ def to_xlsx(cols: list[Column], rows: list[dict[str, Any]], *, title: str) -> by
     book.save(out)
     return out.getvalue()
 
-
-def _safe(value: str) -> str:
-    """A cell Excel would read as a formula (=, +, -, @ first) is prefixed with ' (CSV injection)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

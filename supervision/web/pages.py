@@ -179,7 +179,7 @@ def download(name: str, fmt: str) -> Response:
     scope = f"-{a['region_code']}" if a["region_code"] else ""
     filename = f"{name}{scope}-{as_of.isoformat()}.{fmt}"
     if fmt == "csv":
-        body, mimetype = downloads.to_csv(cols, rows), "text/csv; charset=utf-8"
+        body, mimetype = downloads.to_csv(cols, rows), "text/csv"  # Flask adds "; charset=utf-8"
     else:
         body = downloads.to_xlsx(cols, rows, title=f"{title}（截至 {as_of.isoformat()}）")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

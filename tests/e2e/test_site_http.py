@@ -116,6 +116,7 @@ def test_downloads_hold_the_api_rows_as_of_the_same_date_csv_with_bom_and_xlsx(c
 
         r = client.get(f"/lists/{name}.csv?{query}")
         assert r.status_code == 200 and r.mimetype == "text/csv"
+        assert r.headers["Content-Type"] == "text/csv; charset=utf-8"  # once
         scope = f"-{region}" if region else ""
         assert f"{name}{scope}-{as_of}.csv" in r.headers["Content-Disposition"]
         assert r.data.startswith(b"\xef\xbb\xbf")
@@ -209,4 +210,6 @@ def test_changes_feed_polled_with_its_cursor_builds_a_mirror_equal_to_the_public
     assert in_force("2027-01-03") != [] and in_force("2027-01-04") == []
     assert [m for m in mirror if m[0] == "list"] == [("list", listing_id)]
     assert client.get("/api/v1/public/changes?since=-1").status_code == 422
+    beyond = client.get("/api/v1/public/changes?since=999999")  # a cursor the feed never gave
+    assert beyond.status_code == 422 and "since" in beyond.json["fields"], beyond.json
     assert client.get("/api/v1/public/changes?limit=501").status_code == 422

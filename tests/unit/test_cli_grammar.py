@@ -102,3 +102,20 @@ def test_formats_keep_codes_whole(fmt: str) -> None:
         assert json.loads(result.output)["items"][0]["uscc"] == "52140502MJY0000101"
     if fmt == "csv":
         assert result.output.splitlines()[0] == "uscc,name,history"
+
+
+def test_csv_output_neutralises_formulas_but_keeps_numbers() -> None:
+    """`--format csv` opens in a spreadsheet too: a name starting with = must not run (CSV injection)."""
+    from infra.cli_support import apply_grammar
+
+    @click.command()
+    def emit() -> None:
+        echo_json({"items": [{"name": '=HYPERLINK("http://x","点此")', "points": -30,
+                              "note": "@SUM(A1)"}]})
+
+    group = click.Group(commands={"emit": emit})
+    apply_grammar(group)
+    result = CliRunner().invoke(group, ["emit", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    row = result.output.splitlines()[1]
+    assert row.startswith("\"'=HYPERLINK(") and ",-30," in row and row.endswith("'@SUM(A1)")
