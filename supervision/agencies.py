@@ -13,7 +13,7 @@ from typing import Any
 
 from supervision.application import Accepted, Context, SupervisionBase
 from supervision.domain.agency import Agency, AgencyAlreadyRegistered, AgencyNotFound, agency_id
-from supervision.domain.errors import Conflict
+from supervision.domain.errors import Conflict, InvalidValue
 from supervision.domain.token_grant import TokenGrant, token_grant_id
 from supervision.jurisdiction import AgencyRecord
 
@@ -77,8 +77,16 @@ class AgencyCommands(SupervisionBase):
     def issue_token(self, ctx: Context, *, token_id: str, user: str, agency: str, role: str,
                     expires_at: str | None = None, occurred_on: date | None = None) -> Accepted:
         """Record that a token for (user, agency, role) was issued; the caller then stores it."""
-        if self.agency_record(agency) is None:
+        record = self.agency_record(agency)
+        if record is None:
             raise AgencyNotFound(agency)
+        if not record.active:
+            raise InvalidValue("agency", f"{agency} is dissolved: its tokens would never work")
+        from supervision.authority import role_fits  # the identity rule every use of the token meets
+
+        if not role_fits(record, role):
+            raise InvalidValue("role", f"role {role!r} does not belong to a {record.kind} agency ({agency}): "
+                                       "the token would be refused on every use")
         grant = TokenGrant(token_id=token_id, user=user, agency=agency, role=role, expires_at=expires_at,
                            occurred_on=self.check_occurred_on(occurred_on), actor=ctx.actor,
                            source=ctx.source)

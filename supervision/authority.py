@@ -75,13 +75,19 @@ def actor_agency(app: Any, ctx: Context) -> AgencyRecord:
         )
     if not record.active:
         raise PermissionDenied(f"identity rule: agency {record.code} is dissolved", {"agency": ["dissolved"]})
-    fits = actor.role in (ADMIN, INSPECTOR) or ROLE_OF_KIND.get(record.kind) == actor.role
-    if not fits or (record.kind == ADMIN_KIND and actor.role != ADMIN):
+    if not role_fits(record, actor.role):
         raise PermissionDenied(
             f"identity rule: role {actor.role!r} does not belong to a {record.kind} agency ({record.code})",
             {"role": [f"does not fit agency kind {record.kind}"]},
         )
     return record
+
+
+def role_fits(record: AgencyRecord, role: str) -> bool:
+    """May someone of `role` act for this agency? Admins and inspectors belong to any agency; the other
+    roles only to an agency of their own kind; an admin agency only has admins."""
+    fits = role in (ADMIN, INSPECTOR) or ROLE_OF_KIND.get(record.kind) == role
+    return fits and not (record.kind == ADMIN_KIND and role != ADMIN)
 
 
 def check(app: Any, name: str, args: dict[str, Any], ctx: Context) -> dict[str, Any]:

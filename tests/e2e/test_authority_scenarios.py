@@ -162,3 +162,22 @@ def test_a_token_whose_agency_is_not_registered_or_whose_role_does_not_fit_is_re
     assert r.status_code == 403 and "not in the agency registry" in r.json["error"]
     r = client.patch(f"/api/v1/facilities/{USCC}", {"total_beds": 120}, as_="mixed")
     assert r.status_code == 403 and "identity rule" in r.json["error"]
+
+
+def test_a_token_that_could_never_work_is_not_issued(pg_client):
+    """Issuing checks the identity rule every use of the token meets: role fits the agency's kind, the
+    agency is active; a refusal stores no token and records nothing."""
+    client = pg_client
+    setup(client)
+    before = client.container.app.recorder.max_notification_id()
+    stored = len(client.container.tokens.entries())
+    body = {"user": "z", "agency": "XFJY-140500", "role": "civil_affairs", "expires_in_days": 30}
+    r = client.post("/api/v1/tokens", body, as_="admin")
+    assert r.status_code == 422 and "role" in r.json["fields"], r.json
+    client.post("/api/v1/agencies/MZJ-140521/dissolution", {"reason": "撤县设区"}, as_="admin")
+    client.container.app.forget_agency("MZJ-140521")
+    after_dissolution = client.container.app.recorder.max_notification_id()
+    r = client.post("/api/v1/tokens", {**body, "agency": "MZJ-140521"}, as_="admin")
+    assert r.status_code == 422 and "agency" in r.json["fields"], r.json
+    assert client.container.app.recorder.max_notification_id() == after_dissolution > before
+    assert len(client.container.tokens.entries()) == stored
