@@ -16,6 +16,7 @@ from supervision.domain.errors import (
 )
 from supervision.domain.facility import Facility, facility_id
 from supervision.domain.uscc import validate_uscc
+from supervision.domain.values import not_after
 from supervision.policy.grading import GRADING_GB_T_37276_2018
 from supervision.policy.periods import last_day_in_force
 
@@ -36,7 +37,10 @@ class FacilityCommands(SupervisionBase):
         personal: dict[str, Any] | None = None,
         **profile: Any,
     ) -> Facility:
-        """Build (not save) a registration: the bulk importer saves many in one transaction."""
+        """Build (not save) a registration: the bulk importer saves many in one transaction. A facility
+        cannot have opened after today or before 1949-10-01 (422 `opened_on`)."""
+        if profile.get("opened_on"):
+            not_after(profile["opened_on"], self.today(), "opened_on")
         return Facility.register(
             uscc=uscc,
             profile=profile,
@@ -85,6 +89,8 @@ class FacilityCommands(SupervisionBase):
         **changes: Any,
     ) -> Accepted:
         when = self.check_occurred_on(occurred_on)
+        if changes.get("opened_on"):
+            not_after(changes["opened_on"], self.today(), "opened_on")
         facility = self.get_facility(uscc)
         if expected_version is not None and expected_version != facility.version:
             raise VersionMismatch(expected_version, facility.version)

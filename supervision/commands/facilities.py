@@ -10,8 +10,8 @@ from supervision.commands.fields import (
     CommandSchema,
     CommandSpec,
     Count,
+    CountyCode,
     Reference,
-    RegionCode,
     StrictInt,
     Text,
     Uscc,
@@ -36,7 +36,7 @@ class PersonalSchema(Schema):
 class ProfileFields(CommandSchema):
     name = Text(bounds.TITLE, min_length=1)
     address = Text(bounds.ADDRESS)
-    region_code = RegionCode()
+    region_code = CountyCode()
     ownership = fields.String(validate=validate.OneOf(OWNERSHIPS))
     profit_status = fields.String(validate=validate.OneOf(PROFIT_STATUSES))
     total_beds = Count(bounds.MAX_BEDS)
@@ -51,7 +51,7 @@ class RegisterFacility(ProfileFields):
     uscc = Uscc(required=True)
     name = Text(bounds.TITLE, min_length=1, required=True)
     address = Text(bounds.ADDRESS, required=True)
-    region_code = RegionCode(required=True)
+    region_code = CountyCode(required=True)
     ownership = fields.String(required=True, validate=validate.OneOf(OWNERSHIPS))
     profit_status = fields.String(required=True, validate=validate.OneOf(PROFIT_STATUSES))
     total_beds = Count(bounds.MAX_BEDS, required=True)

@@ -8,6 +8,7 @@ pattern over the whole value (`re.fullmatch`: `"140502\\n"` is refused, never st
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -157,6 +158,40 @@ class RegionCode(Identifier):
             return region_code(code)
         except InvalidValue as exc:
             raise ValidationError(exc.fields[exc.field][0]) from None
+
+
+class CountyCode(RegionCode):
+    """A facility's region: a GB/T 2260 code of a county-level division in force today (a district,
+    county or county-level city — not a province or city code, not an abolished or unknown code), as
+    python-stdnum's copy of the national list knows it (`stdnum.numdb` `cn/loc`)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs)
+        problem = county_problem(code)
+        if problem:
+            raise ValidationError(problem)
+        return code
+
+
+def county_problem(code: str) -> str | None:
+    """Why `code` is not a county-level division in force, or None (see `CountyCode`)."""
+    if code.endswith("00"):
+        return f"{code} is a province or city code: a facility's region is its county-level division"
+    info = _divisions().info(code)
+    county = info[1][1].get("county") if len(info) > 1 else None
+    if not county:
+        return f"{code} is not a division code of GB/T 2260"
+    span = re.match(r"\[(\d{4})?-(\d{4})?\]", county)
+    if span and span.group(2):
+        return f"{code} ({county[span.end():]}) was abolished in {span.group(2)}"
+    return None
+
+
+@functools.cache
+def _divisions() -> Any:
+    from stdnum import numdb
+
+    return numdb.get("cn/loc")
 
 
 def region_prefix(**kwargs: Any) -> Identifier:

@@ -57,8 +57,16 @@ def fen(value: object, field: str) -> int:
     return value
 
 
+#: no fact this system records is older than the People's Republic (dates like 0001-01-01 or 1900-01-01
+#: are typing errors; a view, a page or a deadline cannot mean them)
+EARLIEST_FACT = date(1949, 10, 1)
+
+
 def not_after(value: date, today: date, field: str = "occurred_on") -> date:
-    """Facts cannot happen after today (Asia/Shanghai)."""
+    """Facts cannot happen after today (Asia/Shanghai), nor before 1949-10-01 (`EARLIEST_FACT`)."""
     if value > today:
         raise InvalidValue(field, f"{value.isoformat()} is in the future (today is {today.isoformat()})")
+    if value < EARLIEST_FACT:
+        raise InvalidValue(field, f"{value.isoformat()} is before {EARLIEST_FACT.isoformat()} "
+                                  "(a typing error?)")
     return value

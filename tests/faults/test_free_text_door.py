@@ -72,3 +72,29 @@ def test_the_scan_and_the_loop_agree_on_the_invisible_characters():
     for ch in "\u00ad\u200b\u200c\u200d\u2060\ufeff":
         assert bounds.text_problem(f"a{ch}b") is not None
         assert bounds.text_problem(f"a{ch}b", multiline=True) is not None
+
+
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("region_code", "140599", "not a division code"),
+    ("region_code", "140500", "province or city code"),
+    ("region_code", "140523", "abolished in 1993"),
+    ("opened_on", "2030-01-01", "in the future"),
+    ("opened_on", "0001-01-01", "before 1949-10-01"),
+])
+def test_a_facility_where_no_facility_can_be_is_refused(pg_client, field, value, says):
+    """Seen: 140599 (no such division) became its own district on the site; a facility opening in 2030
+    showed as 运营中."""
+    before = head(pg_client)
+    r = pg_client.post(FAC, facility_payload(**{field: value}))
+    assert r.status_code == 422 and says in str(r.json["fields"].get(field)), r.json
+    assert head(pg_client) == before
+
+
+def test_a_fact_dated_before_1949_is_refused(pg_client):
+    setup_facility(pg_client)
+    before = head(pg_client)
+    r = pg_client.post("/api/v1/fire-safety/cases", {"uscc": "91350100M000100Y43", "finding_no": "XF-1",
+                                                       "category": "other", "location": "x",
+                                                       "occurred_on": "1900-01-01"}, as_="fire")
+    assert r.status_code == 422 and "occurred_on" in r.json["fields"], r.json
+    assert head(pg_client) == before
