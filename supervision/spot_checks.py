@@ -432,13 +432,19 @@ class SpotCheckCommands(SupervisionBase):
         completed_on: date | None = None,
         occurred_on: date | None = None,
     ) -> Accepted:
-        """Only the inspectors drawn for the facility (or civil-affairs staff) record its result."""
+        """Only the inspectors drawn for the facility (or civil-affairs staff) record its result, completed
+        on or after the campaign's visit date (422 `completed_on` before it: a result published before the
+        visits would disclose the draw while the draw record still hides it)."""
         if completed_on is not None and occurred_on is not None and completed_on != occurred_on:
             raise InvalidValue("completed_on", "differs from occurred_on; give the completion date once")
         completed = not_after(completed_on, self.today(), "completed_on") if completed_on else None
         when = completed or self.check_occurred_on(occurred_on)
         inspection = self.get_inspection(campaign_id, uscc)
         inspection.check_active()
+        visit_on = self.get_campaign(inspection.campaign_id).visit_on
+        if visit_on is not None and when < visit_on:  # the draw stays secret until the visits start
+            raise InvalidValue("completed_on", f"the visits start on {visit_on.isoformat()}: a result "
+                                               f"cannot be completed on {when.isoformat()}, before them")
         if ctx.actor.role == INSPECTOR and not inspection.is_drawn_inspector(ctx.actor.user):
             raise PermissionDenied(
                 f"inspector {ctx.actor.user} was not drawn for {inspection.uscc} in this campaign"

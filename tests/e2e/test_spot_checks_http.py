@@ -258,6 +258,11 @@ def test_until_the_visit_date_only_organisers_see_the_draw_and_inspectors_their_
     public = client.get(f"{PUBLIC_DRAWS}/{campaign}").json
     assert public["disclosed"] is False
     assert public["attempts"][0]["result"] is None and public["attempts"][0]["snapshot"] is None
+    # a result cannot be completed before the visits start: published, it would disclose the draw
+    before = head(client)
+    early = record(client, campaign, codes[0], "civil_affairs")
+    assert early.status_code == 422 and "2025-09-10" in str(early.json["fields"]["completed_on"]), early.json
+    assert head(client) == before
 
     drawn_inspectors = sorted({i for team in teams.values() for i in team})
     inspector = min(drawn_inspectors, key=lambda i: sum(i in team for team in teams.values()))
