@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from supervision.commands.fields import NoControlCharacters
+from supervision.commands.fields import Meaningful, NoControlCharacters, NoPersonalNumbers
 
 PUBLISHED_NOTE = (
     "PUBLISHED AS WRITTEN on public outputs (topics, pages): write it for the public — no "
@@ -26,6 +26,7 @@ class PublicSummary(fields.String):
     def __init__(self, what: str, **kwargs: Any) -> None:
         kwargs.setdefault("load_default", None)
         kwargs.setdefault("allow_none", True)
-        kwargs.setdefault("validate", [validate.Length(min=1, max=300), NoControlCharacters(False)])
+        kwargs.setdefault("validate", [validate.Length(min=1, max=300), NoControlCharacters(False),
+                                       NoPersonalNumbers(), Meaningful()])
         kwargs.setdefault("metadata", {"description": f"{what}. {PUBLISHED_NOTE}", "x-published": True})
         super().__init__(**kwargs)

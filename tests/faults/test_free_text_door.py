@@ -98,3 +98,14 @@ def test_a_fact_dated_before_1949_is_refused(pg_client):
                                                        "occurred_on": "1900-01-01"}, as_="fire")
     assert r.status_code == 422 and "occurred_on" in r.json["fields"], r.json
     assert head(pg_client) == before
+
+
+def test_a_public_summary_with_a_personal_number_is_refused(pg_client):
+    """Seen: public_summary "联系人赵六13700001111" on a fire finding went to the public topic as written."""
+    setup_facility(pg_client)
+    before = head(pg_client)
+    r = pg_client.post("/api/v1/fire-safety/cases", {"uscc": "91350100M000100Y43", "finding_no": "XF-2",
+                                                       "category": "other", "location": "x",
+                                                       "public_summary": "联系人赵六13700001111"}, as_="fire")
+    assert r.status_code == 422 and "public_summary" in r.json["fields"], r.json
+    assert head(pg_client) == before
