@@ -65,10 +65,11 @@ class FacilityListView(View):
             # the list's order: a region's page is read from the index, already sorted, and stops
             # after `page_size` rows (without it: every row of the region read and sorted)
             Index("ix_facility_list_region_uscc", "region_code", "uscc"),
-            # a facet within a region, counted from the index alone (a city's private facilities:
-            # 33,333 of 100,000 rows read from the heap took 36 ms; from this index, a few)
-            Index("ix_facility_list_ownership_region", "ownership", "region_code"),
-            Index("ix_facility_list_grade_region", "grade_level", "region_code"),
+            # a facet within a region, its page read in list order from the index (a city's private
+            # facilities: without it the region's index is read and 4,124 other rows filtered out
+            # before the first 50); totals come from `facility_list_counts`
+            Index("ix_facility_list_ownership_region_uscc", "ownership", "region_code", "uscc"),
+            Index("ix_facility_list_grade_region_uscc", "grade_level", "region_code", "uscc"),
         )
         # how many rows of `facility_list` have each combination of the list's facets (`grade_level`
         # 0 = ungraded: a key column cannot be NULL); rows with n = 0 are deleted, so the table is
