@@ -100,6 +100,10 @@ class FacilityListView(View):
 
                 if not created_concurrently(exc):
                     raise
+        # the count-only facet indexes of the first issue-15 pass: replaced by those ending in uscc
+        with self.engine.begin() as conn:
+            for name in ("ix_facility_list_ownership_region", "ix_facility_list_grade_region"):
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
     def _has_table(self, name: str) -> bool:
         from sqlalchemy import inspect
