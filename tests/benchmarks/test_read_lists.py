@@ -66,7 +66,7 @@ def _lists(port: int) -> dict[str, tuple[Load, int | None]]:
     }
     out: dict[str, tuple[Load, int | None]] = {}
     for name, (request, expected) in cases.items():
-        drive(port, request, 5, clients=2)  # warm every worker's first request
+        drive(port, request, 5, clients=CLIENTS)  # warm every thread: its pooled connection, prepared plans
         out[name] = (drive(port, request, PER_CLIENT, clients=CLIENTS, keep_bodies=expected is not None),
                      expected)
     return out
