@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
@@ -59,6 +61,10 @@ class View(SQLAlchemyTrackingRecorder):
         return found
 
     def create_table(self) -> None:
+        with ddl_lock(self.engine):
+            self._create_tables()
+
+    def _create_tables(self) -> None:
         for attempt in (1, 2, 3):
             try:
                 super().create_table()
@@ -76,8 +82,9 @@ class View(SQLAlchemyTrackingRecorder):
 
     def drop_tables(self) -> None:
         """Used by rebuild: the view's rows and its position go together."""
-        self.metadata.drop_all(self.engine, checkfirst=True)
-        self.tracking_table.drop(self.engine, checkfirst=True)
+        with ddl_lock(self.engine):
+            self.metadata.drop_all(self.engine, checkfirst=True)
+            self.tracking_table.drop(self.engine, checkfirst=True)
 
     def record_position(self, session: Session, tracking: Tracking) -> None:
         """Advance the position inside the caller's transaction; refuse going back or repeating."""
@@ -299,3 +306,33 @@ def event_meta(event: Any) -> dict[str, Any]:
         "actor_user": getattr(getattr(event, "actor", None), "user", None),
         "source": getattr(event, "source", None),
     }
+
+
+#: PostgreSQL advisory lock key that serialises the views' DDL across processes
+DDL_LOCK_KEY = 7_265_001
+_ddl_held = threading.local()
+
+
+@contextmanager
+def ddl_lock(engine: Any) -> Iterator[None]:
+    """Hold the database-wide lock for CREATE/DROP of view tables (PostgreSQL; SQLite's own write lock
+    serialises DDL already). Processes creating every view's tables while another drops and re-creates
+    one (`projections rebuild --jobs`) otherwise meet PostgreSQL's "tuple concurrently updated" or a
+    table dropped between a check and a CREATE INDEX. Re-entrant within a thread."""
+    if engine.dialect.name != "postgresql" or getattr(_ddl_held, "depth", 0):
+        _ddl_held.depth = getattr(_ddl_held, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            _ddl_held.depth -= 1
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({DDL_LOCK_KEY})")
+        conn.commit()
+        _ddl_held.depth = 1
+        try:
+            yield
+        finally:
+            _ddl_held.depth = 0
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({DDL_LOCK_KEY})")
+            conn.commit()

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from projections.base import View, ViewProjection, handles
+from projections.base import View, ViewProjection, ddl_lock, handles
 from supervision.domain.facility import Facility
 
 
@@ -86,6 +86,10 @@ class FacilityListView(View):
         )
 
     def create_table(self) -> None:
+        with ddl_lock(self.engine):  # with the index DDL below, one process at a time
+            self._create_with_counts()
+
+    def _create_with_counts(self) -> None:
         counts_existed = self._has_table(self.counts.name)
         super().create_table()
         if not counts_existed:
@@ -98,7 +102,9 @@ class FacilityListView(View):
             except Exception as exc:
                 from projections.parked import created_concurrently
 
-                if not created_concurrently(exc):
+                # another process created it, or dropped the table to rebuild it (`projections rebuild
+                # --jobs`): the rebuild creates the table with every index
+                if not (created_concurrently(exc) or _table_gone(exc)):
                     raise
         # the count-only facet indexes of the first issue-15 pass: replaced by those ending in uscc
         with self.engine.begin() as conn:
@@ -384,3 +390,10 @@ def upsert_counts(session: Session, counts: Table, moves: list[dict[str, Any]]) 
     connection = session.connection()
     connection.execute(statement, moves)
     connection.execute(counts.delete().where(counts.c.n == 0))
+
+
+def _table_gone(exc: BaseException) -> bool:
+    """Did CREATE INDEX fail because the table was dropped meanwhile (PostgreSQL / SQLite wording)?"""
+    text = str(exc)
+    return "UndefinedTable" in type(getattr(exc, "orig", exc)).__name__ or "no such table" in text \
+        or ("relation" in text and "does not exist" in text)

@@ -83,9 +83,9 @@ class RevealComplainantIdentity(CommandSchema):
         exclude = ("occurred_on",)
 
     complaint_id = fields.UUID(required=True)
-    reason = Text(bounds.SHORT_TEXT, min_length=1, min_letters=4, multiline=True, required=True,
-                  metadata={"description": "why the identity is needed, in words (at least 4 letters or "
-                                           "digits; kept in the audit event)"})
+    reason = Text(bounds.SHORT_TEXT, min_length=1, min_letters=2, multiline=True, required=True,
+                  metadata={"description": "why the identity is needed, in words (at least 2 letters or "
+                                           "digits, e.g. 核实; kept in the audit event)"})
 
 
 COMMANDS = (

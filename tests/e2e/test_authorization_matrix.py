@@ -91,13 +91,13 @@ def cases(w: dict[str, str]) -> dict[tuple[str, str], tuple[dict[str, str], dict
         ("post", "/api/v1/spot-checks/campaigns/{campaign_id}/draw"): (
             {"campaign_id": w["campaign"]}, {"visit_on": VISIT_ON}, who({CA, MARKET})),
         ("post", "/api/v1/spot-checks/campaigns/{campaign_id}/inspections/{uscc}/result"): (
-            {"campaign_id": w["campaign"], "uscc": F1},
+            {"campaign_id": w["visited"], "uscc": F1},
             {"conclusion": "no_problem", "items": [{"code": "A1", "result": "pass"}]},
             who({CA})),
         ("post", "/api/v1/spot-checks/campaigns/{campaign_id}/inspections/{uscc}/publish"): (
-            {"campaign_id": w["campaign"], "uscc": F1}, {}, who({CA, MARKET})),
+            {"campaign_id": w["visited"], "uscc": F1}, {}, who({CA, MARKET})),
         ("post", "/api/v1/spot-checks/campaigns/{campaign_id}/inspections/{uscc}/publication-overdue"): (
-            {"campaign_id": w["campaign"], "uscc": F1}, {"today": today}, NOBODY),  # the clock only
+            {"campaign_id": w["visited"], "uscc": F1}, {"today": today}, NOBODY),  # the clock only
         ("post", "/api/v1/fire-safety/cases"): (
             {}, {"uscc": F1, "finding_no": "XF-M-2", "category": "electrical", "location": "配电室"},
             who({FIRE})),  # civil affairs records findings from its spot checks only
@@ -254,6 +254,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, di
             as_="admin"))["data"]["campaign_id"]
         ok(client.post(f"/api/v1/spot-checks/campaigns/{campaign}/commitment", {}, as_="admin"))
         ok(client.post(f"/api/v1/spot-checks/campaigns/{campaign}/draw", {"visit_on": VISIT_ON}, as_="admin"))
+        # a second campaign whose visits have started: results are recorded on or after the visit date
+        visited = ok(client.post("/api/v1/spot-checks/campaigns", {
+            "name": "阳城县双随机（已检查）", "kind": "annual", "agencies": INSIDE_CODES,
+            "region_prefix": "140522", "sampling_ratios": ALL_DRAWN,
+            "checklist": [{"code": "A1", "title": "消防通道"}]}, as_="admin"))["data"]["campaign_id"]
+        ok(client.post(f"/api/v1/spot-checks/campaigns/{visited}/commitment", {}, as_="admin"))
+        ok(client.post(f"/api/v1/spot-checks/campaigns/{visited}/draw", {"visit_on": "2026-11-26"},
+                       as_="admin"))
         incident = ok(client.post("/api/v1/incidents", {
             "uscc": F1, "category": "serious_injury", "severity": "general",
             "occurred_at": "2026-11-20T10:00:00+08:00", "reported_at": "2026-11-20T15:00:00+08:00",
@@ -292,7 +300,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, di
         ok(client.post(f"/api/v1/fire-safety/cases/{reported_case}/rectification-reports", {
             "occurred_on": "2026-04-20"}, as_="admin"))
         victim = container.tokens.issue(Actor("leaver", "MZJ-140522", "civil_affairs"))
-        w = {"case": case, "complaint": complaint, "campaign": campaign, "decision": decision,
+        w = {"case": case, "complaint": complaint, "campaign": campaign, "visited": visited,
+             "decision": decision,
              "listing": listing, "token": token_id(victim), "incident": incident, "report": report,
              "reported_case": reported_case, **interviews, **listings}
         try:
