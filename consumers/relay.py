@@ -194,7 +194,7 @@ class EventTranslator:
             return True
         if etype not in self._unrouted:
             self._unrouted.add(etype)
-            log.info("event_not_relayed", event_type=etype)
+            log.debug("event_not_relayed", event_type=etype)
         return False
 
     def translate(self, notifications: Iterable[Notification], batch: Batch) -> None:
