@@ -102,9 +102,7 @@ class FacilityListView(View):
             except Exception as exc:
                 from projections.parked import created_concurrently
 
-                # another process created it, or dropped the table to rebuild it (`projections rebuild
-                # --jobs`): the rebuild creates the table with every index
-                if not (created_concurrently(exc) or _table_gone(exc)):
+                if not created_concurrently(exc):
                     raise
         # the count-only facet indexes of the first issue-15 pass: replaced by those ending in uscc
         with self.engine.begin() as conn:
@@ -390,10 +388,3 @@ def upsert_counts(session: Session, counts: Table, moves: list[dict[str, Any]]) 
     connection = session.connection()
     connection.execute(statement, moves)
     connection.execute(counts.delete().where(counts.c.n == 0))
-
-
-def _table_gone(exc: BaseException) -> bool:
-    """Did CREATE INDEX fail because the table was dropped meanwhile (PostgreSQL / SQLite wording)?"""
-    text = str(exc)
-    return "UndefinedTable" in type(getattr(exc, "orig", exc)).__name__ or "no such table" in text \
-        or ("relation" in text and "does not exist" in text)
