@@ -387,4 +387,5 @@ def upsert_counts(session: Session, counts: Table, moves: list[dict[str, Any]]) 
         index_elements=keys, set_={"n": counts.c.n + statement.excluded.n})
     connection = session.connection()
     connection.execute(statement, moves)
-    connection.execute(counts.delete().where(counts.c.n == 0))
+    if any(move["n"] < 0 for move in moves):  # only a move down can leave a row at 0
+        connection.execute(counts.delete().where(counts.c.n == 0))

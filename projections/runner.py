@@ -57,6 +57,9 @@ class Runner:
         #: the coordinator's order: the head to catch up to and this view's events up to it
         self.target: tuple[int, list[Any] | None] | None = None
         self.error: BaseException | None = None
+        #: held while this runner's own thread works, and by the coordinator while it applies this
+        #: view's events itself (`ProjectionService.apply_round`): one of them at a time
+        self.busy = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -283,12 +286,13 @@ class Runner:
             self.wakeup.clear()
             order, self.target = self.target, None
             try:
-                if order is not None:
-                    self.catch_up(head=order[0], known=order[1])
-                elif not self.coordinated:
-                    self.catch_up()
-                if time.monotonic() - self._persisted_at >= PERSIST_SKIPPED_S:
-                    self.persist_skipped()
+                with self.busy:
+                    if order is not None:
+                        self.catch_up(head=order[0], known=order[1])
+                    elif not self.coordinated:
+                        self.catch_up()
+                    if time.monotonic() - self._persisted_at >= PERSIST_SKIPPED_S:
+                        self.persist_skipped()
             except Exception as exc:  # transient (permanent ones are parked inside catch_up)
                 self.error = exc
                 failures += 1
@@ -356,6 +360,65 @@ def persist_positions(runners: list[Runner], head: int) -> None:
         with runner.applied:
             runner._persisted = max(runner._persisted, head)
             runner._persisted_at = now
+
+
+def issues_commands(runner: Runner) -> bool:
+    """A policy process (its projection is bound to the services to issue commands)."""
+    return hasattr(runner.projection, "bind")
+
+
+class _Moved(Exception):
+    """Another process moved a position this round meant to claim: nothing was written."""
+
+
+def claim_positions(session: Any, head: int, claimed: list[Runner], skipped: list[Runner]) -> bool:
+    """In the caller's transaction, move each `claimed` view's position from the one its runner last
+    wrote to `head` (locking its tracking row first, as `claim_position` does), and each `skipped`
+    view's position forwards to `head` if it is behind. True when every claimed position matched.
+
+    PostgreSQL: one statement of data-modifying CTEs, one round trip for all views; the claimed
+    ones RETURN their name. SQLite (in-process, no round trips): a statement per view.
+
+    The same round trip sets `synchronous_commit` off for this transaction: its COMMIT does not wait
+    for the WAL to reach the disk. What it writes is derived (views and their positions, committed
+    together, rebuilt from the event store at will), so a database crash can only take a view back
+    to an earlier consistent position, from which it applies the same events again; the events
+    themselves are stored with the store's synchronous commit before any command is answered.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        parts, returning = [], []
+        for number, runner in enumerate(claimed + skipped):
+            table, app = runner.view.tracking_record_cls.__table__.name, runner.app.name
+            quoted = connection.dialect.identifier_preparer.quote(table)
+            if number < len(claimed):
+                where = f"notification_id = {int(runner._persisted)}"
+                returning.append(f"SELECT name FROM c{number}")
+                tail = f" RETURNING {_literal(runner.view.name)}::text AS name"
+            else:
+                where = f"notification_id >= {int(runner._persisted)} AND notification_id < {int(head)}"
+                tail = ""
+            parts.append(f"c{number} AS (UPDATE {quoted} SET notification_id = {int(head)} "
+                         f"WHERE application_name = {_literal(app)} AND {where}{tail})")
+        sql = ("WITH " + ", ".join(parts) + " SELECT claimed.name FROM ("
+               + " UNION ALL ".join(returning) + ") AS claimed, "
+               "(SELECT set_config('synchronous_commit', 'off', true)) AS local_setting")
+        names = {row[0] for row in connection.exec_driver_sql(sql)}
+        return names == {runner.view.name for runner in claimed}
+    for runner in claimed + skipped:
+        table = runner.view.tracking_record_cls.__table__
+        condition = (table.c.notification_id == runner._persisted if runner in claimed else
+                     (table.c.notification_id >= runner._persisted) & (table.c.notification_id < head))
+        moved = connection.execute(update(table).where(table.c.application_name == runner.app.name, condition)
+                                   .values(notification_id=head)).rowcount
+        if runner in claimed and moved != 1:
+            return False
+    return True
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (names of views and of the application: ours, but quoted all the same)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 #: how long a position moved in memory only (nothing of interest to the view) may stay unwritten, s
@@ -480,6 +543,15 @@ class ProjectionService:
                 if n.id not in decoded:
                     decoded[n.id] = app.mapper.to_domain_event(n)
             orders.append((runner, [(n, decoded[n.id]) for n in mine]))
+        # policy processes issue commands from their handlers: they keep their own transactions
+        together = [(runner, events) for runner, events in orders if not issues_commands(runner)]
+        if together and self.apply_round(head, together, skipped):
+            for runner, events in orders:
+                if issues_commands(runner):
+                    runner.target = (head, events)
+                    runner.wakeup.set()
+            self._round_done()
+            return
         if skipped:
             # written before any runner of this round commits: whoever reads positions from the
             # tables (the public changes feed takes the least of them as "processed") never sees
@@ -492,6 +564,57 @@ class ProjectionService:
             runner.wakeup.set()
         if skipped:
             self._round_done()
+
+    def apply_round(self, head: int, orders: list[tuple[Runner, list[Any]]], skipped: list[Runner]) -> bool:
+        """Apply every view's new events of this round, and move the skipped views' positions, in
+        ONE transaction in the coordinator's thread: BEGIN, one statement claiming every position,
+        each view's rows, COMMIT. True when done; False (nothing written) when the slower path must
+        do it: a runner is busy in its own thread, another process moved a position meanwhile, an
+        event failed (each runner then applies its page under savepoints and parks what fails
+        permanently) or the database failed (each runner retries with its backoff).
+
+        Why: a runner per view committing its own transaction cost each view BEGIN, a claim, its
+        rows and a COMMIT, and a read-your-writes request waited for the slowest of them plus the
+        thread hand-offs (issue 15). A view's rows and its position still commit together.
+        """
+        if any(len(events) >= runner.batch_size or not runner._persisted_at for runner, events in orders):
+            return False
+        held: list[Runner] = []
+        try:
+            for runner, _ in orders:
+                if not runner.busy.acquire(blocking=False):
+                    return False
+                held.append(runner)
+            mine = [runner for runner, _ in orders]
+            view = mine[0].view
+            try:
+                with view.transaction(commit=True) as session:
+                    begin_immediate(session)
+                    if not claim_positions(session, head, mine, skipped):
+                        raise _Moved
+                    for runner, events in orders:
+                        for _notification, event in events:
+                            runner.projection.apply(event, session)
+                        runner.projection.flush(session)
+            except _Moved:
+                return False
+            except Exception as exc:
+                log.warning("projection_round_failed", head=head, views=[r.name for r in mine],
+                            transient=is_transient(exc), error=f"{type(exc).__name__}: {str(exc)[:300]}")
+                return False
+            for runner in mine:
+                runner._seen(head, persisted=True)
+                runner.error = None
+        finally:
+            for runner in held:
+                runner.busy.release()
+        now = time.monotonic()
+        for runner in skipped:
+            with runner.applied:
+                runner._persisted = max(runner._persisted, head)
+                runner._persisted_at = now
+            runner.skip_to(head)
+        return True
 
     def wake(self, _notification_id: int | None = None) -> None:
         self.wakeup.set()
