@@ -37,10 +37,17 @@ _LIBRDKAFKA: dict[str, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
+#: kafka-python settings with nothing to translate: librdkafka's `produce` never waits for metadata
+#: (it queues the record), so kafka-python's bound on that wait has no counterpart
+_NOT_IN_LIBRDKAFKA = frozenset({"max_block_ms"})
+
+
 def librdkafka_config(bootstrap_servers: str, client_id: str, settings: dict[str, Any]) -> dict[str, Any]:
     """librdkafka properties for kafka-python-named `settings`; an unknown name is a `ValueError`."""
     config: dict[str, Any] = {"bootstrap.servers": bootstrap_servers, "client.id": client_id}
     for name, value in settings.items():
+        if name in _NOT_IN_LIBRDKAFKA:
+            continue
         if name not in _LIBRDKAFKA:
             raise ValueError(f"producer setting {name!r} has no confluent-kafka equivalent here")
         prop, convert = _LIBRDKAFKA[name]

@@ -76,6 +76,9 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
     "max_in_flight_requests_per_connection": 5,
     # fail a connection attempt in bounded time, so an absent broker is logged and retried by us
     "bootstrap_timeout_ms": 10000,
+    # a send to a topic whose partitions are not known yet waits for metadata at most this long
+    # (kafka-python's default, 60 s, held the relay that long behind a paused broker)
+    "max_block_ms": 10000,
     "reconnect_backoff_max_ms": 2000,
 }
 
@@ -446,6 +449,7 @@ class Relay:
         prepare: Callable[[], None] | None = None,
         backoff: tuple[float, float] = (0.5, 30.0),
         bootstrap_servers: str = "",
+        pipeline: Any = None,
     ) -> None:
         self.app = app
         self.view = view
@@ -457,6 +461,8 @@ class Relay:
         self.backoff = backoff
         self.bootstrap_servers = bootstrap_servers
         self.translator = EventTranslator(app, catalogue, view, source=f"/eldercare/{app.name}")
+        #: a `consumers.relay_pipeline.Pipeline` to catch up in two processes (None: never)
+        self.pipeline = pipeline
         self.producer: Any = None
         self.wakeup = threading.Event()
         self.last_error: str | None = None
@@ -557,6 +563,13 @@ class Relay:
         page = self.app.recorder.select_notifications(start=position + 1, limit=self.page_size, stop=head)
         batch = Batch(last=page[-1].id if len(page) == self.page_size else head)
         self.translator.translate(page, batch)
+        return self.publish(batch, position)
+
+    def publish(self, batch: Batch, position: int) -> int:
+        """Send a translated page that starts right after `position`, wait for the acks, and record
+        the new position with the list state in one transaction (see `publish_batch`); returns how
+        many notifications the position moved. Raises `BrokerUnavailable` after committing the
+        acknowledged prefix."""
         outcomes = iter(self.send(batch.messages))
         moved_to, acknowledged, parked = position, [], []
         transient: BaseException | None = None
@@ -660,14 +673,36 @@ class Relay:
         return not errors
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
-        """Publish until the position reaches the head (or `stop`); raises what a page raised."""
-        moved = 0
+        """Publish until the position reaches the head (or `stop`); raises what a page raised.
+
+        A long way behind (at least `PIPELINE_MIN_PAGES` pages) and with a `pipeline`, pages are
+        translated in a second process while this one sends (consumers/relay_pipeline.py)."""
+        moved = self._catch_up_in_two_processes(stop) if self.pipeline is not None else 0
         while stop is None or not stop.is_set():
             step = self.publish_batch()
             self._succeeded()
             if not step:
                 break
             moved += step
+        return moved
+
+    def _catch_up_in_two_processes(self, stop: threading.Event | None) -> int:
+        from consumers.relay_pipeline import PIPELINE_MIN_PAGES
+
+        position, head = self.position(), self.head()
+        if head - position < PIPELINE_MIN_PAGES * self.page_size:
+            return 0
+        self._producer()  # connect (and create topics) before a process is started for nothing
+        moved = 0
+        with self.pipeline.pages(position, head, self.page_size) as feed:
+            for batch in feed:
+                step = self.publish(batch, position)
+                self._succeeded()
+                position += step
+                moved += step
+                feed.committed(position)
+                if stop is not None and stop.is_set():
+                    break
         return moved
 
     def _succeeded(self) -> None:

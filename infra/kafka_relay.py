@@ -10,7 +10,8 @@ from typing import Any
 
 import structlog
 
-from consumers.relay import Relay, RelayView, producer_factory, start_relay_thread
+from consumers.relay import EventTranslator, Relay, RelayView, producer_factory, start_relay_thread
+from consumers.relay_pipeline import Pipeline
 from consumers.topics import DLQ, INBOUND, LIST, Catalogue
 from infra.bootstrap import Container
 
@@ -42,12 +43,26 @@ def relay_view(container: Container) -> RelayView:
     return view
 
 
-def build_relay(container: Container, bootstrap_servers: str | None = None, *, client: str | None = None,
-                **overrides: Any) -> Relay:
-    """The relay on the container's store; `overrides` go to the producer (and `page_size`, ...).
+class TranslatorBuilder:
+    """Builds the relay's `EventTranslator` in the translator process (consumers/relay_pipeline.py):
+    picklable (settings only); the process opens its own store connections."""
 
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
+    def __call__(self) -> EventTranslator:
+        container = Container(self.settings)
+        app = container.app
+        return EventTranslator(app, catalogue(container), RelayView(container.datastore),
+                               source=f"/eldercare/{app.name}")
+
+
+def build_relay(container: Container, bootstrap_servers: str | None = None, *, client: str | None = None,
+                two_processes: bool = True, **overrides: Any) -> Relay:
+    """The relay on the container's store; `overrides` go to the producer (and `page_size`, ...).
     `client` is the Kafka client (`kafka-python`, `confluent`); by default the setting
-    ELDERCARE_KAFKA_CLIENT (kafka-python when unset).
+    ELDERCARE_KAFKA_CLIENT (kafka-python when unset). `two_processes`: a long catch-up translates
+    in a second process (consumers/relay_pipeline.py).
     """
     bootstrap = bootstrap_servers or container.settings.kafka_bootstrap_servers
     if not bootstrap:
@@ -61,6 +76,7 @@ def build_relay(container: Container, bootstrap_servers: str | None = None, *, c
         producer_factory(bootstrap, client or container.settings.kafka_client, **overrides),
         prepare=lambda: ensure_catalogue_topics(bootstrap, cat),
         bootstrap_servers=bootstrap,
+        pipeline=Pipeline(TranslatorBuilder(container.settings)) if two_processes else None,
         **relay_options,
     )
 
