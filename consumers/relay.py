@@ -26,7 +26,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Tracking
-from sqlalchemy import Column, MetaData, String, Table, Text, delete, select
+from sqlalchemy import Column, MetaData, String, Table, Text, delete, select, update
 from sqlalchemy.orm import Session
 
 from consumers.envelope import (
@@ -137,6 +137,17 @@ class RelayView(View):
                 for (topic, uscc), items in lists.items() for item, data in items.items()]
         if rows:
             session.execute(t.insert(), rows)
+
+
+    def move_position(self, session: Session, application_name: str, start: int, to: int) -> bool:
+        """Move the position from `start` to `to` in the caller's transaction with one statement;
+        False when it is not at `start` (another relay moved it, or it was never written)."""
+        table = self.tracking_record_cls.__table__
+        return bool(session.execute(
+            update(table)
+            .where(table.c.application_name == application_name, table.c.notification_id == start)
+            .values(notification_id=to)
+        ).rowcount)
 
 
 def _by_topic(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -471,6 +482,9 @@ class Relay:
         self.published = 0
         #: (topic, ce_id) acknowledged beyond the committed position (a record before them failed)
         self.acknowledged_ahead: set[tuple[str, str]] = set()
+        #: the position this relay last committed (None: read it from the store); saves reading it
+        #: before every page — if another relay moved it, committing from here fails and it is read
+        self._committed: int | None = None
 
     # -- position --------------------------------------------------------------------------
     def position(self) -> int:
@@ -556,12 +570,14 @@ class Relay:
         record not acknowledged in time, the prefix before it is committed and `BrokerUnavailable`
         raised: the retry starts after the prefix, so acknowledged records are not sent again.
         """
-        position = self.position()
-        head = self.head()
-        if position >= head:
+        position = self.position() if self._committed is None else self._committed
+        # no separate read of the head: notification ids commit in order (the store serialises
+        # its inserts), so whatever this page ends with is as far as the log goes for now
+        page = self.app.recorder.select_notifications(start=position + 1, limit=self.page_size)
+        if not page:
+            self._committed = position
             return 0
-        page = self.app.recorder.select_notifications(start=position + 1, limit=self.page_size, stop=head)
-        batch = Batch(last=page[-1].id if len(page) == self.page_size else head)
+        batch = Batch(last=page[-1].id)
         self.translator.translate(page, batch)
         return self.publish(batch, position)
 
@@ -605,10 +621,12 @@ class Relay:
                 for unit, error in parked:
                     store.park(session, pipeline=PIPELINE, item_key=notification_key(unit.notification_id),
                                position=unit.notification_id, item_id=unit.event_id, error=error)
-                self.view.record_position(session, Tracking(self.app.name, moved_to))
+                if not self.view.move_position(session, self.app.name, position, moved_to):
+                    self.view.record_position(session, Tracking(self.app.name, moved_to))  # first, or moved
             for unit, error in parked:
                 log.error("relay_event_parked", position=unit.notification_id, event_id=unit.event_id,
                           records=len(unit.messages), error=f"{type(error).__name__}: {str(error)[:300]}")
+            self._committed = moved_to
         acknowledged = sum(len(u.messages) for u in batch.units if u.notification_id <= moved_to)
         self.published += acknowledged - sum(len(u.messages) for u, _ in parked)
         if failed:
@@ -677,13 +695,17 @@ class Relay:
 
         A long way behind (at least `PIPELINE_MIN_PAGES` pages) and with a `pipeline`, pages are
         translated in a second process while this one sends (consumers/relay_pipeline.py)."""
-        moved = self._catch_up_in_two_processes(stop) if self.pipeline is not None else 0
-        while stop is None or not stop.is_set():
-            step = self.publish_batch()
-            self._succeeded()
-            if not step:
-                break
-            moved += step
+        try:
+            moved = self._catch_up_in_two_processes(stop) if self.pipeline is not None else 0
+            while stop is None or not stop.is_set():
+                step = self.publish_batch()
+                self._succeeded()
+                if not step:
+                    break
+                moved += step
+        except BaseException:
+            self._committed = None  # read it again: whatever failed may have been the store
+            raise
         return moved
 
     def _catch_up_in_two_processes(self, stop: threading.Event | None) -> int:
@@ -735,6 +757,7 @@ class Relay:
         from kafka.errors import KafkaError
 
         while not stop.is_set():
+            self.wakeup.clear()  # before reading: a save announced from here on wakes the wait below
             try:
                 self.catch_up(stop)
             except (KafkaError, BrokerUnavailable, OSError) as exc:
@@ -750,7 +773,6 @@ class Relay:
                 stop.wait(delay)
                 continue
             self.wakeup.wait(poll_interval)
-            self.wakeup.clear()
 
     def close(self) -> None:
         if self.producer is not None:

@@ -2,4 +2,5 @@
 
 from infra.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned process imports it
+    main()
