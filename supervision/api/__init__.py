@@ -97,6 +97,11 @@ def create_app(services: Any) -> Flask:
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
     app.extensions["eldercare"] = services
+    # the national list of divisions (python-stdnum, ~0.4 s to parse) read now, not by the first
+    # registration a worker serves
+    from supervision.commands.fields import county_problem
+
+    county_problem("140502")
     api = DocumentedApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
