@@ -207,8 +207,10 @@ class RowBuffer:
         inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for values in self.inserts.values():
             inserts.setdefault(tuple(sorted(values)), []).append(values)
-        for rows in inserts.values():
-            session.connection().execute(self.table.insert(), rows)
+        connection = session.connection()
+        for columns, rows in inserts.items():
+            if not self._copy(connection, columns, rows):
+                connection.execute(self.table.insert(), rows)
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for key, values in self.updates.items():
             columns = tuple(sorted(values))
@@ -226,6 +228,59 @@ class RowBuffer:
             session.connection().execute(statement, rows)
         self.inserts.clear()
         self.updates.clear()
+
+    def _copy(self, connection: Any, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bool:
+        """Insert `rows` (dicts with exactly `columns`) with one `COPY ... FROM STDIN` on PostgreSQL.
+
+        COPY is the same insert for the database (constraints, indexes, defaults of the columns not
+        named), without a protocol message per row: a page of 2,000 new rows costs a few
+        milliseconds instead of tens. Values pass through the columns' bind processors as they do
+        for an INSERT. Returns False, having written nothing, where an INSERT is needed instead: not
+        PostgreSQL, fewer than `COPY_MIN_ROWS` rows, or a column left out that has a Python-side
+        default (SQLAlchemy fills those in, COPY would not).
+        """
+        if len(rows) < COPY_MIN_ROWS or connection.dialect.name != "postgresql":
+            return False
+        key = (self.table, columns, connection.dialect.name)
+        if key not in _COPY_PLANS:
+            _COPY_PLANS[key] = _copy_plan(self.table, columns, connection.dialect)
+        plan = _COPY_PLANS[key]
+        if plan is None:
+            return False
+        statement, processors = plan
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            with cursor.copy(statement) as copy:
+                if any(processors):
+                    pairs = list(zip(columns, processors, strict=True))
+                    for values in rows:
+                        copy.write_row([values[c] if p is None else p(values[c]) for c, p in pairs])
+                else:
+                    for values in rows:
+                        copy.write_row([values[c] for c in columns])
+        finally:
+            cursor.close()
+        return True
+
+
+#: below this many rows an executemany INSERT is as quick as COPY (one round trip either way)
+COPY_MIN_ROWS = 8
+#: (table, column names, dialect name) -> `_copy_plan`: a few per table (one per column set written)
+_COPY_PLANS: dict[tuple[Table, tuple[str, ...], str], tuple[Any, list[Any]] | None] = {}
+
+
+def _copy_plan(table: Table, columns: tuple[str, ...], dialect: Any) -> tuple[Any, list[Any]] | None:
+    """`(COPY statement, bind processor or None per column)` for rows of `columns` into `table`;
+    None when a column left out has a Python-side default, which COPY cannot apply."""
+    from psycopg import sql
+
+    if any(c.default is not None for c in table.columns if c.name not in columns):
+        return None
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(*([table.schema] if table.schema else []), table.name),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+    )
+    return statement, [table.c[c].type._cached_bind_processor(dialect) for c in columns]
 
 
 def handles(*event_classes: type) -> Any:
