@@ -115,11 +115,15 @@ class Runner:
                     events = [(n, e) for n, e in known if n.id > start]
                     last = head
                 else:
+                    # Each read scans a bounded range (SCAN_WINDOW_PAGES pages of ids): without one,
+                    # a table without statistics (autovacuum off, or just loaded) is read by a bitmap
+                    # scan and sort of everything up to the head for every page, quadratic in the log.
+                    stop = min(head, start + self.batch_size * (SCAN_WINDOW_PAGES if self.topics else 1))
                     page = self.app.recorder.select_notifications(
-                        start=start + 1, limit=self.batch_size, stop=head, topics=self.topics
+                        start=start + 1, limit=self.batch_size, stop=stop, topics=self.topics
                     )
-                    # A filtered page shorter than the limit means nothing else of interest up to head.
-                    last = page[-1].id if len(page) == self.batch_size else head
+                    # A filtered page shorter than the limit means nothing else of interest up to stop.
+                    last = page[-1].id if len(page) == self.batch_size else stop
                     events = [(n, None) for n in page]
                 known = None
                 self._apply_page(session, events)
@@ -358,6 +362,9 @@ def persist_positions(runners: list[Runner], head: int) -> None:
             runner._persisted_at = now
 
 
+#: a view that reads only its own topics scans at most this many pages' worth of notification ids
+#: per transaction (a view that reads every event: one page's worth)
+SCAN_WINDOW_PAGES = 8
 #: how long a position moved in memory only (nothing of interest to the view) may stay unwritten, s
 PERSIST_SKIPPED_S = 2.0
 #: the coordinator reads at most this many notifications to sort them out per view; more, and every
