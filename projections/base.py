@@ -11,10 +11,11 @@ import hashlib
 import json
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -189,11 +190,19 @@ class RowBuffer:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.keys = tuple(c.name for c in table.primary_key.columns)
+        #: a row's primary key, a tuple in `keys` order
+        self.key_of: Callable[[dict[str, Any]], tuple[Any, ...]] = (
+            itemgetter(*self.keys) if len(self.keys) > 1
+            else (lambda values, k=self.keys[0]: (values[k],)) if self.keys else (lambda values: ()))
         self.inserts: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.updates: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def insert(self, values: dict[str, Any]) -> None:
-        self.inserts[tuple(values[k] for k in self.keys)] = dict(values)
+        self.inserts[self.key_of(values)] = dict(values)
+
+    def insert_new(self, values: dict[str, Any]) -> None:
+        """`insert` of a dict the caller built for this call and never touches again (not copied)."""
+        self.inserts[self.key_of(values)] = values
 
     def update(self, key: tuple[Any, ...], values: dict[str, Any]) -> None:
         """Change the row with primary key `key` (a tuple, in primary-key column order)."""
