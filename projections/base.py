@@ -245,10 +245,10 @@ class RowBuffer:
         named), without a protocol message per row: a page of 2,000 new rows costs a few
         milliseconds instead of tens. Values pass through the columns' bind processors as they do
         for an INSERT. Returns False, having written nothing, where an INSERT is needed instead: not
-        PostgreSQL, fewer than `COPY_MIN_ROWS` rows, or a column left out that has a Python-side
-        default (SQLAlchemy fills those in, COPY would not).
+        PostgreSQL through psycopg 3, fewer than `COPY_MIN_ROWS` rows, or a column left out that has
+        a Python-side default (SQLAlchemy fills those in, COPY would not).
         """
-        if len(rows) < COPY_MIN_ROWS or connection.dialect.name != "postgresql":
+        if len(rows) < COPY_MIN_ROWS or connection.dialect.driver != "psycopg":
             return False
         key = (self.table, columns, connection.dialect.name)
         if key not in _COPY_PLANS:
