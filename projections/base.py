@@ -11,10 +11,11 @@ import hashlib
 import json
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -189,11 +190,19 @@ class RowBuffer:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.keys = tuple(c.name for c in table.primary_key.columns)
+        #: a row's primary key, a tuple in `keys` order
+        self.key_of: Callable[[dict[str, Any]], tuple[Any, ...]] = (
+            itemgetter(*self.keys) if len(self.keys) > 1
+            else (lambda values, k=self.keys[0]: (values[k],)) if self.keys else (lambda values: ()))
         self.inserts: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.updates: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def insert(self, values: dict[str, Any]) -> None:
-        self.inserts[tuple(values[k] for k in self.keys)] = dict(values)
+        self.inserts[self.key_of(values)] = dict(values)
+
+    def insert_new(self, values: dict[str, Any]) -> None:
+        """`insert` of a dict the caller built for this call and never touches again (not copied)."""
+        self.inserts[self.key_of(values)] = values
 
     def update(self, key: tuple[Any, ...], values: dict[str, Any]) -> None:
         """Change the row with primary key `key` (a tuple, in primary-key column order)."""
@@ -207,8 +216,10 @@ class RowBuffer:
         inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for values in self.inserts.values():
             inserts.setdefault(tuple(sorted(values)), []).append(values)
-        for rows in inserts.values():
-            session.connection().execute(self.table.insert(), rows)
+        connection = session.connection()
+        for columns, rows in inserts.items():
+            if not self._copy(connection, columns, rows):
+                connection.execute(self.table.insert(), rows)
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for key, values in self.updates.items():
             columns = tuple(sorted(values))
@@ -226,6 +237,59 @@ class RowBuffer:
             session.connection().execute(statement, rows)
         self.inserts.clear()
         self.updates.clear()
+
+    def _copy(self, connection: Any, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bool:
+        """Insert `rows` (dicts with exactly `columns`) with one `COPY ... FROM STDIN` on PostgreSQL.
+
+        COPY is the same insert for the database (constraints, indexes, defaults of the columns not
+        named), without a protocol message per row: a page of 2,000 new rows costs a few
+        milliseconds instead of tens. Values pass through the columns' bind processors as they do
+        for an INSERT. Returns False, having written nothing, where an INSERT is needed instead: not
+        PostgreSQL through psycopg 3, fewer than `COPY_MIN_ROWS` rows, or a column left out that has
+        a Python-side default (SQLAlchemy fills those in, COPY would not).
+        """
+        if len(rows) < COPY_MIN_ROWS or connection.dialect.driver != "psycopg":
+            return False
+        key = (self.table, columns, connection.dialect.name)
+        if key not in _COPY_PLANS:
+            _COPY_PLANS[key] = _copy_plan(self.table, columns, connection.dialect)
+        plan = _COPY_PLANS[key]
+        if plan is None:
+            return False
+        statement, processors = plan
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            with cursor.copy(statement) as copy:
+                if any(processors):
+                    pairs = list(zip(columns, processors, strict=True))
+                    for values in rows:
+                        copy.write_row([values[c] if p is None else p(values[c]) for c, p in pairs])
+                else:
+                    for values in rows:
+                        copy.write_row([values[c] for c in columns])
+        finally:
+            cursor.close()
+        return True
+
+
+#: below this many rows an executemany INSERT is as quick as COPY (one round trip either way)
+COPY_MIN_ROWS = 8
+#: (table, column names, dialect name) -> `_copy_plan`: a few per table (one per column set written)
+_COPY_PLANS: dict[tuple[Table, tuple[str, ...], str], tuple[Any, list[Any]] | None] = {}
+
+
+def _copy_plan(table: Table, columns: tuple[str, ...], dialect: Any) -> tuple[Any, list[Any]] | None:
+    """`(COPY statement, bind processor or None per column)` for rows of `columns` into `table`;
+    None when a column left out has a Python-side default, which COPY cannot apply."""
+    from psycopg import sql
+
+    if any(c.default is not None for c in table.columns if c.name not in columns):
+        return None
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(*([table.schema] if table.schema else []), table.name),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+    )
+    return statement, [table.c[c].type._cached_bind_processor(dialect) for c in columns]
 
 
 def handles(*event_classes: type) -> Any:

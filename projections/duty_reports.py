@@ -27,7 +27,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
@@ -220,18 +219,18 @@ class DutyReportsProjection(ViewProjection[DutyReportsView]):
     def _closed(self, event: Any, session: Session) -> None:
         self.buffer(session, self.view.facilities).update((event.uscc,), {"closed_on": event.occurred_on})
 
+    # reports too (a report per facility per period): opened and every step after it merge into one
+    # INSERT (or one UPDATE) per report per page
     def _update(self, session: Session, event: Any, **values: Any) -> None:
-        t = self.view.reports
-        session.execute(
-            update(t)
-            .where(t.c.report_id == str(event.originator_id))
-            .values(version=event.originator_version, updated_at=event.timestamp, **values)
+        self.buffer(session, self.view.reports).update(
+            (str(event.originator_id),),
+            {"version": event.originator_version, "updated_at": event.timestamp, **values},
         )
 
     @handles(DutyReport.Opened)
     def _opened(self, event: DutyReport.Opened, session: Session) -> None:
-        session.execute(
-            self.view.reports.insert().values(
+        self.buffer(session, self.view.reports).insert_new(
+            dict(
                 report_id=str(event.originator_id),
                 uscc=event.uscc,
                 kind=event.kind,

@@ -341,6 +341,11 @@ class FacilityListProjection(ViewProjection[FacilityListView]):
             )
         )
 
+    @cached_property
+    def _columns(self) -> frozenset[str]:
+        """The list's column names (`k in table.c` is a method call per key; a set is made once)."""
+        return frozenset(self.view.facilities.c.keys())
+
     def _update(self, session: Session, event: Any, **values: Any) -> None:
         self.buffer(session, self.view.facilities).update(
             (event.uscc,), dict(version=event.originator_version, updated_at=event.timestamp, **values)
@@ -348,7 +353,7 @@ class FacilityListProjection(ViewProjection[FacilityListView]):
 
     @handles(Facility.ProfileChanged)
     def _profile_changed(self, event: Facility.ProfileChanged, session: Session) -> None:
-        columns = {k: v for k, v in event.changes.items() if k in self.view.facilities.c}
+        columns = {k: v for k, v in event.changes.items() if k in self._columns}
         self._update(session, event, **columns)
 
     @handles(Facility.GradeAssessed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from projections.base import View, ViewProjection, handles
@@ -111,6 +111,20 @@ class GradesProjection(ViewProjection[GradesView]):
         if values:
             self.buffer(session, self.view.facilities).update((event.uscc,), values)
 
+    def flush(self, session: Session) -> None:
+        """Close the open history rows earlier transactions wrote (one UPDATE for the page, sent as
+        executemany; a facility assessed twice in a page is closed in the buffer the second time),
+        then write the buffered rows: the new open rows are inserted after the old ones closed."""
+        closes: dict[str, Any] = session.info.pop("grades_closes", {})
+        if closes:
+            h = self.view.history
+            session.connection().execute(
+                h.update().where(h.c.uscc == bindparam("b_uscc"), h.c.valid_to.is_(None))
+                .values(valid_to=bindparam("b_valid_to")),
+                [{"b_uscc": uscc, "b_valid_to": on} for uscc, on in closes.items()],
+            )
+        super().flush(session)
+
     @staticmethod
     def _open_rows(session: Session) -> dict[str, tuple[str, int] | None]:
         """Per transaction: the key of each facility's open history row written in it (None: none)."""
@@ -125,9 +139,8 @@ class GradesProjection(ViewProjection[GradesView]):
             open_key = open_rows[event.uscc]
             if open_key is not None:
                 history.update(open_key, {"valid_to": event.occurred_on})
-        else:  # the open row, if any, was written by an earlier transaction
-            session.execute(h.update().where(h.c.uscc == event.uscc, h.c.valid_to.is_(None))
-                            .values(valid_to=event.occurred_on))
+        else:  # the open row, if any, was written by an earlier transaction: closed at `flush`
+            session.info.setdefault("grades_closes", {})[event.uscc] = event.occurred_on
         history.insert({
             "uscc": event.uscc, "event_version": event.originator_version,
             "event_ref": event_ref(event.originator_id, event.originator_version), "level": event.level,

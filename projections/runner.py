@@ -105,6 +105,7 @@ class Runner:
                 self._seen(head, persisted=True)
                 self.error = None
                 return read
+        window = self.batch_size * (SCAN_WINDOW_PAGES if self.topics else 1)  # ids per read
         while True:
             with self.view.transaction(commit=True) as session:
                 # The position is read under the lock (a row lock on PostgreSQL, the database's
@@ -118,12 +119,20 @@ class Runner:
                     events = [(n, e) for n, e in known if n.id > start]
                     last = head
                 else:
+                    # Each read scans a bounded range of ids (`window`): without one, a table without
+                    # statistics (autovacuum off, or just loaded) is read by a bitmap scan and sort of
+                    # everything up to the head for every page, quadratic in the log.
+                    stop = min(head, start + window)
                     page = self.app.recorder.select_notifications(
-                        start=start + 1, limit=self.batch_size, stop=head, topics=self.topics
+                        start=start + 1, limit=self.batch_size, stop=stop, topics=self.topics
                     )
-                    # A filtered page shorter than the limit means nothing else of interest up to head.
-                    last = page[-1].id if len(page) == self.batch_size else head
+                    # A filtered page shorter than the limit means nothing else of interest up to stop.
+                    last = page[-1].id if len(page) == self.batch_size else stop
                     events = [(n, None) for n in page]
+                    if self.topics:  # next window: what a full page took here, +25 %; twice if short
+                        full = len(page) == self.batch_size
+                        window = (max(self.batch_size, (last - start) * 5 // 4) if full
+                                  else min(window * 2, self.batch_size * SCAN_WINDOW_MAX_PAGES))
                 known = None
                 self._apply_page(session, events)
                 claim.notification_id = last
@@ -421,6 +430,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: a view that reads only its own topics first scans this many pages' worth of notification ids per
+#: transaction (a view that reads every event: one page's worth, always), then as many as its last
+#: full page took (+25 %), doubled after a short page up to SCAN_WINDOW_MAX_PAGES pages' worth
+SCAN_WINDOW_PAGES = 8
+SCAN_WINDOW_MAX_PAGES = 64
 #: how long a position moved in memory only (nothing of interest to the view) may stay unwritten, s
 PERSIST_SKIPPED_S = 2.0
 #: the coordinator reads at most this many notifications to sort them out per view; more, and every

@@ -179,14 +179,34 @@ class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
 
     @handles(*COMPLAINT_CONCLUDED)
     def _complaint_concluded(self, event: Any, session: Session) -> None:
-        t = self.view.complaints
-        complaint_id = str(event.originator_id)
-        # received in this page: still in the write-behind buffer; earlier: in the table
-        row: Any = self.buffer(session, t).inserts.get((complaint_id,))
+        # received in this page: still in the write-behind buffer; earlier: in the table, read for
+        # every such conclusion of the page at once (`flush`)
+        row: Any = self.buffer(session, self.view.complaints).inserts.get((str(event.originator_id),))
         if row is None:
-            query = select(t.c.uscc, t.c.category).where(t.c.complaint_id == complaint_id)
-            found = session.execute(query).first()
-            row = dict(found._mapping) if found else None
+            session.info.setdefault("rating_concluded", []).append(event)
+            return
+        self._concluded(event, session, row)
+
+    def flush(self, session: Session) -> None:
+        """Rate the conclusions of complaints received in earlier transactions (their category and
+        facility read with one SELECT per 1,000), then write the buffered rows."""
+        pending: list[Any] = session.info.pop("rating_concluded", [])
+        if pending:
+            t = self.view.complaints
+            ids = sorted({str(e.originator_id) for e in pending})
+            found: dict[str, dict[str, Any]] = {}
+            for chunk in range(0, len(ids), 1000):
+                query = select(t.c.complaint_id, t.c.uscc, t.c.category).where(
+                    t.c.complaint_id.in_(ids[chunk:chunk + 1000]))
+                for r in session.connection().execute(query):
+                    found[r.complaint_id] = {"uscc": r.uscc, "category": r.category}
+            for event in pending:
+                self._concluded(event, session, found.get(str(event.originator_id)))
+        super().flush(session)
+
+    def _concluded(self, event: Any, session: Session, row: dict[str, Any] | None) -> None:
+        """The point a conclusion costs, if any; `row`: the complaint's `uscc` and `category` (None:
+        never received by this view)."""
         category = row["category"] if row else None
         fact = self.view.policy.fact_for_complaint(event.outcome, category)
         if fact:

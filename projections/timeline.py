@@ -21,11 +21,26 @@ _NOT_PAYLOAD = {
 
 def public_payload(event: Any) -> dict[str, Any]:
     """The event's own fields without provenance and without any sealed personal data."""
-    return {
-        k: v
-        for k, v in vars(event).items()
-        if k not in _NOT_PAYLOAD and not k.endswith("_sealed") and not k.startswith("_")
-    }
+    state = vars(event)
+    return {k: state[k] for k in _payload_keys(tuple(state))}
+
+
+def _payload_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of an event's attribute names (in their order) that `public_payload` keeps; remembered
+    per distinct tuple of names (a few per event class: events decoded from older states may lack
+    newer fields), so a rebuild tests each name once rather than once per event."""
+    found = _PAYLOAD_KEYS.get(keys)
+    if found is None:
+        if len(_PAYLOAD_KEYS) >= 4096:  # bounded whatever the events look like
+            _PAYLOAD_KEYS.clear()
+        found = _PAYLOAD_KEYS[keys] = tuple(
+            k for k in keys if k not in _NOT_PAYLOAD and not k.endswith("_sealed") and not k.startswith("_"))
+    return found
+
+
+_PAYLOAD_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
+#: the payload column's JSON (sorted keys, UTF-8 as is); one encoder, not one per event as `json.dumps` builds
+payload_json = json.JSONEncoder(default=_plain, ensure_ascii=False, sort_keys=True).encode
 
 
 def event_type(event: Any) -> str:
@@ -79,7 +94,7 @@ class TimelineProjection(ViewProjection[TimelineView]):
         if not uscc:
             return
         actor = getattr(event, "actor", None)
-        self.buffer(session, self.view.entries).insert({
+        self.buffer(session, self.view.entries).insert_new({
             "aggregate_id": str(event.originator_id),
             "version": event.originator_version,
             "uscc": uscc,
@@ -90,5 +105,5 @@ class TimelineProjection(ViewProjection[TimelineView]):
             "actor_agency": getattr(actor, "agency", None),
             "actor_role": getattr(actor, "role", None),
             "source": getattr(event, "source", None),
-            "payload": json.dumps(public_payload(event), default=_plain, ensure_ascii=False, sort_keys=True),
+            "payload": payload_json(public_payload(event)),
         })

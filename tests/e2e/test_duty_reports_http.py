@@ -30,6 +30,17 @@ def reports(client, **query) -> list[dict]:
     return r.json["items"]
 
 
+def assert_rebuild_gives_the_same_tables(client) -> None:
+    """The view as the running service built it (small pages, as events came) equals its rebuild from
+    zero in large write-behind pages (opened and later steps merged per report)."""
+    container = client.container
+    settle(client)
+    container.projection_service.stop()
+    before = container.view("duty_reports").checksum()
+    container.runner("duty_reports").rebuild()
+    assert container.view("duty_reports").checksum() == before
+
+
 def test_missing_annual_report_is_overdue_exactly_once_and_proposes_under_criterion_8(pg_client):
     register(pg_client)  # 民办非营利, registered 2025-01-06: owes the 2025 work report by 2026-05-31
     track_reports_from(pg_client, 2025)
@@ -70,6 +81,7 @@ def test_missing_annual_report_is_overdue_exactly_once_and_proposes_under_criter
     assert late.status_code == 201 and late.json["data"]["late"] is True
     public = pg_client.get(f"/api/v1/public/annual-reports?uscc={USCC}").json["items"]
     assert public == [{"uscc": USCC, "kind": "annual_report", "period": "2025", "submitted_on": "2026-07-20"}]
+    assert_rebuild_gives_the_same_tables(pg_client)
 
 
 def test_annual_report_filed_on_time_is_never_missing(pg_client):
@@ -128,6 +140,7 @@ def test_operations_report_is_due_15_working_days_after_the_quarter_on_the_offic
     ]
     # the operations report is not public: nothing but annual reports appear there
     assert pg_client.get("/api/v1/public/annual-reports").json["items"] == []
+    assert_rebuild_gives_the_same_tables(pg_client)
 
 
 def test_bad_report_input_is_refused_and_writes_nothing(pg_client):
