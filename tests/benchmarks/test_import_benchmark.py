@@ -2,8 +2,10 @@
 
 Prints events/second for the importer (schema validation, USCC check, sealing personal data, batched
 saves) and, in the same run on the same kind of store, for appending pre-built aggregates with
-`app.save` alone. Memory: the peak traced allocation while importing a file 10× larger must stay
-about the same (the file is streamed, batches are bounded).
+`app.save` alone — the same events the importer stores (sealed personal data included), built before
+the clock starts; the ratio is the importer's rate over that ceiling (issue 15 asks >= 0.5).
+Memory: the peak traced allocation while importing a file 10× larger must stay about the same (the
+file is streamed, batches are bounded).
 """
 
 from __future__ import annotations
@@ -90,6 +92,10 @@ def test_bulk_import_rate_against_raw_append(backend, tmp_path, request):
             if cm:
                 cm.__exit__(None, None, None)
 
+    # both sides timed warm: the ceiling builds its aggregates before its clock starts (which loads
+    # python-stdnum's division table, ~0.1 s, once per process); a 50-row import on a throwaway
+    # store does the same one-time loads for the importer
+    measured(lambda c: run_import(c, write_file(tmp_path / "warm.jsonl", 50, seed=4)))
     imported, seconds = measured(lambda c: run_import(c, big))
     raw_count, raw_seconds = measured(lambda c: raw_append(c, N, raw_file_seed))
 
