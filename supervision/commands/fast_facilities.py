@@ -286,8 +286,8 @@ def compile_schema(schema: Schema, nested: dict[str, Callable[[Schema], Plan]] |
         else:
             raise _Unknown(f"field {name} ({kind.__name__})")
         default = field.load_default
-        if callable(default):
-            raise _Unknown(f"callable default of {name}")
+        if callable(default) or isinstance(default, dict | list | set):
+            raise _Unknown(f"callable or mutable default of {name}")
         steps.append((name, check, bool(field.required), _MISSING if default is missing else default))
     return Plan(tuple(steps), frozenset(schema.load_fields))
 
@@ -309,7 +309,7 @@ def _nested_check(field: fields.Nested, plan: Plan) -> Check:
 def _compile_register_facility() -> Plan | None:
     try:
         return compile_schema(RegisterFacility(), {"personal": compile_schema})
-    except _Unknown:
+    except (_Unknown, AttributeError, TypeError, ValueError):  # AttributeError: marshmallow's internals moved
         return None
 
 

@@ -166,13 +166,13 @@ def test_every_tricky_value_in_the_personal_part(key):
             assert_same({**base, "personal": {**base["personal"], key: value}})
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(row=_ROW)
 def test_generated_rows_load_identically_or_go_to_marshmallow(row):
     assert_same(row)
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(base=st.sampled_from(SAMPLE[:40]), key=st.sampled_from([*sorted(SCHEMA.load_fields), "extra"]),
        value=st.one_of(_ANY, _PERSONAL, st.sampled_from(_TRICKY_TEXT + _TRICKY_CODES + _TRICKY_SCALARS)),
        drop=st.booleans())
