@@ -173,8 +173,12 @@ class CountyCode(RegionCode):
         return code
 
 
+@functools.lru_cache(maxsize=8192)
 def county_problem(code: str) -> str | None:
-    """Why `code` is not a county-level division in force, or None (see `CountyCode`)."""
+    """Why `code` is not a county-level division in force, or None (see `CountyCode`).
+
+    Cached (bounded; the list is static, ~3,000 counties): python-stdnum's lookup walks its table in
+    Python (~60 µs), which was the largest single cost of a bulk import's row."""
     if code.endswith("00"):
         return f"{code} is a province or city code: a facility's region is its county-level division"
     info = _divisions().info(code)
