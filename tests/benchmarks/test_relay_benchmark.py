@@ -1,6 +1,7 @@
 """Relay throughput (events/s, acks=all, idempotent, PostgreSQL store) on each Kafka client it can use,
 against the bare producer of the same client sending the same records to the same broker in the same
-run; and end-to-end latency command → topic with the relay running.
+run — kafka-python both with pages translated in the relay's own process and in a second process
+(consumers/relay_pipeline.py); and end-to-end latency command → topic with the relay running.
 
 The log is a mix: facility registrations, and a grade assessment for every other facility (a domain
 record plus the facility's `grades` list record, with the list state the relay keeps). Small by
