@@ -472,8 +472,12 @@ class Relay:
         self.backoff = backoff
         self.bootstrap_servers = bootstrap_servers
         self.translator = EventTranslator(app, catalogue, view, source=f"/eldercare/{app.name}")
-        #: a `consumers.relay_pipeline.Pipeline` to catch up in two processes (None: never)
+        #: a `consumers.relay_pipeline.Pipeline` to catch up in two processes (None: never), used when
+        #: the log is at least `pipeline_min_events` notifications ahead
         self.pipeline = pipeline
+        from consumers.relay_pipeline import PIPELINE_MIN_EVENTS
+
+        self.pipeline_min_events = PIPELINE_MIN_EVENTS
         self.producer: Any = None
         self.wakeup = threading.Event()
         self.last_error: str | None = None
@@ -693,8 +697,8 @@ class Relay:
     def catch_up(self, stop: threading.Event | None = None) -> int:
         """Publish until the position reaches the head (or `stop`); raises what a page raised.
 
-        A long way behind (at least `PIPELINE_MIN_PAGES` pages) and with a `pipeline`, pages are
-        translated in a second process while this one sends (consumers/relay_pipeline.py)."""
+        A long way behind (`pipeline_min_events`) and with a `pipeline`, pages are translated in a
+        second process while this one sends (consumers/relay_pipeline.py)."""
         try:
             moved = self._catch_up_in_two_processes(stop) if self.pipeline is not None else 0
             while stop is None or not stop.is_set():
@@ -709,10 +713,8 @@ class Relay:
         return moved
 
     def _catch_up_in_two_processes(self, stop: threading.Event | None) -> int:
-        from consumers.relay_pipeline import PIPELINE_MIN_PAGES
-
         position, head = self.position(), self.head()
-        if head - position < PIPELINE_MIN_PAGES * self.page_size:
+        if head - position < max(self.pipeline_min_events, 2 * self.page_size):
             return 0
         self._producer()  # connect (and create topics) before a process is started for nothing
         moved = 0

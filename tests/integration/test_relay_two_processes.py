@@ -94,6 +94,7 @@ def test_two_processes_publish_the_same_records_and_state_as_one(container, brok
 
     two = build_relay(container, broker.bootstrap_servers, page_size=PAGE, **FAST_PRODUCER)
     assert two.pipeline is not None
+    two.pipeline_min_events = 0  # this short log too (by default only a catch-up of 20,000)
     started: list[tuple[int, int]] = []
     pages = two.pipeline.pages
 
@@ -170,6 +171,7 @@ def test_a_translator_that_dies_costs_a_retry_never_a_record(container, broker):
     _store_log(container)
     relay = build_relay(container, broker.bootstrap_servers, page_size=PAGE, **FAST_PRODUCER)
     relay.pipeline = Pipeline(DyingBuilder(container.settings))
+    relay.pipeline_min_events = 0
     sent: list[Any] = []
     original = relay.send
     relay.send = lambda messages: (sent.extend(messages), original(messages))[1]  # type: ignore[method-assign]
