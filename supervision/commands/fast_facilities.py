@@ -130,13 +130,18 @@ def _uscc_check(field: Uscc) -> Check:
     def check(value: Any) -> Any:
         if type(value) is not str or not shape(value):
             return _UNSURE
-        try:
-            code = validate_uscc(value)
-        except InvalidValue:
-            return _UNSURE
-        return value if code == value else _UNSURE
+        return _already_canonical(value, validate_uscc, InvalidValue)
 
     return check
+
+
+def _already_canonical(value: str, canonical: Callable[[str], str], refused: type[Exception]) -> Any:
+    """`value` when `canonical` accepts it unchanged; `_UNSURE` when it refuses or rewrites it."""
+    try:
+        result = canonical(value)
+    except refused:
+        return _UNSURE
+    return value if result == value else _UNSURE
 
 
 def _county_check(field: CountyCode) -> Check:
@@ -210,11 +215,7 @@ def _resident_id_check(field: ResidentIdNumber) -> Check:
     def check(value: Any) -> Any:
         if type(value) is not str or _ID_SHAPE.fullmatch(value) is None:
             return _UNSURE
-        try:
-            number = validate_resident_id(value)
-        except InvalidResidentId:
-            return _UNSURE
-        return value if number == value else _UNSURE
+        return _already_canonical(value, validate_resident_id, InvalidResidentId)
 
     return check
 
