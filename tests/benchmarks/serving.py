@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.support import stop_process
+
 ROOT = Path(__file__).parents[2]
 
 
@@ -59,12 +61,7 @@ def _process(argv: list[str], env: dict[str, str], port: int, health: str, log: 
             _wait_healthy(port, health, proc, log)
             yield proc.pid
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 def serve_env(database_url: str, var: Path, **extra: str) -> dict[str, str]:

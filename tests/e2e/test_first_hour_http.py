@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import facility_payload
+from tests.support import facility_payload, stop_process
 
 UNDECLARED_AS_OF = [
     "/api/v1/facilities?as_of=2026-01-01",
@@ -99,9 +99,5 @@ def test_front_server_errors_are_json_in_the_declared_shape(tmp_path: Path) -> N
         parsed = json.loads(body)
         assert set(parsed) >= {"error", "fields"} and "<html" not in body.decode()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()

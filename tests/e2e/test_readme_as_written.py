@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import stop_process
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(sys.executable).parents[1]
 
@@ -86,8 +88,4 @@ def test_readme_example_block_runs_as_written(tmp_path: Path) -> None:
         assert '"appended"' in result.stdout  # tick's report
         assert not (work / "rejected.jsonl").read_text(encoding="utf-8").strip()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server)
