@@ -8,11 +8,14 @@ store, and an unreachable database surfaces as `StoreUnavailable` on the request
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
+from contextlib import nullcontext
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +27,7 @@ from infra.files import harden
 from infra.settings import Settings, SettingsError
 from infra.spot_check_directory import SpotCheckDirectory
 from infra.wakeup import Announcer, await_applied, worker_address
-from projections.base import View, ViewProjection
+from projections.base import View, ViewProjection, ddl_lock
 from projections.registry import PROJECTIONS
 from projections.runner import ProjectionService, Runner
 from supervision.app import SupervisionApp
@@ -106,6 +109,26 @@ def ping_when_idle(engine: Any, idle_s: float = IDLE_PING_S) -> None:
             raise DisconnectionError(str(exc)) from exc
 
 
+def _create_key_file(path: Path) -> bool:
+    """Write a new key to `path` unless one is there; True when this call wrote it. The key is
+    written whole to a private file first, then linked into place (link refuses an existing name),
+    so processes started together agree on one key and none reads a half-written one."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, draft = tempfile.mkstemp(prefix=".secret.key.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:  # mkstemp: mode 0600
+            out.write(Sealer.generate_key())
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return False  # another process of this installation wrote it first: use that one
+        return True
+    finally:
+        os.unlink(draft)
+
+
 class Container:
     def __init__(self, settings: Settings, clock: Callable[[], date] | None = None) -> None:
         self.settings = settings
@@ -131,11 +154,9 @@ class Container:
         if not keys:
             path = self.settings.secret_key_path
             if not path.exists():
-                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as out:
-                    out.write(Sealer.generate_key())
-                self._generated_key = path  # removed again if the store knows another key
+                self._refuse_new_key_beside_sealed_data(path)
+                if _create_key_file(path):
+                    self._generated_key = path  # removed again if the store knows another key
             keys = [path.read_bytes().strip()]
         return Sealer(keys)
 
@@ -161,24 +182,55 @@ class Container:
                 self.settings.sqlite_path().parent.mkdir(parents=True, exist_ok=True)
             harden(self.settings)
             try:
-                app = SupervisionApp(
-                    env=self.settings.store_env(),
-                    sealer=self.sealer,
-                    clock=self.clock,
-                    calendar=self.calendar,
-                    on_saved=self._on_saved,
-                )
+                # processes of one installation started together each create the store's tables and
+                # insert function: PostgreSQL refuses that DDL done concurrently ("tuple concurrently
+                # updated", a duplicate pg_type row), so one process at a time, the others then find it
+                with self._store_ddl_lock():
+                    app = SupervisionApp(
+                        env=self.settings.store_env(),
+                        sealer=self.sealer,
+                        clock=self.clock,
+                        calendar=self.calendar,
+                        on_saved=self._on_saved,
+                    )
+                    self._verify_key()
             except Exception as exc:
                 unavailable = as_unavailable(exc)
                 if unavailable:
                     raise unavailable from exc
                 raise
-            self._verify_key()
             app.spot_check_directory = SpotCheckDirectory(self)  # the draw's snapshot, read from views
             app.campaigns_of_agency = CampaignOrganisers(self)  # the recusal rule's organisers
             if self.settings.duty_reports_from:  # missing duty reports are tracked from the city's go-live
                 app.duty_report_policy = app.duty_report_policy.tracking_from(self.settings.duty_reports_from)
             return app
+
+    def _refuse_new_key_beside_sealed_data(self, path: Path) -> None:
+        """A key is generated for a new store only: one that already recorded keys refuses a process
+        without one of them (`StoreKeyMismatch`) before any key file is written, so a process
+        stopped at any moment never leaves a stray key beside data sealed with another."""
+        from infra.key_check import StoreKeyMismatch, known_fingerprints
+
+        try:
+            known = known_fingerprints(self.datastore.engine)
+        except Exception as exc:
+            unavailable = as_unavailable(exc)
+            if unavailable:
+                raise unavailable from exc
+            raise
+        if known:
+            raise StoreKeyMismatch(
+                f"the personal data in this store was sealed with another key than {path} (there is "
+                f"none there; fingerprints known: {', '.join(sorted(known))}). Restore the store's "
+                "var/secret.key or set ELDERCARE_SECRET_KEYS to it; a new key is never generated beside "
+                "existing data.")
+
+    def _store_ddl_lock(self) -> Any:
+        """The views' DDL lock (`projections.base.ddl_lock`) on PostgreSQL; nothing on SQLite, whose
+        own write lock serialises DDL."""
+        if self.settings.is_sqlite:
+            return nullcontext()
+        return ddl_lock(self.datastore.engine)
 
     def _verify_key(self) -> None:
         """The configured key must be one this store's personal data was sealed with (infra.key_check)."""

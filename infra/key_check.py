@@ -44,6 +44,14 @@ def fingerprint(key: bytes) -> str:
     return hmac.new(key.strip(), CHECK, hashlib.sha256).hexdigest()[:32]
 
 
+def known_fingerprints(engine: Engine) -> set[str]:
+    """The fingerprints this store has recorded; empty for a new store (no table yet)."""
+    if not sa.inspect(engine).has_table(store_keys.name):
+        return set()
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(store_keys.c.fingerprint)).scalars())
+
+
 def verify_store_key(engine: Engine, keys: list[bytes], where: str) -> None:
     """Refuse (`StoreKeyMismatch`) when the store knows keys and none of `keys` is among them;
     otherwise record the fingerprints of `keys` not yet known. `where` names the key's source."""

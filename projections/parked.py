@@ -219,9 +219,12 @@ class ParkedStore:
 
 
 def created_concurrently(exc: BaseException) -> bool:
-    """Did CREATE fail because another process created the same table between check and create?"""
+    """Did CREATE fail because another process created the same table between check and create, or
+    changed the same catalog row at the same moment ("tuple concurrently updated")? Checking again
+    and creating what is still missing is then safe."""
     text = str(exc)
-    return "already exists" in text or ("duplicate key" in text and "pg_type" in text)
+    return ("already exists" in text or ("duplicate key" in text and "pg_type" in text)
+            or "tuple concurrently updated" in text)
 
 
 def create_all_race_free(tables: MetaData, engine: Engine, attempts: int = 3) -> None:
