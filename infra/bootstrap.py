@@ -208,16 +208,18 @@ class Container:
     def _refuse_new_key_beside_sealed_data(self, path: Path) -> None:
         """A key is generated for a new store only: one that already recorded keys refuses a process
         without one of them (`StoreKeyMismatch`) before any key file is written, so a process
-        stopped at any moment never leaves a stray key beside data sealed with another."""
+        stopped at any moment never leaves a stray key beside data sealed with another. A store that
+        cannot be reached now cannot say: the key is generated as before, and the check when the store
+        is first opened (`_verify_key`) refuses it and removes it again (the API starts and answers 503
+        meanwhile)."""
         from infra.key_check import StoreKeyMismatch, known_fingerprints
 
         try:
             known = known_fingerprints(self.datastore.engine)
         except Exception as exc:
-            unavailable = as_unavailable(exc)
-            if unavailable:
-                raise unavailable from exc
-            raise
+            if as_unavailable(exc) is None:
+                raise
+            return
         if known:
             raise StoreKeyMismatch(
                 f"the personal data in this store was sealed with another key than {path} (there is "
