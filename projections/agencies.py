@@ -31,7 +31,7 @@ class AgenciesView(View):
         )
 
     def get(self, code: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(self.agencies).where(self.agencies.c.code == code)).first()
         return dict(row._mapping) if row else None
 
@@ -42,7 +42,7 @@ class AgenciesView(View):
             query = query.where(a.c.region_code.startswith(region_prefix))
         if kind:
             query = query.where(a.c.kind == kind)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query).all()]
 
 

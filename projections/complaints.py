@@ -96,7 +96,7 @@ class ComplaintsView(View):
 
     def get(self, complaint_id: str) -> dict[str, Any] | None:
         t = self.complaints
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(t).where(t.c.complaint_id == complaint_id)).first()
         return self._row(row) if row else None
 
@@ -112,7 +112,7 @@ class ComplaintsView(View):
             conditions.append(overdue)
         elif query.overdue is False:
             conditions.append(~overdue)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
                 select(t)
@@ -128,7 +128,7 @@ class ComplaintsView(View):
         t = self.complaints
         scope = [t.c.uscc == uscc] if uscc else []
         out: list[dict[str, Any]] = []
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             for kind, due, basis, note, marked, pending in (
                 ("acknowledge", t.c.ack_due_on, t.c.ack_due_basis, t.c.ack_due_note, t.c.ack_overdue_on,
                  t.c.acknowledged_on.is_(None)),
@@ -152,7 +152,7 @@ class ComplaintsView(View):
     def acknowledgement_overdue(self, today: date) -> list[str]:
         """Complaints whose acknowledgement deadline passed unacknowledged and is not yet marked."""
         t = self.complaints
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t.c.complaint_id).where(
                     t.c.acknowledged_on.is_(None), t.c.ack_overdue_on.is_(None), t.c.ack_due_on < today
@@ -162,7 +162,7 @@ class ComplaintsView(View):
 
     def conclusion_overdue(self, today: date) -> list[str]:
         t = self.complaints
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t.c.complaint_id).where(
                     t.c.concluded_on.is_(None), t.c.conclusion_overdue_on.is_(None),
@@ -175,7 +175,7 @@ class ComplaintsView(View):
         """Counts of concluded complaints by category and by outcome; nothing else leaves."""
         t = self.complaints
         concluded = [t.c.uscc == uscc, t.c.concluded_on.is_not(None)]
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             by_category = conn.execute(
                 select(t.c.category, func.count()).where(*concluded).group_by(t.c.category)
             ).all()

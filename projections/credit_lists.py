@@ -141,7 +141,7 @@ class CreditListsView(View):
             .where(*conditions)
             .order_by(*(order or (t.c.effective_on, t.c.proposed_on, t.c.listing_id)))
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(query).all()
         out = []
         for row in rows:
@@ -196,7 +196,7 @@ class CreditListsView(View):
 
     def steps_of(self, listing_id: str) -> list[dict[str, Any]]:
         t = self.steps
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(t).where(t.c.listing_id == listing_id).order_by(t.c.version)).all()
         out = []
         for row in rows:
@@ -207,7 +207,7 @@ class CreditListsView(View):
 
     def decision(self, decision_no: str) -> dict[str, Any] | None:
         t = self.decisions
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(t).where(t.c.decision_no == decision_no)).first()
         if row is None:
             return None
@@ -217,7 +217,7 @@ class CreditListsView(View):
 
     def decisions_of(self, uscc: str) -> list[dict[str, Any]]:
         t = self.decisions
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(t.c.decision_no).where(t.c.uscc == uscc).order_by(
                 t.c.decided_on, t.c.decision_no)).all()
         return [d for (no,) in rows if (d := self.decision(no)) is not None]
@@ -253,7 +253,7 @@ class CreditListsView(View):
     def due(self, today: date) -> list[tuple[str, str]]:
         """Deadlines for the clock: (command, listing id) for windows passed and terms ended."""
         t = self.listings
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             confirm = conn.execute(select(t.c.listing_id).where(
                 t.c.status == NOTICE_SERVED, t.c.objection_due_on < today).order_by(t.c.listing_id)).all()
             expire = conn.execute(select(t.c.listing_id).where(

@@ -53,7 +53,7 @@ class DutiesPolicyView(View):
 
     def actions_for(self, uscc: str) -> list[dict[str, Any]]:
         t = self.actions
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(t).where(t.c.uscc == uscc).order_by(t.c.event_ref)).all()
         return [dict(r._mapping) for r in rows]
 

@@ -106,7 +106,7 @@ class DutyReportsView(View):
             value = getattr(query, name)
             if value is not None:
                 conditions.append(t.c[name] == value)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
                 select(t)
@@ -127,7 +127,7 @@ class DutyReportsView(View):
             conditions.append(t.c.uscc == uscc)
         if period:
             conditions.append(t.c.period == period)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
                 select(*[t.c[n] for n in PUBLIC_FIELDS])
@@ -174,14 +174,14 @@ class DutyReportsView(View):
                         )
                         .order_by(f.c.uscc)
                     )
-                    with self.engine.connect() as conn:
+                    with self.reader.connect() as conn:
                         usccs = conn.execute(query).scalars().all()
                     for uscc in usccs:
                         yield {"uscc": uscc, "kind": schedule.kind, "period": period}
 
     def grace_expired_candidates(self, today: date) -> list[dict[str, str]]:
         t = self.reports
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t.c.uscc, t.c.kind, t.c.period)
                 .where(t.c.grace_due_on < today, t.c.submitted_on.is_(None), t.c.grace_expired.is_(False))

@@ -68,7 +68,7 @@ class FireSafetyView(View):
 
     # -- queries ---------------------------------------------------------------------------
     def get(self, case_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(self.cases).where(self.cases.c.case_id == case_id)).first()
         return dict(row._mapping) if row else None
 
@@ -85,7 +85,7 @@ class FireSafetyView(View):
             value = getattr(query, name)
             if value is not None:
                 conditions.append(t.c[name] == value)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
                 select(t).where(*conditions)
@@ -97,7 +97,7 @@ class FireSafetyView(View):
     def overdue_candidates(self, today: date) -> list[dict[str, Any]]:
         """Cases whose deadline passed without verification and not yet marked for that deadline."""
         t = self.cases
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t.c.case_id, t.c.uscc, t.c.due_on).where(
                     t.c.due_on < today,

@@ -73,14 +73,14 @@ class GradesView(View):
             .where(h.c.valid_from <= as_of, (h.c.valid_to.is_(None)) | (h.c.valid_to > as_of), *conditions)
             .order_by(f.c.region_code, h.c.uscc)
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [self._shown(dict(r._mapping), as_of) for r in conn.execute(query).all()]
 
     def grade(self, uscc: str, as_of: date) -> dict[str, Any]:
         """The grade on `as_of` (valid or expired) and every assessment before it."""
         current = self._current(as_of, self.history.c.uscc == uscc)
         h = self.history
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(h).where(h.c.uscc == uscc, h.c.valid_from <= as_of)
                                 .order_by(h.c.valid_from, h.c.event_version)).all()
         out = dict(current[0]) if current else {"uscc": uscc, "level": None, "status": UNGRADED}

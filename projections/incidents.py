@@ -61,7 +61,7 @@ class IncidentsView(View):
         )
 
     def get(self, incident_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(
                 select(self.incidents).where(self.incidents.c.incident_id == incident_id)
             ).first()
@@ -74,7 +74,7 @@ class IncidentsView(View):
             value = getattr(query, name)
             if value is not None:
                 conditions.append(t.c[name] == value)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
                 select(t)
@@ -94,7 +94,7 @@ class IncidentsView(View):
         if uscc:
             conditions.append(t.c.uscc == uscc)
         columns = [t.c[name] for name in PUBLIC_FIELDS]
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
                 select(*columns)

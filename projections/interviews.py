@@ -59,7 +59,7 @@ class InterviewsView(View):
         )
 
     def get(self, interview_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(
                 select(self.interviews).where(self.interviews.c.interview_id == interview_id)
             ).first()
@@ -78,7 +78,7 @@ class InterviewsView(View):
             conditions.append(t.c.uscc == query.uscc)
         if query.status:
             conditions.append(t.c.status == query.status)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one()
             rows = conn.execute(
                 select(t)
@@ -91,7 +91,7 @@ class InterviewsView(View):
 
     def overdue_commitments(self, today: date) -> list[dict[str, Any]]:
         c = self.commitments
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(c.c.interview_id, c.c.no, c.c.uscc)
                 .where(c.c.due_on < today, c.c.fulfilled_on.is_(None), c.c.overdue.is_(False))

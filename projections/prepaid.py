@@ -114,7 +114,7 @@ class PrepaidView(View):
     # -- queries ---------------------------------------------------------------------------
     def summary(self, uscc: str) -> dict[str, Any]:
         """Balances per kind, custody coverage, violations by rule, active signals: no residents."""
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = {r.kind: r for r in conn.execute(select(self.totals).where(self.totals.c.uscc == uscc))}
             violations = conn.execute(
                 select(self.violations).where(self.violations.c.uscc == uscc)
@@ -161,13 +161,13 @@ class PrepaidView(View):
     def resident_balances(self, uscc: str, kind: str | None = None) -> list[dict[str, Any]]:
         t = self.residents
         conditions = [t.c.uscc == uscc] + ([t.c.kind == kind] if kind else [])
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(t).where(*conditions).order_by(t.c.kind, t.c.resident_ref)).all()
         return [{**dict(r._mapping), "held_fen": r.received_fen - r.refunded_fen} for r in rows]
 
     def violation_list(self, uscc: str | None = None) -> list[dict[str, Any]]:
         t = self.violations
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t).where(*([t.c.uscc == uscc] if uscc else []))
                 .order_by(t.c.occurred_on, t.c.uscc, t.c.version)
@@ -179,7 +179,7 @@ class PrepaidView(View):
         conditions: list[Any] = [t.c.uscc == uscc] if uscc else []
         if active is not None:
             conditions.append(t.c.cleared_on.is_(None) if active else t.c.cleared_on.is_not(None))
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t).where(*conditions).order_by(t.c.raised_on, t.c.uscc, t.c.version)
             ).all()
@@ -187,14 +187,14 @@ class PrepaidView(View):
 
     def refunds_due(self, uscc: str) -> list[dict[str, Any]]:
         t = self.dues
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(t).where(t.c.uscc == uscc).order_by(t.c.due_on, t.c.due_ref)).all()
         return [dict(r._mapping) for r in rows]
 
     def overdue_candidates(self, today: date) -> list[dict[str, Any]]:
         """Refunds past their due date, unpaid, not yet marked overdue."""
         t = self.dues
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t.c.uscc, t.c.due_ref, t.c.due_on).where(
                     t.c.due_on < today, t.c.paid_fen < t.c.amount_fen, t.c.overdue_from.is_(None)

@@ -128,14 +128,14 @@ class SpotCheckView(View):
             conditions.append(t.c.agency == agency)
         if status:
             conditions.append(t.c.status == status)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(t).where(*conditions).order_by(t.c.inspector_id)).all()
         conflicts = self._conflicts()
         return [{**dict(r._mapping), "conflicts": conflicts.get(r.inspector_id, [])} for r in rows]
 
     def inspector(self, inspector_id: str) -> dict[str, Any] | None:
         t = self.inspectors
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(t).where(t.c.inspector_id == inspector_id)).first()
         if row is None:
             return None
@@ -147,7 +147,7 @@ class SpotCheckView(View):
         if inspector_id is not None:
             query = query.where(t.c.inspector_id == inspector_id)
         out: dict[str, list[dict[str, Any]]] = {}
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             for r in conn.execute(query):
                 out.setdefault(r.inspector_id, []).append(
                     {"uscc": r.uscc, "reason": r.reason, "declared_on": r.declared_on}
@@ -158,7 +158,7 @@ class SpotCheckView(View):
         """Per facility, the team of its most recent inspection with a recorded result."""
         t = self.inspections
         out: dict[str, list[str]] = {}
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t.c.uscc, t.c.inspectors)
                 .where(t.c.completed_on.is_not(None))
@@ -190,13 +190,13 @@ class SpotCheckView(View):
     def campaign_list(self, status: str | None = None) -> list[dict[str, Any]]:
         t = self.campaigns
         conditions = [t.c.status == status] if status else []
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(t).where(*conditions).order_by(t.c.planned_on, t.c.campaign_id)).all()
         return [dict(r._mapping) for r in rows]
 
     def campaign(self, campaign_id: str) -> dict[str, Any] | None:
         t = self.campaigns
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(t).where(t.c.campaign_id == campaign_id)).first()
         if row is None:
             return None
@@ -208,20 +208,20 @@ class SpotCheckView(View):
         conditions = [t.c.campaign_id == campaign_id]
         if not withdrawn:
             conditions.append(t.c.status != "withdrawn")
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(t).where(*conditions).order_by(t.c.uscc)).all()
         return [dict(r._mapping) for r in rows]
 
     def inspection(self, campaign_id: str, uscc: str) -> dict[str, Any] | None:
         t = self.inspections
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(t).where(t.c.campaign_id == campaign_id, t.c.uscc == uscc)).first()
         return dict(row._mapping) if row else None
 
     def due_publications(self, today: date) -> list[dict[str, Any]]:
         """Results recorded, not published, past their due date and not yet marked overdue."""
         t = self.inspections
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(t.c.campaign_id, t.c.uscc, t.c.publish_due_on)
                 .where(
@@ -245,7 +245,7 @@ class SpotCheckView(View):
         if campaign_id:
             conditions.append(i.c.campaign_id == campaign_id)
         joined = i.join(c, i.c.campaign_id == c.c.campaign_id)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             total = conn.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
             rows = conn.execute(
                 select(i.c.campaign_id, c.c.name.label("campaign_name"), c.c.kind, c.c.agencies, i.c.uscc,

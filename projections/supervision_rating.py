@@ -91,7 +91,7 @@ class SupervisionRatingView(View):
             .where(table.c.uscc.in_(usccs), table.c.valid_from <= as_of, table.c.valid_to > as_of)
             .order_by(table.c.uscc, table.c.valid_from, table.c.event_ref)
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query).all()]
 
     def rating(self, uscc: str, as_of: date) -> dict[str, Any]:

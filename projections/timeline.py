@@ -79,7 +79,7 @@ class TimelineView(View):
         return self._entries(select(t).where(t.c.aggregate_id == aggregate_id).order_by(t.c.version))
 
     def _entries(self, query: Any) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(query).all()
         return [{**row._mapping, "payload": json.loads(row.payload)} for row in rows]
 
