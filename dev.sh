@@ -64,16 +64,14 @@ case "$cmd" in
     step "ruff"
     .venv/bin/ruff check .
     # two processes (pytest-xdist), a test file per process at a time: most tests wait on servers,
-    # brokers and databases, so two share the 2-core machine well; ELDERCARE_TEST_JOBS=0 runs in one.
-    # Files go out in collection order, long files first (tests/conftest.py): xdist's default reorder
-    # (most tests first) left the one- and two-test end-to-end files of a minute each to the end
+    # brokers and databases, so two share the 2-core machine well; ELDERCARE_TEST_JOBS=0 runs in one
     jobs=${ELDERCARE_TEST_JOBS:-2}
     step "pytest (SQLite, PostgreSQL, the real broker; $jobs processes)"
     set +e
     if [ "$jobs" = "0" ]; then
       .venv/bin/python -m pytest "$@"
     else
-      .venv/bin/python -m pytest -n "$jobs" --dist loadfile --no-loadscope-reorder --durations=15 "$@"
+      .venv/bin/python -m pytest -n "$jobs" --dist loadfile --durations=15 "$@"
     fi
     rc=$?
     set -e

@@ -79,11 +79,9 @@ def _schedule_group(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Long files first. `pytest-xdist --dist loadfile --no-loadscope-reorder` (dev.sh) hands out
-    whole files in collection order; by default it hands out the files with most tests first, which
-    left the one- and two-test end-to-end files of a minute each to the end, run one after another by
-    one process for minutes after the other had finished. Started first, they overlap with each
-    other and the short files fill the end. A stable sort: within a group, and within a file, the
-    order stays as collected."""
+    """Long files first. `pytest-xdist --dist loadfile` hands out whole files in collection order:
+    with the long end-to-end files collected last, one process ran them for minutes after the other
+    had finished. Started first, they overlap with each other and the short files fill the end. A
+    stable sort: within a group, and within a file, the order stays as collected."""
     slow_files = {item.nodeid.split("::", 1)[0] for item in items if _schedule_group(item) == 0}
     items.sort(key=lambda item: 0 if item.nodeid.split("::", 1)[0] in slow_files else _schedule_group(item))
