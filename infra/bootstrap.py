@@ -158,7 +158,15 @@ class Container:
                 if _create_key_file(path):
                     self._generated_key = path  # removed again if the store knows another key
             keys = [path.read_bytes().strip()]
-        return Sealer(keys)
+        try:
+            return Sealer(keys)
+        except ValueError:  # cryptography: "Fernet key must be 32 url-safe base64-encoded bytes."
+            configured = bool(self.settings.secret_keys)
+            where = "ELDERCARE_SECRET_KEYS" if configured else str(self.settings.secret_key_path)
+            raise SettingsError(
+                f"{where} holds a malformed key: each key must be a Fernet key (32 bytes in URL-safe "
+                "base64, 44 characters, as `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'` prints)") from None
 
     @cached_property
     def calendar(self) -> WorkingCalendar:

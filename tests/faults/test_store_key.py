@@ -70,3 +70,22 @@ def test_cli_exits_78_and_serve_stops_with_78_instead_of_restarting(pg_url, tmp_
     assert (serve.stdout + serve.stderr).count("child_started") <= 2  # the worker and the API, once each
     assert time.monotonic() - started < 120
     assert not (var / "secret.key").exists()
+
+
+def test_a_malformed_key_is_a_setting_error_exit_78_not_a_traceback(pg_url, tmp_path, today):
+    """A key that is not a Fernet key, in ELDERCARE_SECRET_KEYS or in var/secret.key, is refused like
+    any malformed setting (EX_CONFIG), naming where it came from; a new installation writes nothing."""
+    garbled = tmp_path / "var-g"
+    garbled.mkdir()
+    (garbled / "secret.key").write_bytes(b"not a key\n")
+    cases = [({"ELDERCARE_SECRET_KEYS": "notakey", "ELDERCARE_VAR_DIR": str(tmp_path / "var-f")},
+              "ELDERCARE_SECRET_KEYS"),
+             ({"ELDERCARE_VAR_DIR": str(garbled)}, str(garbled / "secret.key"))]
+    for extra, where in cases:
+        env = {**{k: v for k, v in os.environ.items() if k != "ELDERCARE_SECRET_KEYS"},
+               "DATABASE_URL": pg_url, "ELDERCARE_TODAY": today.isoformat(), **extra}
+        cli = subprocess.run([sys.executable, "-m", "infra", "projections", "status"], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+        assert cli.returncode == 78, (cli.stdout, cli.stderr)
+        assert f"{where} holds a malformed key" in cli.stderr and "Traceback" not in cli.stderr
+    assert (garbled / "secret.key").read_bytes() == b"not a key\n"  # left for its operator to see
