@@ -12,7 +12,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
-from contextlib import nullcontext
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -193,7 +192,8 @@ class Container:
                 # processes of one installation started together each create the store's tables and
                 # insert function: PostgreSQL refuses that DDL done concurrently ("tuple concurrently
                 # updated", a duplicate pg_type row), so one process at a time, the others then find it
-                with self._store_ddl_lock():
+                # (the views' DDL lock: on PostgreSQL only; SQLite's write lock serialises DDL itself)
+                with ddl_lock(self.datastore.engine):
                     app = SupervisionApp(
                         env=self.settings.store_env(),
                         sealer=self.sealer,
@@ -220,7 +220,7 @@ class Container:
         cannot be reached now cannot say: the key is generated as before, and the check when the store
         is first opened (`_verify_key`) refuses it and removes it again (the API starts and answers 503
         meanwhile)."""
-        from infra.key_check import StoreKeyMismatch, known_fingerprints
+        from infra.key_check import known_fingerprints, mismatch
 
         try:
             known = known_fingerprints(self.datastore.engine)
@@ -229,18 +229,7 @@ class Container:
                 raise
             return
         if known:
-            raise StoreKeyMismatch(
-                f"the personal data in this store was sealed with another key than {path} (there is "
-                f"none there; fingerprints known: {', '.join(sorted(known))}). Restore the store's "
-                "var/secret.key or set ELDERCARE_SECRET_KEYS to it; a new key is never generated beside "
-                "existing data.")
-
-    def _store_ddl_lock(self) -> Any:
-        """The views' DDL lock (`projections.base.ddl_lock`) on PostgreSQL; nothing on SQLite, whose
-        own write lock serialises DDL."""
-        if self.settings.is_sqlite:
-            return nullcontext()
-        return ddl_lock(self.datastore.engine)
+            raise mismatch(str(path), known, "there is no key there")
 
     def _verify_key(self) -> None:
         """The configured key must be one this store's personal data was sealed with (infra.key_check)."""

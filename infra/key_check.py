@@ -44,6 +44,16 @@ def fingerprint(key: bytes) -> str:
     return hmac.new(key.strip(), CHECK, hashlib.sha256).hexdigest()[:32]
 
 
+def mismatch(where: str, known: set[str], this: str) -> StoreKeyMismatch:
+    """The refusal of a process whose key (from `where`; `this` says which, or that there is none)
+    is not among the `known` fingerprints of the store."""
+    return StoreKeyMismatch(
+        f"the personal data in this store was sealed with another key than {where} (fingerprints "
+        f"known: {', '.join(sorted(known))}; {this}). Restore the store's var/secret.key or set "
+        "ELDERCARE_SECRET_KEYS to it (a new key goes first, the old ones after it); a new key is never "
+        "generated beside existing data.")
+
+
 def known_fingerprints(engine: Engine) -> set[str]:
     """The fingerprints this store has recorded; empty for a new store (no table yet)."""
     if not sa.inspect(engine).has_table(store_keys.name):
@@ -62,11 +72,7 @@ def verify_store_key(engine: Engine, keys: list[bytes], where: str) -> None:
             with engine.begin() as conn:
                 known = set(conn.execute(sa.select(store_keys.c.fingerprint)).scalars())
                 if known and not known.intersection(mine):
-                    raise StoreKeyMismatch(
-                        f"the personal data in this store was sealed with another key than {where} "
-                        f"(fingerprints known: {', '.join(sorted(known))}; this key: {mine[0]}). Restore "
-                        "the store's var/secret.key or set ELDERCARE_SECRET_KEYS to it (a new key goes "
-                        "first, the old ones after it); a new key is never generated beside existing data.")
+                    raise mismatch(where, known, f"this key: {mine[0]}")
                 now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                 for fp in mine:
                     if fp not in known:

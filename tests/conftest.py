@@ -68,20 +68,3 @@ def pg_client(pg_container) -> Iterator[Client]:
     """HTTP scenarios on real PostgreSQL with the projections running in the background."""
     pg_container.start_projections()
     yield Client(pg_container)
-
-
-def _schedule_group(item: pytest.Item) -> int:
-    """0: files with bounded slow loops or a browser; 1: other end-to-end files (servers, CLIs) and
-    the benchmarks' short runs; 2: the rest (seconds each)."""
-    if item.get_closest_marker("slow") is not None:
-        return 0
-    return 1 if item.nodeid.startswith(("tests/e2e/", "tests/benchmarks/")) else 2
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Long files first. `pytest-xdist --dist loadfile` hands out whole files in collection order:
-    with the long end-to-end files collected last, one process ran them for minutes after the other
-    had finished. Started first, they overlap with each other and the short files fill the end. A
-    stable sort: within a group, and within a file, the order stays as collected."""
-    slow_files = {item.nodeid.split("::", 1)[0] for item in items if _schedule_group(item) == 0}
-    items.sort(key=lambda item: 0 if item.nodeid.split("::", 1)[0] in slow_files else _schedule_group(item))

@@ -14,11 +14,11 @@ from functools import lru_cache
 
 from supervision.domain.errors import InvalidValue
 
-ALPHABET = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
-FORBIDDEN = frozenset("IOZSV")
-REGISTERING_AUTHORITIES = frozenset("123456789ANY")
 #: the 31 code characters in the order of their values 0–30 (GB 32100-2015, table 1)
 CODE_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+ALPHABET = frozenset(CODE_CHARACTERS)
+FORBIDDEN = frozenset("IOZSV")
+REGISTERING_AUTHORITIES = frozenset("123456789ANY")
 _VALUES = {c: v for v, c in enumerate(CODE_CHARACTERS)}
 #: weight of position i (1–17): 3^(i-1) mod 31 (GB 32100-2015, 5.2)
 _WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
