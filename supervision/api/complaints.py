@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
 from supervision.api.security import current_actor, require_jurisdiction, require_role, scope_page, scope_rows
+from supervision.api.view_cache import served_from_views
 from supervision.commands import complaints as cmd
 from supervision.commands.fields import Uscc, page, page_size
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES, STATUSES, ComplaintNotFound
@@ -213,6 +214,7 @@ def reveal_identity(complaint_id: str) -> dict[str, Any]:
 
 
 @blp.route("/public/complaint-summary")
+@served_from_views("facility_list", "complaints")
 @blp.arguments(ComplaintSummaryArgs, location="query", as_kwargs=True)
 @blp.response(200, ComplaintSummaryPublic)
 def public_summary(uscc: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from supervision.api.security import (
     scope_rows,
     scoped_prefix,
 )
+from supervision.api.view_cache import served_from_views
 from supervision.commands import credit as cmd
 from supervision.commands.fields import Uscc, region_prefix
 from supervision.domain.errors import FacilityNotFound, InvalidValue, NotFound
@@ -302,6 +303,7 @@ for _step in _STEPS:
 
 # -- public ------------------------------------------------------------------------------------
 @public_blp.route("/credit/<string:name>")
+@served_from_views("credit_lists")
 @public_blp.arguments(AsOfArgs, location="query", as_kwargs=True)
 @public_blp.response(200, CreditListPublic)
 def public_list(name: str, as_of: date | None, region_code: str) -> dict[str, Any]:
@@ -321,6 +323,7 @@ def public_list(name: str, as_of: date | None, region_code: str) -> dict[str, An
 
 
 @public_blp.route("/grades")
+@served_from_views("grades")
 @public_blp.arguments(GradeArgs, location="query", as_kwargs=True)
 @public_blp.response(200, GradeListPublic)
 def public_grades(as_of: date | None, region_code: str, status: str | None) -> dict[str, Any]:

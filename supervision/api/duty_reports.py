@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
 from supervision.api.security import require_role, scope_page
+from supervision.api.view_cache import served_from_views
 from supervision.commands import duty_reports as cmd
 from supervision.commands.fields import Uscc
 from supervision.policy.duty_reports import ANNUAL, DUTY_REPORTS_DEFAULT, QUARTERLY, REPORT_KINDS
@@ -188,6 +189,7 @@ _command(
 
 
 @blp.route("/public/annual-reports")
+@served_from_views("duty_reports")
 @blp.arguments(PublicAnnualReportArgs, location="query", as_kwargs=True)
 @blp.response(200, AnnualReportPublicPageSchema)
 def public_annual_reports(

@@ -15,6 +15,7 @@ from supervision.api.schemas import (
 )
 from supervision.api.security import require_jurisdiction, require_role
 from supervision.api.spot_checks import hide_undisclosed_draws
+from supervision.api.view_cache import served_from_views
 from supervision.commands import facilities as cmd
 from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.uscc import validate_uscc
@@ -34,6 +35,7 @@ def _uscc(value: str) -> str:
 
 
 @blp.route("")
+@served_from_views("facility_list")
 @blp.arguments(FacilityQueryArgs, location="query", as_kwargs=True)
 @blp.response(200, FacilityPagePublic)
 def list_facilities(**query: Any) -> Response:

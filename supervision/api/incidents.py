@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
 from supervision.api.security import require_role, require_row_jurisdiction, scope_page
+from supervision.api.view_cache import served_from_views
 from supervision.commands import incidents as cmd
 from supervision.commands.fields import Uscc
 from supervision.domain.incident import (
@@ -155,6 +156,7 @@ _step(
 
 
 @blp.route("/public/incidents")
+@served_from_views("incidents")
 @blp.arguments(PublicIncidentArgs, location="query", as_kwargs=True)
 @blp.response(200, IncidentPublicPageSchema)
 def public_incidents(page: int, page_size: int, uscc: str | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from marshmallow import Schema, fields, validate
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import current_actor, require_row_jurisdiction, scope_rows
+from supervision.api.view_cache import served_from_views
 from supervision.commands import spot_checks as cmd
 from supervision.commands.fields import Uscc, agency_code, page, page_size
 from supervision.domain.errors import InvalidValue, PermissionDenied
@@ -484,6 +485,7 @@ def public_draw(campaign_id: str) -> dict[str, Any]:
 
 
 @blp.route("/public/spot-check-results")
+@served_from_views("spot_checks", "facility_list")
 @blp.arguments(SpotCheckPublicResultArgs, location="query", as_kwargs=True)
 @blp.response(200, SpotCheckResultPagePublic)
 def public_results(
@@ -493,8 +495,7 @@ def public_results(
     items, total = _view().public_results(
         uscc=uscc, campaign_id=str(campaign_id) if campaign_id else None, page=page, page_size=page_size
     )
-    facilities = services().view("facility_list")
+    names = services().view("facility_list").names(item["uscc"] for item in items)
     for item in items:
-        row = facilities.get(item["uscc"])
-        item["facility_name"] = row["name"] if row else None
+        item["facility_name"] = names.get(item["uscc"])
     return {"items": items, "page": page, "page_size": page_size, "total": total}

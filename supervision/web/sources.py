@@ -105,10 +105,9 @@ def campaign_results(services: Any, campaign_id: str, page: int, page_size: int
     results (一公开), newest first."""
     items, total = services.view("spot_checks").public_results(campaign_id=campaign_id, page=page,
                                                                 page_size=page_size)
-    facilities = services.view("facility_list")
+    names = services.view("facility_list").names(item["uscc"] for item in items)
     for item in items:
-        row = facilities.get(item["uscc"])
-        item["facility_name"] = row["name"] if row else None
+        item["facility_name"] = names.get(item["uscc"])
     return SpotCheckResultPublic.render_many(items), total
 
 
