@@ -219,14 +219,18 @@ class Container:
         stopped at any moment never leaves a stray key beside data sealed with another. A store that
         cannot be reached now cannot say: the key is generated as before, and the check when the store
         is first opened (`_verify_key`) refuses it and removes it again (the API starts and answers 503
-        meanwhile)."""
+        meanwhile). A store the server refuses as configured (no such database or role, ...:
+        `StoreMisconfigured`) can never be used as it is: that is raised, and no key is written."""
         from infra.key_check import known_fingerprints, mismatch
 
         try:
             known = known_fingerprints(self.datastore.engine)
         except Exception as exc:
-            if as_unavailable(exc) is None:
+            unavailable = as_unavailable(exc)
+            if unavailable is None:
                 raise
+            if unavailable.permanent:
+                raise unavailable from exc
             return
         if known:
             raise mismatch(str(path), known, "there is no key there")

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from infra.cli_bounds import PAGE, PAGE_SIZE, REGION_PREFIX
+from infra.cli_bounds import PAGE, PAGE_SIZE, REGION_PREFIX, facility_uscc
 from infra.cli_support import (
     DATE,
     State,
@@ -131,9 +131,8 @@ def facility_exit(state: State, uscc: str, reason: str, occurred_on: str | None)
 def facility_show(state: State, uscc: str, history: bool) -> None:
     """Show one facility from the read model, with its history."""
     from supervision.domain.errors import FacilityNotFound
-    from supervision.domain.uscc import validate_uscc
 
-    code = validate_uscc(uscc)
+    code = facility_uscc(uscc)  # one that cannot be valid is not registered: exit 4, saying why
     state.container.runner("facility_list").catch_up()
     row = state.container.view("facility_list").get(code)
     if row is None:

@@ -109,8 +109,9 @@ def token_context(state: State, bootstrap: bool) -> Context:
         fail("issuing or revoking a token needs an admin token (--token / ELDERCARE_TOKEN); "
              "the server's operator may use --bootstrap on the server's own var/", EXIT_FORBIDDEN)
     var = state.container.settings.var_dir
-    var.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.stat(var).st_uid != os.getuid():
+    # a var/ that does not exist yet will be this user's (it is made when the token file is written,
+    # not here: a refused command, e.g. for a database that does not exist, leaves no empty var/)
+    if var.exists() and os.stat(var).st_uid != os.getuid():
         fail(f"--bootstrap is for the owner of {var}", EXIT_FORBIDDEN)
     return Context(Actor(f"bootstrap:{getpass.getuser()}", "system", "system"), source="cli")
 

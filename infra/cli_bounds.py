@@ -33,3 +33,17 @@ class FieldType(click.ParamType):
 
 #: `--region`: a region code or prefix, NFKC-normalised, 2–6 ASCII digits
 REGION_PREFIX = FieldType("region", region_prefix())
+
+
+def facility_uscc(value: str) -> str:
+    """The USCC argument of a command that reads one facility (`facility show`, `facility explain`,
+    `prepaid show`), as `GET /api/v1/facilities/{uscc}` reads its path: normalised when valid; a
+    value that cannot be a USCC names no registered facility — `FacilityNotFound` (exit 4), whose
+    message says why (`supervision.reasons.explained`), the same words as the HTTP 404."""
+    from supervision.domain.errors import FacilityNotFound, InvalidValue
+    from supervision.domain.uscc import validate_uscc
+
+    try:
+        return validate_uscc(value)
+    except InvalidValue:
+        raise FacilityNotFound(value) from None

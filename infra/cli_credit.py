@@ -217,11 +217,11 @@ def penalty_revoke(state: State, decision_no: str, reason: str, revoked_by: str,
 @command
 def facility_explain(state: State, uscc: str, as_of: str | None) -> None:
     """Why a facility stands where it does: grade, rating points, listings, decisions."""
+    from infra.cli_bounds import facility_uscc
     from supervision.api.credit import explain_facility
     from supervision.domain.errors import FacilityNotFound
-    from supervision.domain.uscc import validate_uscc
 
-    code = validate_uscc(uscc)
+    code = facility_uscc(uscc)  # as GET /facilities/{uscc}/explain: 404 / exit 4, saying why
     _caught_up(state, "facility_list", "grades", "supervision_rating", "credit_lists")
     if state.container.view("facility_list").get(code) is None:
         raise FacilityNotFound(code)

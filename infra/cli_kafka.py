@@ -166,7 +166,8 @@ def mirror_joint_punishment(state: State, database_url: str | None, once: bool, 
     bootstrap = _bootstrap(state)
     settings = state.container.settings
     url = database_url or f"sqlite:///{settings.var_dir / 'mirror.sqlite'}"
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if database_url is None:  # the default mirror lives in var/ (0700, as the composition root makes it)
+        settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = MirrorStore(url)
     topic = catalogue(state.container).full("joint-punishment")
     new_consumer: Callable[[], Any] = lambda: KafkaConsumer(  # noqa: E731

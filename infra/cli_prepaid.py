@@ -39,9 +39,9 @@ _ledger_command("custody", "record_custody_deposit",
 @command
 def prepaid_show(state: State, uscc: str, residents: bool) -> None:
     """A facility's ledger summary from the read model."""
-    from supervision.domain.uscc import validate_uscc
+    from infra.cli_bounds import facility_uscc
 
-    code = validate_uscc(uscc)
+    code = facility_uscc(uscc)  # as GET /prepaid/{uscc}: one that cannot be valid is exit 4, saying why
     state.context()  # reads of the ledger need a known actor
     state.container.runner("prepaid").catch_up()
     view = state.container.view("prepaid")

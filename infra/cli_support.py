@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -20,7 +20,8 @@ from infra.logging import configure_logging
 from infra.settings import Settings, SettingsError
 from supervision.cells import spreadsheet_safe
 from supervision.domain.errors import DomainError
-from supervision.unavailable import as_unavailable
+from supervision.reasons import explained
+from supervision.unavailable import StoreMisconfigured, as_unavailable
 
 if TYPE_CHECKING:  # the composition root is imported when a command needs it, not at start-up:
     # `eldercare serve` (a supervisor that builds nothing) starts without importing the app
@@ -90,21 +91,39 @@ class State:
             self._container.close()
 
 
-def fail(message: str, code: int, fields: dict[str, list[str]] | None = None) -> None:
+def fail(message: str, code: int, fields: dict[str, list[str]] | None = None) -> NoReturn:
+    """Print `error: message` and each field's problem on stderr, then exit with `code`.
+
+    Each problem is said once: a field line the summary already says (`InvalidValue`'s message is
+    "field: problem") is left out, and a summary that is a single field's problem word for word is
+    printed with the field's name instead of twice.
+    """
+    lines = [(name, problem) for name, problems in (fields or {}).items() for problem in problems]
+    if len(lines) == 1 and lines[0][1] == message:
+        message = f"{lines[0][0]}: {message}"
     click.echo(f"error: {message}", err=True)
-    for name, problems in (fields or {}).items():
-        for problem in problems:
+    for name, problem in lines:
+        if f"{name}: {problem}" not in message:
             click.echo(f"  {name}: {problem}", err=True)
     sys.exit(code)
 
 
 @contextmanager
 def translated_errors() -> Iterator[None]:
-    """Domain errors and an unreachable database become a message and an exit code, no trace."""
+    """Expected failures become a message on stderr and an exit code, never a traceback.
+
+    Exit codes: a domain error's category (2 invalid input, 3 forbidden, 4 not found — saying why
+    when the identifier cannot be valid —, 5 conflict); 78 (EX_CONFIG) for a setting that can never
+    work: a malformed setting, a key this store was not sealed with, or a database server that refuses
+    the configuration (`StoreMisconfigured`: no such database or role, authentication failed, no
+    pg_hba.conf entry, a malformed URL, an unknown host); 69 (EX_UNAVAILABLE) for a database that
+    cannot be reached now ("retry later").
+    """
     try:
         yield
     except DomainError as exc:
-        fail(exc.message, EXIT_CODES.get(exc.category, EXIT_INVALID), exc.fields)
+        message, fields = explained(exc)  # the same words as the HTTP answer
+        fail(message, EXIT_CODES.get(exc.category, EXIT_INVALID), fields)
     except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
         raise
     except SettingsError as exc:  # e.g. a key this store was not sealed with (infra.key_check)
@@ -113,6 +132,9 @@ def translated_errors() -> Iterator[None]:
         unavailable = as_unavailable(exc)
         if unavailable is None:
             raise
+        if isinstance(unavailable, StoreMisconfigured):
+            fail(f"{unavailable}; {unavailable.hint} (DATABASE_URL, VIEWS_DATABASE_URL or "
+                 "eldercare.toml). A configuration error: retrying will not help", EXIT_CONFIG)
         fail(f"{unavailable}; retry later", EXIT_UNAVAILABLE)
 
 

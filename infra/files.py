@@ -41,13 +41,18 @@ def sqlite_files(settings: Any) -> list[Path]:
 
 
 def harden(settings: Any) -> None:
-    """`var/` 0700 and every store, key and token file 0600 (creating the SQLite files if needed)."""
-    var = Path(settings.var_dir)
-    var.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    os.chmod(var, DIR_MODE)
+    """`var/` 0700 and every store, key and token file 0600 (creating the SQLite files if needed).
+
+    `var/` is not created here for its own sake: only when a SQLite file is to be written in it (the
+    key file and the token file create it when they are written). A process refused at start (no
+    such database, a key the store does not know) thus leaves no empty `var/` behind.
+    """
     for path in sqlite_files(settings):
         if str(path) not in ("", ":memory:"):
             private_file(path)
+    var = Path(settings.var_dir)
+    if var.is_dir():
+        os.chmod(var, DIR_MODE)
     for path in (settings.secret_key_path, settings.tokens_path):
         if path.exists():
             os.chmod(path, FILE_MODE)

@@ -2,18 +2,24 @@
 
 gunicorn answers a request it cannot parse (non-ASCII or malformed request line, oversized
 headers, ...) itself, before Flask sees it, with an HTML page. Every error of this server is
-`{"error": ..., "fields": {}}` (the OpenAPI `ErrorSchema`), so the worker class below writes that
-instead. gunicorn has no hook for the body of these answers: its workers call
-`gunicorn.util.write_error`, which this module replaces in the worker processes that import it.
+`{"error": ..., "fields": {}, "request_id": ...}` with an `X-Request-Id` header (the OpenAPI
+`ErrorSchema`), so the worker class below writes that instead, and logs one `request_refused` line
+with the same id (the request never reached Flask, whose hooks give every other answer its id).
+gunicorn has no hook for the body of these answers: its workers call `gunicorn.util.write_error`,
+which this module replaces in the worker processes that import it.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
+import structlog
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
+
+log = structlog.get_logger(__name__)
 
 #: what a request line with raw (not percent-encoded) non-ASCII bytes gets instead of gunicorn's echo of
 #: those bytes decoded as Latin-1 (unreadable mojibake such as `\u00e5\\x9f\\x8e` for 城)
@@ -33,13 +39,17 @@ def write_json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None
     """Same contract as `gunicorn.util.write_error`: status line, close, a JSON error body."""
     mesg = readable_message(mesg)
     error = f"{reason}: {mesg}" if mesg else reason
-    body = json.dumps({"error": error, "fields": {}}, ensure_ascii=True).encode("ascii")
+    request_id = uuid.uuid4().hex  # the request could not be read: no client id to take over
+    body = json.dumps({"error": error, "fields": {}, "request_id": request_id},
+                      ensure_ascii=True).encode("ascii")
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\n"
         "Connection: close\r\n"
         "Content-Type: application/json\r\n"
+        f"X-Request-Id: {request_id}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode("latin-1", "replace")
+    log.info("request_refused", status=status_int, error=error[:300], request_id=request_id)
     util.write_nonblock(sock, head + body)
 
 

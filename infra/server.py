@@ -19,11 +19,14 @@ import structlog
 from gunicorn.app.base import BaseApplication
 
 from infra.settings import Settings
+from supervision.unavailable import StoreMisconfigured, as_unavailable
 
 log = structlog.get_logger(__name__)
 
 #: how long the API waits for the worker's tables before serving anyway (seconds)
 READY_WAIT_S = 60.0
+#: EX_CONFIG: the database server refuses this configuration (`eldercare serve` does not restart it)
+EXIT_CONFIG = 78
 
 
 class Server(BaseApplication):  # type: ignore[misc]
@@ -69,6 +72,47 @@ def await_worker_ready(timeout: float = READY_WAIT_S) -> None:
              waited_s=round(time.monotonic() - started, 3))
 
 
+def _postgres_urls(settings: Settings) -> list[str]:
+    """The SQLAlchemy URLs of the PostgreSQL databases this API uses (events, views), each once."""
+    from urllib.parse import urlsplit
+
+    urls = []
+    if not settings.is_sqlite:
+        urls.append(urlsplit(settings.database_url)._replace(scheme="postgresql+psycopg").geturl())
+    views = settings.views_sqlalchemy_url()
+    if not views.startswith("sqlite"):
+        urls.append(views)
+    return list(dict.fromkeys(urls))
+
+
+def misconfigured_store(settings: Settings) -> StoreMisconfigured | None:
+    """A `StoreMisconfigured` when a PostgreSQL server refuses this configuration (no such database
+    or role, authentication failed, no pg_hba.conf entry, an unknown host); None otherwise.
+
+    One connection per database, opened and closed in the master before anything forks (no pool,
+    no thread is left behind). A server that cannot be reached now is not a refusal: the API starts
+    and answers 503 until it is back, as before. SQLite stores are not probed.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    for url in _postgres_urls(settings):
+        try:
+            engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+        except Exception:  # a URL SQLAlchemy cannot parse: the settings' own check says it later
+            continue
+        try:
+            with engine.connect():
+                pass
+        except Exception as exc:
+            found = as_unavailable(exc)
+            if isinstance(found, StoreMisconfigured):
+                return found
+        finally:
+            engine.dispose()
+    return None
+
+
 def _worker_exit(_arbiter: Any, worker: Any) -> None:
     """In the exiting worker: close its container, then leave without the interpreter's teardown
     (which would copy every page shared with the master, seconds on a loaded machine)."""
@@ -88,6 +132,9 @@ def _worker_exit(_arbiter: Any, worker: Any) -> None:
 def serve_api(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Run the gunicorn master until SIGTERM/SIGINT (graceful: requests in flight finish).
 
+    Exits 78 (EX_CONFIG) at start when a PostgreSQL server refuses the configuration
+    (`misconfigured_store`); an unreachable one does not stop it (503 until it is back).
+
     The application's modules are imported here, before any fork, so a new worker starts in
     milliseconds; importing opens nothing (ARCHITECTURE: nothing connects at import time), and
     `pre_fork` logs an error should a thread ever exist at a fork.
@@ -96,6 +143,12 @@ def serve_api(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     import supervision.api  # noqa: F401
 
     await_worker_ready()
+    from infra.supervisor import exit_now
+
+    refused = misconfigured_store(settings)
+    if refused is not None:  # no restart cures it: exit 78 rather than answer 503 to every request
+        log.error("api_misconfigured", detail=str(refused), hint=refused.hint, permanent=True)
+        exit_now(EXIT_CONFIG)
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -106,8 +159,6 @@ def serve_api(settings: Settings, host: str, port: int, workers: int = 1) -> Non
         "accesslog": None,  # the API logs one canonical line per request itself
         "control_socket_disable": True,
     }
-    from infra.supervisor import exit_now
-
     try:
         Server(settings, options).run()
     except SystemExit as stop:  # gunicorn's halt: the master holds nothing to close

@@ -11,7 +11,10 @@ so nothing of it runs in a child), watches them and forwards signals.
   one that had run for ``STABLE_S`` starts again after 0.5 s. Each exit is logged with its code.
 - SIGTERM or SIGINT: SIGTERM to every child, wait up to ``STOP_WAIT_S``, then SIGKILL; exit 0.
 - A child that exits 78 (EX_CONFIG: a setting that can never work, such as a key this store was not
-  sealed with) is permanent: no restart; the supervisor stops the others and exits 78.
+  sealed with, or a database server that refuses the configuration: no such database or role,
+  authentication failed — `supervision.unavailable.StoreMisconfigured`) is permanent: no restart;
+  the supervisor stops the others and exits 78. A child that exits 69 (the database unreachable
+  now) is restarted with the backoff above.
 - Children get ``ELDERCARE_SUPERVISOR_PID`` and have the kernel stop them if the supervisor dies.
 """
 

@@ -35,7 +35,8 @@ log = structlog.get_logger(__name__)
 
 #: exit code when the store could not be reached at start-up (the supervisor retries with backoff)
 EXIT_UNAVAILABLE = 69
-#: exit code for a setting that can never work (EX_CONFIG): the supervisor does not restart it
+#: exit code for a setting that can never work (EX_CONFIG), a malformed setting or a database server
+#: that refuses the configuration (supervision.unavailable.StoreMisconfigured): not restarted
 EXIT_CONFIG = 78
 #: EX_TEMPFAIL: another worker already serves this store (its wake-up socket is bound)
 EXIT_ALREADY_RUNNING = 75
@@ -151,7 +152,7 @@ def _say_ready() -> None:
 
 def run(settings: Settings) -> int:
     """The worker's main: returns the exit code."""
-    from supervision.unavailable import StoreUnavailable, as_unavailable
+    from supervision.unavailable import StoreMisconfigured, StoreUnavailable, as_unavailable
 
     parent = os.environ.get("ELDERCARE_SUPERVISOR_PID")
     die_with_parent(int(parent) if parent else None)
@@ -173,6 +174,11 @@ def run(settings: Settings) -> int:
         unavailable = exc if isinstance(exc, StoreUnavailable) else as_unavailable(exc)
         if unavailable is None:
             raise
+        if isinstance(unavailable, StoreMisconfigured):  # no such database/role, bad password, ...
+            log.error("worker_misconfigured", detail=str(unavailable), hint=unavailable.hint,
+                      permanent=True)
+            worker.container.close()
+            return EXIT_CONFIG
         log.error("worker_store_unavailable", detail=str(unavailable))
         worker.container.close()
         return EXIT_UNAVAILABLE

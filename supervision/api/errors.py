@@ -1,7 +1,19 @@
-"""Every error leaves as JSON `{"error": ..., "fields": {...}}`; never a stack trace."""
+"""Every error leaves as JSON `{"error": ..., "fields": {...}, "request_id": ...}` with an
+`X-Request-Id` header; never a stack trace.
+
+The request id is normally set by the app's first hook; an error raised before it (another hook,
+routing) gets one made here, so no error answer of the Flask app is without it (gunicorn's own
+answers to requests it cannot parse: infra/gunicorn_errors.py).
+
+Status: 422 invalid input, 401, 403, 404, 409, 413; 503 when the database cannot be used — with
+``Retry-After`` when it is unreachable (transient), and saying "a configuration problem" without
+``Retry-After`` when the server refused the configuration (`StoreMisconfigured`: no such database
+or role, authentication failed); 500 otherwise, its details only in the log.
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import structlog
@@ -10,7 +22,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from supervision.crypto import SealError
 from supervision.domain.errors import DomainError
-from supervision.unavailable import as_unavailable
+from supervision.reasons import explained
+from supervision.unavailable import StoreMisconfigured, as_unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -34,20 +47,30 @@ def printable(value: Any, limit: int = 200) -> Any:
     return value
 
 
+def request_id() -> str:
+    """This request's id: the one the app's first hook set, or a new one when the error came first."""
+    current = getattr(g, "request_id", None)
+    if not current:
+        current = g.request_id = uuid.uuid4().hex
+    return str(current)
+
+
 def body(error: str, status: int, fields: dict[str, Any] | None = None) -> Any:
-    payload: dict[str, Any] = {"error": printable(error, 1000), "fields": printable(fields or {})}
-    request_id = getattr(g, "request_id", None)
-    if request_id:
-        payload["request_id"] = request_id
+    """The error answer: `{"error", "fields", "request_id"}`, and the id in `X-Request-Id`."""
+    rid = request_id()
+    payload: dict[str, Any] = {"error": printable(error, 1000), "fields": printable(fields or {}),
+                               "request_id": rid}
     response = jsonify(payload)
     response.status_code = status
+    response.headers["X-Request-Id"] = rid
     return response
 
 
 def install(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
-        return body(exc.message, STATUS.get(exc.category, 422), exc.fields)
+        message, fields = explained(exc)
+        return body(message, STATUS.get(exc.category, 422), fields)
 
     @app.errorhandler(Unauthorized)
     def unauthorized(exc: Unauthorized) -> Any:
@@ -72,6 +95,12 @@ def install(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         unavailable = as_unavailable(exc)
+        if isinstance(unavailable, StoreMisconfigured):  # permanent until an operator fixes it
+            log.error("database_misconfigured", problem=unavailable.problem, detail=unavailable.detail,
+                      permanent=True, hint=unavailable.hint)
+            return body(f"{unavailable}; a configuration problem of this server, not of the request "
+                        "(its operator must correct the database settings): retrying will not help "
+                        "until then", 503)
         if unavailable is not None:
             log.warning("database_unavailable", detail=unavailable.detail)
             response = body(f"{unavailable}; retry later", 503)

@@ -1,6 +1,7 @@
 """`/healthz`: is the store up, how far behind is each view, and what did a pipeline step over.
 
-Shape (HTTP 200; 503 with the usual error body when the database cannot be reached)::
+Shape (HTTP 200; 503 with the usual error body when the database cannot be reached, saying "a
+configuration problem" when its server refuses the configuration, e.g. a database that does not exist)::
 
     {"status": "ok" | "degraded",
      "store": "up",
@@ -10,7 +11,9 @@ Shape (HTTP 200; 503 with the usual error body when the database cannot be reach
      "problems": [{"what": "facility_list: 1 item(s) parked", "since": "2026-11-30T04:25:28Z"},
                   {"what": "timeline: 5000 notifications behind", "since": null},
                   {"what": "grades: stalled: notification 1200 waiting 312 s", "since": "2026-11-30T04:20Z"},
-                  {"what": "grades: failing: OperationalError: ...", "since": null}]}
+                  {"what": "grades: failing: OperationalError: ...", "since": null},
+                  {"what": "timeline: failing: a configuration problem: database misconfigured: ...",
+                   "since": null}]}
 
 "degraded" whenever `problems` is not empty: an item is parked (any pipeline: views, policy
 processes, the relay, inbound consumers), a view lags by more than `LAG_DEGRADED` notifications,
@@ -26,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from projections.parked import parked_store
+from supervision.unavailable import StoreMisconfigured, as_unavailable
 
 #: a view further behind the head than this many notifications makes the service "degraded"
 LAG_DEGRADED = 1000
@@ -74,6 +78,11 @@ def health(services: Any) -> dict[str, Any]:
     for runner in getattr(service, "runners", None) or []:
         error = getattr(runner, "error", None)
         if error is not None:
+            refused = as_unavailable(error)
+            if isinstance(refused, StoreMisconfigured):  # retried, but only an operator can cure it
+                problems.append({"what": f"{runner.name}: failing: a configuration problem: {refused}",
+                                 "since": None})
+                continue
             problems.append({"what": f"{runner.name}: failing: {type(error).__name__}: {str(error)[:200]}",
                              "since": None})
     parked = [s.as_dict() for s in parked_store(services.datastore.engine).summary()]

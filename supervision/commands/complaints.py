@@ -8,7 +8,16 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supervision.commands import bounds
-from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Reference, Text, Uscc, phone
+from supervision.commands.fields import (
+    BoundedList,
+    CommandSchema,
+    CommandSpec,
+    NestedObject,
+    Reference,
+    Text,
+    Uscc,
+    phone,
+)
 from supervision.commands.personal import ResidentIdNumber
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES
 from supervision.roles import ADMIN, CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
@@ -38,7 +47,7 @@ class RegisterComplaint(CommandSchema):
         load_default=None,
         metadata={"description": "external ticket number (e.g. 12345 work order); unique per channel"},
     )
-    complainant = fields.Nested(ComplainantSchema, load_default=None)
+    complainant = NestedObject(ComplainantSchema, load_default=None)
 
 
 class ComplaintStep(CommandSchema):

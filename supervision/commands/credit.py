@@ -7,7 +7,16 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from supervision.commands import bounds
-from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Fen, Reference, Text, Uscc
+from supervision.commands.fields import (
+    BoundedList,
+    CommandSchema,
+    CommandSpec,
+    Fen,
+    NestedObject,
+    Reference,
+    Text,
+    Uscc,
+)
 from supervision.domain.errors import InvalidValue
 from supervision.domain.listing import ANNULLED, DECISION_REVOKED, WITHDRAWN, parse_event_ref
 from supervision.domain.penalty import AUTHORITY_KINDS
@@ -100,7 +109,7 @@ class ProposeListing(CommandSchema):
     reason = Text(bounds.TEXT, multiline=True, load_default="")
     dedupe_key = Reference(bounds.EVIDENCE_REF, load_default=None, metadata={
         "description": "natural key of the proposal (policy processes); default: the decision or evidence"})
-    responsible_persons = fields.Nested(ResponsiblePersons, load_default=None)
+    responsible_persons = NestedObject(ResponsiblePersons, load_default=None)
 
 
 class ServeListingNotice(CommandSchema):

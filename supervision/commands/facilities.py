@@ -11,6 +11,7 @@ from supervision.commands.fields import (
     CommandSpec,
     Count,
     CountyCode,
+    NestedObject,
     Reference,
     StrictInt,
     Text,
@@ -44,7 +45,7 @@ class ProfileFields(CommandSchema):
     legal_representative = Text(bounds.PERSON_NAME)
     person_in_charge = Text(bounds.PERSON_NAME)
     opened_on = fields.Date(allow_none=True)
-    personal = fields.Nested(PersonalSchema)
+    personal = NestedObject(PersonalSchema)
 
 
 class RegisterFacility(ProfileFields):

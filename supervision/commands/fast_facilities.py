@@ -33,6 +33,7 @@ from supervision.commands.fields import (
     FullMatch,
     Identifier,
     Meaningful,
+    NestedObject,
     NoControlCharacters,
     NoPersonalNumbers,
     StrictInt,
@@ -282,7 +283,7 @@ def compile_schema(schema: Schema, nested: dict[str, Callable[[Schema], Plan]] |
             check = _date_check(field)
         elif kind is ResidentIdNumber:
             check = _resident_id_check(field)
-        elif kind is fields.Nested and nested and name in nested:
+        elif kind is NestedObject and nested and name in nested:  # a non-object: marshmallow says it
             check = _nested_check(field, nested[name](field.schema))
         else:
             raise _Unknown(f"field {name} ({kind.__name__})")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -284,6 +285,37 @@ def BoundedList(inner: fields.Field, max_length: int, *, min_length: int = 0,
                 **kwargs: Any) -> fields.List:
     """A list of at most `max_length` items (`maxItems` in the OpenAPI document)."""
     return fields.List(inner, validate=validate.Length(min=min_length or None, max=max_length), **kwargs)
+
+
+class NestedObject(fields.Nested):
+    """A nested JSON object (or, with `many`, a list of them) whose wrong type is said in words.
+
+    marshmallow answers a string or a number where an object is expected with ``{"_schema":
+    ["Invalid input type."]}`` inside the field, which the error body flattens to
+    ``complainant._schema: Invalid input type.``; this field answers ``complainant: must be an object
+    with fields name, id_number, phone`` instead (the field names as the payload spells them, so the
+    caller learns the shape from the error). Every nested object of a command schema is one of these.
+    The value itself is never echoed (it may be personal data). Errors inside a well-typed object
+    are marshmallow's own (``complainant.phone: ...``).
+    """
+
+    def expected(self) -> str:
+        """What a value must be, e.g. "must be an object with fields name, id_number, phone"."""
+        names = ", ".join(f.data_key or name for name, f in self.schema.load_fields.items())
+        with_fields = f" with fields {names}" if names else ""
+        if self.many or self.schema.many:
+            return f"must be a list of objects{with_fields}"
+        return f"must be an object{with_fields}"
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, partial: Any = None,
+                     **kwargs: Any) -> Any:
+        many = bool(self.many or self.schema.many)
+        if many:
+            if not isinstance(value, list | tuple) or not all(isinstance(v, Mapping) for v in value):
+                raise ValidationError(self.expected())
+        elif not isinstance(value, Mapping):
+            raise ValidationError(self.expected())
+        return super()._deserialize(value, attr, data, partial=partial, **kwargs)
 
 
 class MaxEntries(validate.Validator):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supervision.commands import bounds
-from supervision.commands.fields import CommandSchema, CommandSpec, StrictInt, Text, Uscc
+from supervision.commands.fields import CommandSchema, CommandSpec, NestedObject, StrictInt, Text, Uscc
 from supervision.commands.personal import ResidentIdNumber
 from supervision.domain.incident import INCIDENT_CATEGORIES, REPORTERS, RESPONSIBILITIES, SEVERITIES
 from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET
@@ -49,7 +49,7 @@ class ReportIncident(CommandSchema):
     deaths = StrictInt(load_default=0, min=0, max=10_000)
     injuries = StrictInt(load_default=0, min=0, max=10_000)
     residents = fields.List(
-        fields.Nested(ResidentSchema), load_default=None, validate=validate.Length(max=200)
+        NestedObject(ResidentSchema), load_default=None, validate=validate.Length(max=200)
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, StrictInt, Text, Uscc
+from supervision.commands.fields import CommandSchema, CommandSpec, NestedObject, StrictInt, Text, Uscc
 from supervision.domain.interview import SUMMONED_ROLES
 from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
 
@@ -53,11 +53,11 @@ class InterviewStep(CommandSchema):
 
 class HoldInterview(InterviewStep):
     attendees = fields.List(
-        fields.Nested(AttendeeSchema), required=True, validate=validate.Length(min=1, max=50)
+        NestedObject(AttendeeSchema), required=True, validate=validate.Length(min=1, max=50)
     )
     minutes = fields.String(required=True, validate=validate.Length(min=1, max=8000))
     commitments = fields.List(
-        fields.Nested(CommitmentSchema), load_default=list, validate=validate.Length(max=50)
+        NestedObject(CommitmentSchema), load_default=list, validate=validate.Length(max=50)
     )
 
 

@@ -13,6 +13,7 @@ from supervision.commands.fields import (
     CommandSchema,
     CommandSpec,
     Identifier,
+    NestedObject,
     Reference,
     RegionCode,
     StrictInt,
@@ -51,7 +52,7 @@ class CertifyInspector(CommandSchema):
     agency = agency_code(required=True)
     region_code = RegionCode(required=True)
     certificate_no = Reference(50, required=True, metadata={"description": "执法证号"})
-    personal = fields.Nested(InspectorPersonalSchema)
+    personal = NestedObject(InspectorPersonalSchema)
 
 
 class DeclareInspectorConflict(CommandSchema):
@@ -84,7 +85,7 @@ class PlanSpotCheckCampaign(CommandSchema):
                                   metadata={"description": "region code or prefix (2–6 digits)"})
     ownerships = BoundedList(fields.String(validate=validate.OneOf(OWNERSHIPS)), len(OWNERSHIPS),
                              min_length=1, load_default=None, metadata={"description": "default: all"})
-    checklist = BoundedList(fields.Nested(ChecklistItem), bounds.MAX_CHECKLIST, min_length=1, required=True)
+    checklist = BoundedList(NestedObject(ChecklistItem), bounds.MAX_CHECKLIST, min_length=1, required=True)
     sampling_ratios = BoundedDict(fields.String(validate=validate.OneOf(LEVELS)),
                                   StrictInt(min=0, max=bounds.MAX_PERCENT), len(LEVELS), load_default=None,
                                   metadata={"description": "percent per level, overriding the policy"})
@@ -134,7 +135,7 @@ class RecordSpotCheckResult(CommandSchema):
     campaign_id = fields.UUID(required=True)
     uscc = Uscc(required=True)
     conclusion = fields.String(required=True, validate=validate.OneOf(tuple(CONCLUSIONS)))
-    items = BoundedList(fields.Nested(ResultItem), bounds.MAX_RESULT_ITEMS, load_default=list)
+    items = BoundedList(NestedObject(ResultItem), bounds.MAX_RESULT_ITEMS, load_default=list)
     evidence = BoundedList(Reference(bounds.EVIDENCE_REF), bounds.MAX_EVIDENCE, load_default=list)
     completed_on = fields.Date(load_default=None, metadata={"description": "default: occurred_on"})
 

@@ -51,7 +51,8 @@ def test_a_front_server_refusal_of_a_raw_non_ascii_url_explains_percent_encoding
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400") and b"Content-Type: application/json" in head
     parsed = json.loads(body)
-    assert parsed == {"error": f"Bad Request: {NON_ASCII_REQUEST_LINE}", "fields": {}}
+    assert parsed == {"error": f"Bad Request: {NON_ASCII_REQUEST_LINE}", "fields": {},
+                      "request_id": parsed["request_id"]}  # every error answer carries its id
     assert "percent-encode" in parsed["error"] and "\\x" not in parsed["error"]
     # other refusals keep gunicorn's own (ASCII) message
     ours, theirs = socket.socketpair()
