@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import date, datetime
@@ -77,7 +78,9 @@ interval is inclusive** — `expires_on`, `listed_until`, `valid_until`, `valid_
 `counts_through`, `through`, `due_on`: the named day is the last day on which the listing, grade,
 point or time limit still holds (terms counted as 民法典 art. 201 counts them). `as_of` is accepted
 only where an endpoint declares it; an undeclared query parameter is 422. Errors are
-`{"error", "fields", "request_id"}`; a command whose read models lag past the bound answers 202."""
+`{"error", "fields", "request_id"}`; a command whose read models lag past the bound answers 202.
+The public lists (`/api/v1/facilities`, `/api/v1/public/...`) carry an `ETag` that changes when
+their data does: send it back as `If-None-Match` to get `304 Not Modified` without a body."""
 
 
 def create_app(services: Any) -> Flask:
@@ -123,7 +126,7 @@ def create_app(services: Any) -> Flask:
 
     @app.before_request
     def _start() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        g.request_id = accepted_request_id(request.headers.get("X-Request-Id")) or uuid.uuid4().hex
         g.started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
@@ -198,6 +201,20 @@ def declared_query_parameters(app: Flask, endpoint: str, method: str) -> frozens
                 names.update(f.data_key or n for n, f in schema.fields.items() if not f.dump_only)
             _QUERY_PARAMETERS[key] = frozenset(names)
     return _QUERY_PARAMETERS[key]
+
+
+#: a client's `X-Request-Id` kept as it is: a proxy's id (UUID, hex, ULID, `trace-span`), bounded
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def accepted_request_id(value: str | None) -> str | None:
+    """The client's `X-Request-Id` when it is 1–128 ASCII letters, digits, `.`, `_`, `:` or `-`
+    (starting with a letter or digit); None otherwise, and a fresh id is made. The id goes into every
+    log line and back in the response header: anything else (control characters, newlines, quotes,
+    kilobytes of text) would forge log lines or bloat them."""
+    if value and _REQUEST_ID.fullmatch(value):
+        return value
+    return None
 
 
 def check_request(req: Any) -> None:

@@ -285,3 +285,15 @@ def test_the_event_size_estimate_is_honest_about_what_the_relay_sends(tmp_path):
         assert limit / 2 < size <= limit
     finally:
         container.close()
+
+
+def test_a_client_request_id_is_kept_only_when_it_is_a_bounded_token(client):
+    """`X-Request-Id` goes into every log line and back out: a proxy's id is kept, anything that could
+    forge or bloat a log line (newline, control characters, quotes, kilobytes) is replaced."""
+    kept = client.get("/api/v1/facilities", headers={"X-Request-Id": "req-01HX.7:span_2"})
+    assert kept.headers["X-Request-Id"] == "req-01HX.7:span_2"
+    for bad in ("a" * 129, "x\tforged=1", "x forged", '"quoted"', "-leading", "中文"):
+        answer = client.get("/api/v1/facilities?page_size=0", headers={"X-Request-Id": bad})
+        assert answer.status_code == 422
+        rid = answer.headers["X-Request-Id"]
+        assert rid != bad and len(rid) == 32 and answer.json["request_id"] == rid
