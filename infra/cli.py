@@ -245,14 +245,17 @@ def worker() -> None:
 
 
 def _settings() -> Any:
-    """Settings from the environment, logging configured; nothing built, nothing connected."""
+    """Settings from the environment, logging configured; nothing built, nothing connected.
+    Malformed settings exit 78 (EX_CONFIG), as for every other command: `serve` does not restart
+    a process that can never start."""
+    from infra.cli_support import EXIT_CONFIG
     from infra.logging import configure_logging
     from infra.settings import Settings, SettingsError
 
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+        fail(str(exc), EXIT_CONFIG)
     configure_logging(settings.log_format, settings.log_level)
     return settings
 

@@ -109,7 +109,8 @@ def create(root: Any, ctx: Context, filename: str, chosen: str, stream: Any) -> 
     """Keep the upload as a new job; refuse (422, field `file`) an empty file or an unreadable CSV
     header. `stream` is the uploaded file (already limited in size by the request)."""
     base = jobs_dir(root)
-    base.mkdir(parents=True, exist_ok=True)
+    base.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # var/ is private (infra/files.py)
+    base.mkdir(mode=0o700, exist_ok=True)
     _forget_old(base)
     fmt = detect_format(filename, chosen)
     job_id = uuid.uuid4().hex
