@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from infra.cli_support import EXIT_INVALID, State, command, echo_json, fail
+from infra.cli_support import EXIT_CONFLICT, EXIT_INVALID, State, command, echo_json, fail
+
+if TYPE_CHECKING:
+    from projections.base import RebuildRunning
 
 
 @click.group()
@@ -72,19 +75,47 @@ def run(state: State, name: str | None, once: bool) -> None:
               help="views rebuilt at once, each in its own process (PostgreSQL: one connection each)")
 @command
 def rebuild(state: State, name: str | None, progress: bool, jobs: int) -> None:
-    """Drop a view and replay it from position 0 (a rebuild gives byte-identical tables)."""
+    """Drop a view and replay it from position 0 (a rebuild gives byte-identical tables).
+
+    One rebuild of a view at a time: a view whose rebuild already runs (another process or host) is
+    left alone and named, with its holder, on stderr ("a rebuild of V is already running (pid N on
+    H)"); the other views are rebuilt, then the command exits 5 (conflict). A running worker keeps
+    going meanwhile: it waits for the tables to be replaced, then takes turns with the rebuild.
+    Other exits: 1 a view failed (with --jobs, after the others), 69 the database is unreachable.
+    """
+    from projections.base import RebuildRunning, rebuild_lock
+
     names = _names(state, name)
     if jobs > 1 and len(names) > 1:
         _rebuild_in_processes(names, jobs)
         return
+    refused: list[str] = []
     for n in names:
         runner = state.container.runner(n, batch_size=REBUILD_PAGE)
         head = runner.head()
-        with Progress(TextColumn(f"rebuild {n}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), disable=not progress) as bar:
-            task = bar.add_task(n, total=head)
-            runner.rebuild(progress=lambda k, t=task: bar.advance(t, k))
-        click.echo(f"{n}: rebuilt to {runner.position()} checksum {runner.view.checksum()}")
+        try:
+            with rebuild_lock(runner.view):  # also around the checksum: no rebuild starts under it
+                with Progress(TextColumn(f"rebuild {n}"), BarColumn(), MofNCompleteColumn(),
+                              TimeRemainingColumn(), disable=not progress) as bar:
+                    task = bar.add_task(n, total=head)
+                    runner.rebuild(progress=lambda k, t=task: bar.advance(t, k))
+                position, checksum = runner.position(), runner.view.checksum()
+        except RebuildRunning as exc:
+            _say_refused(exc)
+            refused.append(n)
+            continue
+        click.echo(f"{n}: rebuilt to {position} checksum {checksum}")
+    _exit_if_refused(refused)
+
+
+def _say_refused(exc: RebuildRunning) -> None:
+    click.echo(f"error: {exc}: not rebuilt here; run this again once that one has finished", err=True)
+
+
+def _exit_if_refused(refused: list[str]) -> None:
+    """Exit 5 (conflict) when a view was not rebuilt because its rebuild was already running."""
+    if refused:
+        fail(f"not rebuilt (each one's rebuild was already running): {', '.join(refused)}", EXIT_CONFLICT)
 
 
 #: notifications per transaction while rebuilding (memory stays flat: pages are bounded)
@@ -94,11 +125,15 @@ REBUILD_PAGE = 2000
 def _rebuild_in_processes(names: list[str], jobs: int) -> None:
     """Each view in a worker process of its own (spawned: no connection crosses a fork), at most
     `jobs` at a time; one line per view as it finishes. A view that fails is named (exit 1) after
-    the others finished: they are independent, each rebuilt in its own transactions."""
+    the others finished: they are independent, each rebuilt in its own transactions. A view whose
+    rebuild already runs elsewhere is named as it is refused (exit 5 unless another failed)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from projections.base import RebuildRunning
+
     failed: list[str] = []
+    refused: list[str] = []
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context,
                              initializer=_start_worker) as pool:
@@ -106,12 +141,17 @@ def _rebuild_in_processes(names: list[str], jobs: int) -> None:
         for future in as_completed(futures):
             try:
                 n, position, checksum = future.result()
+            except RebuildRunning as exc:
+                _say_refused(exc)
+                refused.append(futures[future])
+                continue
             except Exception as exc:
                 failed.append(f"{futures[future]} ({type(exc).__name__}: {str(exc)[:200]})")
                 continue
             click.echo(f"{n}: rebuilt to {position} checksum {checksum}")
     if failed:
         fail(f"rebuild failed for {', '.join(failed)}", 1)
+    _exit_if_refused(refused)
 
 
 _WORKER: dict[str, Any] = {}
@@ -132,7 +172,11 @@ def _start_worker() -> None:
 
 
 def rebuild_view(name: str) -> tuple[str, int, str]:
-    """In a worker process: rebuild one view on the worker's container; (name, position, checksum)."""
+    """In a worker process: rebuild one view on the worker's container; (name, position, checksum).
+    Raises `RebuildRunning` when a rebuild of the view already runs (nothing changed)."""
+    from projections.base import rebuild_lock
+
     runner = _WORKER["container"].runner(name, batch_size=REBUILD_PAGE)
-    runner.rebuild()
-    return name, runner.position(), runner.view.checksum()
+    with rebuild_lock(runner.view):
+        runner.rebuild()
+        return name, runner.position(), runner.view.checksum()

@@ -54,6 +54,10 @@ class State:
 
     @property
     def container(self) -> Container:
+        """The composition root, built on first use; refuses (`fail`, exit 78) to open a store that
+        is not there unless the command creates one (`CREATES_STORE`, or `--bootstrap` of a new
+        installation): a default SQLite file that is missing, an explicit one whose folder is
+        missing, a PostgreSQL database without the event store's table. Malformed settings: 78."""
         if self._container is None:
             try:
                 settings = Settings.from_env()
@@ -70,6 +74,16 @@ class State:
                     and not settings.sqlite_path().parent.is_dir()):  # a mistyped DATABASE_URL
                 fail(f"no event store at {settings.sqlite_path()}: its folder does not exist "
                      "(DATABASE_URL); `eldercare init` creates a new store", EXIT_CONFIG)
+            # PostgreSQL: a database without the event store's table is no store (a new database,
+            # or the wrong one), as a missing file is on SQLite: refused, not filled with tables.
+            # A database that cannot be used raises here instead (exit 69, or 78 when it does not
+            # exist or refuses the login: translated_errors).
+            if not settings.is_sqlite and not creates and not bootstrap and not settings.store_exists():
+                from infra.settings import POSTGRES_EVENTS_TABLE
+
+                fail(f"no event store in the PostgreSQL database {settings.store_location()} (DATABASE_URL): "
+                     f"it has no {POSTGRES_EVENTS_TABLE} table; `eldercare init` creates a new store "
+                     "there, or correct DATABASE_URL", EXIT_CONFIG)
             configure_logging(settings.log_format, settings.log_level)
             from infra.bootstrap import Container
 

@@ -1,6 +1,7 @@
 """Settings from the environment: one `DATABASE_URL` chooses SQLite (embedded) or PostgreSQL.
 
-Nothing here connects; `infra.bootstrap` builds components from a `Settings` value.
+Nothing here connects (but `Settings.store_exists` on PostgreSQL, one query the CLI asks before a
+command opens the store); `infra.bootstrap` builds components from a `Settings` value.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///var/eldercare.sqlite"
+#: the event store's table on PostgreSQL: eventsourcing's `<application name>_events`
+#: (`eventsourcing.postgres.PostgresFactory.application_recorder`; the application is "eldercare")
+POSTGRES_EVENTS_TABLE = "eldercare_events"
 #: the configuration file: found in the current folder or a parent (like git or ruff), in
 #: `~/.config/eldercare/`, or beside the source checkout the package is installed from
 CONFIG_NAME = "eldercare.toml"
@@ -161,8 +165,30 @@ class Settings:
 
 
     def store_exists(self) -> bool:
-        """PostgreSQL: assumed (a connection error says more); SQLite: the file is there."""
-        return not self.is_sqlite or self.sqlite_path().exists()
+        """Is there an event store where these settings say? SQLite: the file is there. PostgreSQL:
+        the database holds the event store's table (`POSTGRES_EVENTS_TABLE`), found by one query
+        (`to_regclass`, on the server's search path as eventsourcing names it) on a connection of
+        its own; an empty database is no store. A database that cannot be used is another case: the
+        driver's error is raised (`psycopg.OperationalError`: unreachable, exit 69; no such
+        database or role, authentication refused, exit 78, see `supervision.unavailable`)."""
+        if self.is_sqlite:
+            return self.sqlite_path().exists()
+        import psycopg
+
+        conninfo = urlsplit(self.database_url)._replace(scheme="postgresql").geturl()
+        with psycopg.connect(conninfo, connect_timeout=5, autocommit=True) as conn:
+            found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (POSTGRES_EVENTS_TABLE,)).fetchone()
+        return bool(found and found[0])
+
+    def store_location(self) -> str:
+        """Where the event store is, for messages: the SQLite file, or the PostgreSQL database as
+        `postgresql://user@host:port/dbname` (never its password)."""
+        if self.is_sqlite:
+            return str(self.sqlite_path())
+        env = self.store_env()
+        host = env["POSTGRES_HOST"]
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address
+        return f"postgresql://{env['POSTGRES_USER']}@{host}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
 
     def where_looked(self) -> str:
         """For the error of a missing store: which file was read, or where one was searched."""

@@ -7,15 +7,21 @@ one transaction: an event is applied exactly once per view, and a replayed posit
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
+import socket
 import threading
+import time
 import warnings
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
+from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -25,7 +31,8 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import MetaData, Table, bindparam, select
+from sqlalchemy import MetaData, Table, bindparam, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import Session
 
@@ -82,10 +89,35 @@ class View(SQLAlchemyTrackingRecorder):
         parked_store(self.engine)  # every pipeline parks into the same table of this database
 
     def drop_tables(self) -> None:
-        """Used by rebuild: the view's rows and its position go together."""
+        """Drop the view's tables and its position together (a relay or a demo starting over; a
+        rebuild uses `reset_tables`, which is never seen half done)."""
         with ddl_lock(self.engine):
             self.metadata.drop_all(self.engine, checkfirst=True)
             self.tracking_table.drop(self.engine, checkfirst=True)
+
+    def reset_tables(self, pipeline: str) -> None:
+        """Drop and create again this view's tables and its tracking table (no position: 0) and
+        forget what `pipeline` parked, all in ONE transaction (a rebuild's start).
+
+        Dropped and created in separate transactions, the tables were missing for a moment: a runner
+        of another process (the worker, a second rebuild) met "no such table" or `UndefinedTable`
+        there, a CLI command died with exit 69, and a page of events was parked as poison. In one
+        transaction nobody sees them missing: PostgreSQL's DDL is transactional (the tracking table
+        is dropped first: every runner claims it first, so a runner mid-page finishes before, and the
+        next one waits for the commit, then finds the new, empty tables and takes turns with the
+        rebuild's catch-up); on SQLite `BEGIN IMMEDIATE` takes the database's write lock first.
+        Raises the database's own errors (unreachable: the CLI's exit 69), having changed nothing.
+        """
+        from projections.parked import parked_store
+
+        parked = parked_store(self.engine)  # its table is there before the transaction starts
+        with ddl_lock(self.engine), self.engine.connect() as conn, conn.begin():
+            begin_immediate(conn)
+            self.tracking_table.drop(conn, checkfirst=True)
+            self.metadata.drop_all(conn, checkfirst=True)
+            self.tracking_table.create(conn)
+            self.metadata.create_all(conn, checkfirst=False)
+            parked.forget_pipeline(conn, pipeline)  # a rebuild parks its poison again
 
     def record_position(self, session: Session, tracking: Tracking) -> None:
         """Advance the position inside the caller's transaction; refuse going back or repeating."""
@@ -148,8 +180,9 @@ class View(SQLAlchemyTrackingRecorder):
         return digest.hexdigest()
 
 
-def begin_immediate(session: Session) -> None:
-    """On SQLite, open the session's transaction with the database write lock (`BEGIN IMMEDIATE`).
+def begin_immediate(session: Session | Connection) -> None:
+    """On SQLite, open the session's (or connection's) transaction with the database write lock
+    (`BEGIN IMMEDIATE`).
 
     Python's sqlite3 module begins transactions lazily, only before the first write, so a read of
     the position at the start of a transaction takes no lock and two processes read the same
@@ -157,7 +190,7 @@ def begin_immediate(session: Session) -> None:
     the first read makes the claim exclusive; a second process waits (busy timeout) and then reads
     the position the first left. Must be the transaction's first statement; a no-op elsewhere.
     """
-    connection = session.connection()
+    connection = session if isinstance(session, Connection) else session.connection()
     if connection.dialect.name != "sqlite":
         return
     driver = connection.connection.driver_connection
@@ -400,3 +433,164 @@ def ddl_lock(engine: Any) -> Iterator[None]:
             _ddl_held.depth = 0
             conn.exec_driver_sql(f"SELECT pg_advisory_unlock({DDL_LOCK_KEY})")
             conn.commit()
+
+
+class RebuildRunning(Exception):
+    """Raised by `rebuild_lock` (so by `Runner.rebuild`) when another rebuild of the view holds its
+    lock: nothing of the view was touched. The CLI names the view and the holder and exits 5
+    (conflict) after rebuilding the other views."""
+
+    def __init__(self, view: str, holder: str) -> None:
+        super().__init__(view, holder)  # both in `args`: the error crosses a process pool pickled
+        self.view = view
+        self.holder = holder
+
+    def __str__(self) -> str:
+        return f"a rebuild of {self.view} is already running ({self.holder})"
+
+
+#: PostgreSQL advisory locks of rebuilds: (this class, a number per view), a key space apart from
+#: DDL_LOCK_KEY's (one bigint: PostgreSQL keeps one-key and two-key advisory locks apart)
+REBUILD_LOCK_CLASS = 7_265
+#: what `rebuild_lock` calls its holder in PostgreSQL's `application_name` (at most 63 bytes)
+_REBUILD_APPLICATION = "eldercare rebuild "
+_rebuilds_held = threading.local()
+
+
+def rebuild_lock_number(name: str) -> int:
+    """The view's number in the rebuild locks' advisory key space (stable across processes)."""
+    return zlib.crc32(name.encode()) & 0x7FFF_FFFF
+
+
+def _holder() -> str:
+    return f"pid {os.getpid()} on {socket.gethostname()}"
+
+
+@contextmanager
+def rebuild_lock(view: View) -> Iterator[None]:
+    """Hold `view`'s rebuild lock while the block runs, or raise `RebuildRunning` at once (having
+    waited for nothing and changed nothing) when another rebuild of the view holds it.
+
+    One rebuild of a view at a time, across processes and hosts. PostgreSQL: a session advisory
+    lock (`REBUILD_LOCK_CLASS`, the view's number) on a connection kept for the block, whose
+    `application_name` names the holder (pid and host); SQLite: `flock` on a file beside the views
+    database (`<file>.rebuild-<view>.lock`, holding the holder's pid and host). Either is released
+    when the holder ends, however it ends. Re-entrant within a thread: the CLI holds it around the
+    rebuild and the checksum it prints. Runners do not take it: they take turns with a rebuild by
+    claiming the position (`View.claim_position`).
+    """
+    held: set[tuple[str, str]] = _rebuilds_held.__dict__.setdefault("keys", set())
+    key = (str(view.engine.url), view.name)
+    if key in held:
+        yield
+        return
+    if view.engine.dialect.name == "postgresql":
+        lock = _advisory_rebuild_lock(view)
+    else:
+        database = view.engine.url.database
+        if not database or database == ":memory:":  # one process only: the thread lock suffices
+            lock = _process_rebuild_lock(key)
+        else:
+            lock = _file_rebuild_lock(view.name, Path(database))
+    with lock:
+        held.add(key)
+        try:
+            yield
+        finally:
+            held.discard(key)
+
+
+@contextmanager
+def _advisory_rebuild_lock(view: View) -> Iterator[None]:
+    """PostgreSQL: `pg_try_advisory_lock` on a connection of its own, held for the block."""
+    number = rebuild_lock_number(view.name)
+    params = {"cls": REBUILD_LOCK_CLASS, "number": number}
+    take = text("SELECT set_config('application_name', :name, false), "
+                "pg_try_advisory_lock(CAST(:cls AS integer), CAST(:number AS integer))")
+    with view.reader.connect() as conn:  # autocommit: the lock is the session's, not a transaction's
+        for attempt in range(1, 4):
+            # named before the lock is taken, so whoever is refused finds the holder named already
+            if conn.execute(take, {**params, "name": (_REBUILD_APPLICATION + _holder())[:63]}).one()[1]:
+                break
+            holder = _advisory_holder(conn, params)
+            if holder is not None or attempt == 3:  # else the holder finished meanwhile: try again
+                conn.execute(text("RESET application_name"))
+                raise RebuildRunning(view.name, holder or "another process")
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(CAST(:cls AS integer), "
+                                  "CAST(:number AS integer))"), params)
+                conn.execute(text("RESET application_name"))
+            except sqlalchemy.exc.DBAPIError:
+                conn.invalidate()  # the connection broke: its session, and the lock, end with it
+
+
+def _advisory_holder(conn: Connection, params: dict[str, int]) -> str | None:
+    """Who holds the rebuild lock `params`: its pid and host, as it named itself (None: nobody)."""
+    row = conn.execute(text(
+        "SELECT a.application_name, a.pid, host(a.client_addr) FROM pg_locks l "
+        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.classid = CAST(:cls AS oid) AND l.objid = CAST(:number AS oid) AND l.objsubid = 2"),
+        params).first()
+    if row is None:
+        return None
+    name, backend, client = row
+    if name and name.startswith(_REBUILD_APPLICATION):
+        return name.removeprefix(_REBUILD_APPLICATION)
+    return f"PostgreSQL backend pid {backend}" + (f" of a client at {client}" if client else "")
+
+
+@contextmanager
+def _file_rebuild_lock(name: str, database: Path) -> Iterator[None]:
+    """SQLite: an exclusive `flock` on `<database>.rebuild-<name>.lock`, which says who holds it."""
+    path = database.with_name(f"{database.name}.rebuild-{name}.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        for attempt in range(1, 4):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _file_holder(fd)
+                if holder is not None or attempt == 3:  # else it finished meanwhile: try again
+                    raise RebuildRunning(name, holder or "another process") from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, _holder().encode(), 0)
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # names nobody: a process refused from now on tries again
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _file_holder(fd: int) -> str | None:
+    """The holder a lock file names (None: it names none). Its holder writes it just after taking
+    the lock and empties it as it lets go, so an empty file is read again for a moment."""
+    for _ in range(20):
+        said = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        if said:
+            return said
+        time.sleep(0.01)
+    return None
+
+
+_process_locks: dict[tuple[str, str], threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _process_rebuild_lock(key: tuple[str, str]) -> Iterator[None]:
+    """A database only this process sees (SQLite in memory): a lock of this process."""
+    with _process_locks_guard:
+        lock = _process_locks.setdefault(key, threading.Lock())
+    if not lock.acquire(blocking=False):
+        raise RebuildRunning(key[1], f"{_holder()}, another thread")
+    try:
+        yield
+    finally:
+        lock.release()

@@ -14,12 +14,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from sqlalchemy import update
 
-from projections.base import ViewProjection, begin_immediate
+from projections.base import ViewProjection, begin_immediate, rebuild_lock
 from projections.failures import is_transient
 from projections.parked import ParkedItem, notification_key, parked_store
 
@@ -216,7 +217,7 @@ class Runner:
             return
         except Exception as exc:
             session.info.clear()  # write-behind buffers and per-transaction caches went with it
-            if is_transient(exc):
+            if is_transient(exc) or table_missing(exc):
                 raise
             log.warning("projection_page_failed", view=self.name, first=page[0][0].id, last=page[-1][0].id,
                         error=f"{type(exc).__name__}: {str(exc)[:300]}")
@@ -232,7 +233,7 @@ class Runner:
                 self.projection.flush(session)
         except Exception as exc:
             session.info.clear()
-            if is_transient(exc):
+            if is_transient(exc) or table_missing(exc):
                 raise
             self.park(session, notification, exc)
 
@@ -321,13 +322,21 @@ class Runner:
     coordinated = False
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        with self.applied:
-            self.last_applied = self._persisted = 0
-        self.view.drop_tables()
-        self.view.create_table()
-        with self.view.engine.begin() as conn:  # a rebuild parks its poison again
-            parked_store(self.view.engine).forget_pipeline(conn, self.name)
-        return self.catch_up(progress)
+        """Replay this view from position 0 into new, empty tables; returns how many notifications
+        were read (the catch-up's count).
+
+        Holds the view's rebuild lock throughout (`rebuild_lock`): while another rebuild of this
+        view runs (another process, host or thread), raises `RebuildRunning` at once, having changed
+        nothing (the CLI exits 5). The tables are dropped and created again in one transaction
+        (`View.reset_tables`), so runners elsewhere (the worker's) never meet the view without its
+        tables: they wait for that transaction, then take turns with this catch-up page by page
+        (`View.claim_position`), each event applied once. Database errors are raised as they are.
+        """
+        with rebuild_lock(self.view):
+            with self.applied:
+                self.last_applied = self._persisted = 0
+            self.view.reset_tables(self.name)
+            return self.catch_up(progress)
 
     def wait(self, notification_id: int, timeout: float = 2.0) -> bool:
         """Block until this view applied `notification_id` (woken by the runner's own commits)."""
@@ -335,6 +344,21 @@ class Runner:
             self._seen(self.position())  # another process may have moved it
         with self.applied:
             return self.applied.wait_for(lambda: self.last_applied >= notification_id, timeout)
+
+
+def table_missing(exc: BaseException) -> bool:
+    """Did `exc` say that a table is not there (PostgreSQL's `UndefinedTable`; SQLite's "no such
+    table" is an OperationalError, transient already)? A view without its tables (dropped by hand,
+    or by an older version's rebuild) is the database's state, not the events' fault: the page is
+    retried, never parked as poison."""
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            return False
+        if isinstance(seen, psycopg.errors.UndefinedTable):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def persist_positions(runners: list[Runner], head: int) -> None:
