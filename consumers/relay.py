@@ -46,6 +46,7 @@ from projections.base import View
 from projections.failures import TransientFailure, is_transient
 from projections.parked import notification_key, parked_store
 from supervision.public.events import GradeListItem, ListingListItem, RecordedResultPublic, public_event_data
+from supervision.unavailable import log_failure
 
 log = structlog.get_logger(__name__)
 
@@ -771,7 +772,8 @@ class Relay:
                 continue
             except Exception as exc:  # a bug or a store outage: keep the process, keep retrying
                 delay = self._failed(exc)
-                log.exception("relay_failed", position=self._logged_position(), attempt=self.failed_attempts)
+                log_failure(log, "relay_failed", exc, position=self._logged_position(),
+                            attempt=self.failed_attempts)
                 stop.wait(delay)
                 continue
             self.wakeup.wait(poll_interval)

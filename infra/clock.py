@@ -22,6 +22,7 @@ from projections.credit_policy import catch_up_policy_processes
 from supervision.application import Context
 from supervision.domain.errors import Conflict
 from supervision.domain.values import SYSTEM_ACTOR
+from supervision.unavailable import log_failure
 
 log = structlog.get_logger(__name__)
 
@@ -92,8 +93,8 @@ def start_clock_loop(container: Any, interval: float = 60.0) -> Callable[[], Non
         while not stop.is_set():
             try:
                 tick(container)
-            except Exception:
-                log.exception("tick_failed")
+            except Exception as exc:
+                log_failure(log, "tick_failed", exc)
             stop.wait(interval)
 
     thread = threading.Thread(target=loop, name="clock", daemon=True)

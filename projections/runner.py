@@ -23,6 +23,7 @@ from sqlalchemy import update
 from projections.base import ViewProjection, begin_immediate, rebuild_lock
 from projections.failures import is_transient
 from projections.parked import ParkedItem, notification_key, parked_store
+from supervision.unavailable import log_failure
 
 log = structlog.get_logger(__name__)
 
@@ -307,7 +308,7 @@ class Runner:
                 self.error = exc
                 failures += 1
                 delay = min(0.5 * 2 ** (failures - 1), 30.0)  # 0.5, 1, 2, ... 30 s
-                log.exception("projection_failed", view=self.name, retry_in_s=delay)
+                log_failure(log, "projection_failed", exc, view=self.name, retry_in_s=delay)
                 if order is not None and self.target is None:
                     self.target = (order[0], None)  # try again, reading the log itself
                 stop.wait(delay)
@@ -530,9 +531,9 @@ class ProjectionService:
             try:
                 self.dispatch()
                 failures = 0
-            except Exception:  # the store unreachable: every runner reads the log itself meanwhile
+            except Exception as exc:  # the store unreachable: every runner reads the log itself meanwhile
                 failures += 1
-                log.exception("projection_coordinator_failed")
+                log_failure(log, "projection_coordinator_failed", exc)
                 for runner in self.runners:
                     runner.coordinated = False
                     runner.wakeup.set()

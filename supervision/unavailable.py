@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import psycopg_pool
@@ -192,3 +193,16 @@ def as_unavailable(exc: BaseException) -> StoreUnavailable | None:
         if isinstance(link, _UNAVAILABLE):
             return StoreUnavailable(_first_line(link))
     return None
+
+
+def log_failure(logger: Any, event: str, exc: BaseException, **fields: Any) -> None:
+    """Log a background loop's failed attempt (called inside its `except`; the loop retries with
+    backoff either way). A database that refuses the configuration is logged at error level with
+    `permanent=True`, the problem, the server's words and what to change, and no traceback (no retry
+    cures it, and the operator needs the hint, not the stack); anything else with its traceback."""
+    found = as_unavailable(exc)
+    if isinstance(found, StoreMisconfigured):
+        logger.error(event, permanent=True, problem=found.problem, detail=found.detail, hint=found.hint,
+                     **fields)
+    else:
+        logger.exception(event, **fields)

@@ -105,3 +105,28 @@ def test_no_password_survives_in_a_message():
 
 def test_the_resolver_s_answers_are_told_apart_as_libc_numbers_them():
     assert socket.EAI_NONAME == -2 and socket.EAI_AGAIN == -3  # the numbers the patterns rely on
+
+
+def test_a_background_loop_logs_a_refused_configuration_as_permanent_with_its_hint_and_no_trace():
+    """The runners, the relay and the clock retry either way; what they log differs: a database that
+    refuses the configuration is an error saying so (`permanent=True`, the hint), without a traceback;
+    anything else keeps its traceback for whoever debugs it."""
+    import structlog
+
+    from supervision.unavailable import log_failure
+
+    log = structlog.get_logger("test")
+    with structlog.testing.capture_logs() as logs:
+        try:
+            raise _wrapped(psycopg.OperationalError(FAILED + 'database "no_such_db" does not exist'))
+        except Exception as exc:
+            log_failure(log, "projection_failed", exc, view="grades", retry_in_s=1.0)
+        try:
+            raise _wrapped(psycopg.OperationalError("connection refused"))
+        except Exception as exc:
+            log_failure(log, "projection_failed", exc, view="grades", retry_in_s=2.0)
+    refused, down = logs
+    assert refused["log_level"] == "error" and refused["permanent"] is True
+    assert refused["problem"] == "the database does not exist" and "createdb" in refused["hint"]
+    assert refused["view"] == "grades" and "exc_info" not in refused
+    assert down["log_level"] == "error" and down["exc_info"] is True and "permanent" not in down
