@@ -56,8 +56,8 @@ class State:
     def container(self) -> Container:
         """The composition root, built on first use; refuses (`fail`, exit 78) to open a store that
         is not there unless the command creates one (`CREATES_STORE`, or `--bootstrap` of a new
-        installation): a default SQLite file that is missing, an explicit one whose folder is
-        missing, a PostgreSQL database without the event store's table. Malformed settings: 78."""
+        installation): a SQLite file that is missing (named by DATABASE_URL or the default), a
+        PostgreSQL database without the event store's table. Malformed settings: 78."""
         if self._container is None:
             try:
                 settings = Settings.from_env()
@@ -71,9 +71,11 @@ class State:
                      "the folder that holds eldercare.toml", EXIT_CONFIG)
             bootstrap = ctx is not None and bool(ctx.params.get("bootstrap"))  # a new installation
             if (settings.store_explicit and settings.is_sqlite and not creates and not bootstrap
-                    and not settings.sqlite_path().parent.is_dir()):  # a mistyped DATABASE_URL
-                fail(f"no event store at {settings.sqlite_path()}: its folder does not exist "
-                     "(DATABASE_URL); `eldercare init` creates a new store", EXIT_CONFIG)
+                    and not settings.store_exists()):  # a mistyped DATABASE_URL, or a new file
+                missing = ("its folder does not exist" if not settings.sqlite_path().parent.is_dir()
+                           else "there is no such file")
+                fail(f"no event store at {settings.sqlite_path()}: {missing} (DATABASE_URL); "
+                     "`eldercare init` creates a new store", EXIT_CONFIG)
             # PostgreSQL: a database without the event store's table is no store (a new database,
             # or the wrong one), as a missing file is on SQLite: refused, not filled with tables.
             # A database that cannot be used raises here instead (exit 69, or 78 when it does not

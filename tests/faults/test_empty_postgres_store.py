@@ -80,3 +80,17 @@ def test_bootstrap_of_a_new_installation_creates_the_store_and_an_unreachable_da
     unreachable = _cli("postgresql://postgres@127.0.0.1:1/eldercare", tmp_path / "other", "facility", "list")
     assert unreachable.returncode == EXIT_UNAVAILABLE, unreachable.stderr
     assert "no event store" not in unreachable.stderr and "Traceback" not in unreachable.stderr
+
+
+def test_a_sqlite_file_named_by_database_url_that_is_not_there_is_refused_like_an_empty_database(tmp_path):
+    """The same kind on SQLite: `DATABASE_URL=sqlite:///<existing folder>/new.sqlite` with a read-only
+    command made a new, empty store there; now exit 78 and no file, until `eldercare init` makes it."""
+    store = tmp_path / "new.sqlite"
+    url = f"sqlite:///{store}"
+    refused = _cli(url, tmp_path / "var", "projections", "status")
+    assert refused.returncode == EXIT_CONFIG, refused.stderr
+    assert f"no event store at {store}: there is no such file (DATABASE_URL)" in refused.stderr
+    assert "eldercare init" in refused.stderr and "Traceback" not in refused.stderr
+    assert not store.exists()
+    assert _cli(url, tmp_path / "var", "init").returncode == 0 and store.exists()
+    assert _cli(url, tmp_path / "var", "projections", "status").returncode == 0

@@ -84,7 +84,7 @@ def test_a_malformed_key_is_a_setting_error_exit_78_not_a_traceback(pg_url, tmp_
     for extra, where in cases:
         env = {**{k: v for k, v in os.environ.items() if k != "ELDERCARE_SECRET_KEYS"},
                "DATABASE_URL": pg_url, "ELDERCARE_TODAY": today.isoformat(), **extra}
-        cli = subprocess.run([sys.executable, "-m", "infra", "projections", "status"], env=env, cwd=ROOT,
+        cli = subprocess.run([sys.executable, "-m", "infra", "init"], env=env, cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
         assert cli.returncode == 78, (cli.stdout, cli.stderr)
         assert f"{where} holds a malformed key" in cli.stderr and "Traceback" not in cli.stderr
