@@ -153,7 +153,7 @@ def _etag(key: tuple[Any, ...], positions: tuple[int, ...]) -> str:
 
 
 def _answer(entry: Entry) -> Response:
-    if request.if_none_match.contains(entry.etag):
+    if request.if_none_match.contains_weak(entry.etag):
         response = Response(status=304)
     else:
         response = Response(entry.body, status=200, mimetype="application/json")
@@ -192,7 +192,7 @@ def served_from_views(*views: str) -> Callable[[Callable[..., Any]], Callable[..
                 return response
             entry = Entry(positions, _etag(key, positions), response.get_data())
             cache.put(key, entry)
-            if request.if_none_match.contains(entry.etag):
+            if request.if_none_match.contains_weak(entry.etag):
                 return _answer(entry)
             return _validators(response, entry)
 

@@ -40,6 +40,10 @@ def test_if_none_match_answers_304_without_a_body_and_200_once_the_list_changed(
     unchanged = pg_client.get(LIST, headers={"If-None-Match": etag})
     assert unchanged.status_code == 304 and unchanged.data == b"" and unchanged.headers["ETag"] == etag
     assert pg_client.get(LIST, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    # If-None-Match compares weakly (RFC 9110 13.1.2): a W/ form of the tag, or *, is a match too
+    assert pg_client.get(LIST, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert pg_client.get(LIST, headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
+    assert pg_client.get(LIST, headers={"If-None-Match": "*"}).status_code == 304
 
     pg_client.post("/api/v1/facilities", facility_payload(uscc=OTHER, region_code="140502"))
     changed = pg_client.get(LIST, headers={"If-None-Match": etag})
