@@ -9,7 +9,9 @@ shaping through the public allow-list and JSON encoding (issue 15: those were ~9
 request's CPU at 100,000 facilities).
 
 Correctness: the positions are read *before* the rows, so a body is never filed under a position
-older than the data it holds (a view that moved in between only makes the next request miss). A
+older than the data it holds. `eldercare parked retry` changes a view's rows without moving its
+position; each success resolves its parked item, so the count of resolved items is read with the
+positions and a retry is a change too (a view that moved in between only makes the next request miss). A
 rebuild that ends at the same position holds the same rows (projections are deterministic); a code
 change means a new process, an empty cache. Read-your-writes holds: a command answers only after
 the views applied its event, which moved their positions.
@@ -36,6 +38,8 @@ from functools import cache, wraps
 from typing import Any
 
 from flask import Response, current_app, request
+
+from projections.parked import parked_items
 
 MAX_ENTRIES = 512
 MAX_BYTES = 64 * 1024 * 1024
@@ -121,13 +125,23 @@ class _Positions:
         self.reader = views[0].reader
         if any(v.engine is not views[0].engine for v in views[1:]):
             raise ValueError("views of one cached answer must share a database")
-        marker = "%(app)s" if self.reader.dialect.paramstyle == "pyformat" else ":app"
-        columns = ", ".join(
-            f"(SELECT max(notification_id) FROM {v.tracking_record_cls.__table__.name} "
-            f"WHERE application_name = {marker})" for v in views)
-        # driver-level SQL: SQLAlchemy's statement machinery was half of a cached answer's time
-        self.sql = f"SELECT {columns}"
+        pyformat = self.reader.dialect.paramstyle == "pyformat"
+
+        def param(name: str) -> str:
+            return f"%({name})s" if pyformat else f":{name}"
+
+        columns = []
         self.params = {"app": services.app.name}
+        for n, v in enumerate(views):
+            columns.append(f"(SELECT max(notification_id) FROM {v.tracking_record_cls.__table__.name} "
+                           f"WHERE application_name = {param('app')})")
+            # `parked retry` applies a parked event without moving the position (it is past it
+            # already): each success resolves its parked item, so resolved items count as a change
+            columns.append(f"(SELECT count(*) FROM {parked_items.name} WHERE pipeline = {param(f'v{n}')} "
+                           "AND resolved_at IS NOT NULL)")
+            self.params[f"v{n}"] = v.name
+        # driver-level SQL: SQLAlchemy's statement machinery was half of a cached answer's time
+        self.sql = f"SELECT {', '.join(columns)}"
 
     def read(self) -> tuple[int, ...]:
         with self.reader.connect() as conn:
@@ -179,7 +193,7 @@ def served_from_views(*views: str) -> Callable[[Callable[..., Any]], Callable[..
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
             cache = cache_for(app)
-            if not cache.enabled or request.method != "GET":
+            if not cache.enabled or request.method not in ("GET", "HEAD"):
                 return func(*args, **kwargs)
             services = app.extensions["eldercare"]
             positions = _positions(services, names).read()

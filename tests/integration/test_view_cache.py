@@ -44,6 +44,9 @@ def test_if_none_match_answers_304_without_a_body_and_200_once_the_list_changed(
     assert pg_client.get(LIST, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
     assert pg_client.get(LIST, headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
     assert pg_client.get(LIST, headers={"If-None-Match": "*"}).status_code == 304
+    head = pg_client.http.head(LIST)  # HEAD: the same validators, no body
+    assert head.status_code == 200 and head.headers["ETag"] == etag and head.data == b""
+    assert pg_client.http.head(LIST, headers={"If-None-Match": etag}).status_code == 304
 
     pg_client.post("/api/v1/facilities", facility_payload(uscc=OTHER, region_code="140502"))
     changed = pg_client.get(LIST, headers={"If-None-Match": etag})
@@ -112,3 +115,27 @@ def test_turned_off_every_request_computes_its_answer(pg_container, monkeypatch)
     answer = client.get(LIST)
     assert answer.status_code == 200 and "ETag" not in answer.headers
     assert not cache_for(client.flask).enabled
+
+
+def test_a_parked_event_applied_by_a_retry_is_a_change_though_the_position_stays(pg_client):
+    """`eldercare parked retry` applies a parked event to the view's rows and resolves its item, the
+    position already past it (`Runner.retry_parked`): done here by hand as it does it, one
+    transaction; the next read must show the row as it is now, under a new ETag."""
+    from sqlalchemy import update
+
+    from projections.parked import parked_store
+
+    register(pg_client)
+    view = pg_client.container.view("facility_list")
+    store = parked_store(view.engine)
+    with view.engine.begin() as conn:
+        store.park(conn, pipeline="facility_list", item_key="n:1", error=("Poison", "a bug"), position=1)
+    before = pg_client.get(LIST)
+    assert before.json["items"][0]["name"] != "重试后的名称"
+    item = store.list("facility_list")[0]
+    with view.engine.begin() as conn:
+        conn.execute(update(view.facilities).where(view.facilities.c.uscc == USCC).values(name="重试后的名称"))
+        store.mark_retried(item, resolved=True, conn=conn)
+    after = pg_client.get(LIST)
+    assert after.json["items"][0]["name"] == "重试后的名称"
+    assert after.headers["ETag"] != before.headers["ETag"]
