@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from gunicorn.app.base import BaseApplication
 
-from infra.settings import Settings
+from infra.settings import Settings, with_scheme
 from supervision.unavailable import StoreMisconfigured, as_unavailable
 
 log = structlog.get_logger(__name__)
@@ -74,11 +74,10 @@ def await_worker_ready(timeout: float = READY_WAIT_S) -> None:
 
 def _postgres_urls(settings: Settings) -> list[str]:
     """The SQLAlchemy URLs of the PostgreSQL databases this API uses (events, views), each once."""
-    from urllib.parse import urlsplit
 
     urls = []
     if not settings.is_sqlite:
-        urls.append(urlsplit(settings.database_url)._replace(scheme="postgresql+psycopg").geturl())
+        urls.append(with_scheme(settings.database_url, "postgresql+psycopg"))
     views = settings.views_sqlalchemy_url()
     if not views.startswith("sqlite"):
         urls.append(views)

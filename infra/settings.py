@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///var/eldercare.sqlite"
 #: the event store's table on PostgreSQL: eventsourcing's `<application name>_events`
 #: (`eventsourcing.postgres.PostgresFactory.application_recorder`; the application is "eldercare")
 POSTGRES_EVENTS_TABLE = "eldercare_events"
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 #: the configuration file: found in the current folder or a parent (like git or ruff), in
 #: `~/.config/eldercare/`, or beside the source checkout the package is installed from
 CONFIG_NAME = "eldercare.toml"
@@ -99,6 +100,9 @@ class Settings:
             oidc={k: v for k, v in env.items() if k.startswith("ELDERCARE_OIDC_")},
             duty_reports_from=_year(env.get("ELDERCARE_DUTY_REPORTS_FROM")),
         )
+        check_database_url("DATABASE_URL", settings.database_url)
+        if settings.views_url:
+            check_database_url("VIEWS_DATABASE_URL", settings.views_url)
         settings.store_env()  # fail early on a malformed DATABASE_URL
         return settings
 
@@ -131,7 +135,8 @@ class Settings:
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         parts = urlsplit(self.database_url)
-        if parts.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}  # libpq's ?host=/run/postgresql&user=
+        if parts.scheme not in POSTGRES_SCHEMES:
             raise SettingsError(
                 f"DATABASE_URL scheme {parts.scheme!r} is not supported: use sqlite:///path or "
                 "postgresql://user[:password]@host[:port]/dbname"
@@ -142,10 +147,10 @@ class Settings:
             **limit,
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
-            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parts.port or 5432),
-            "POSTGRES_USER": unquote(parts.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_HOST": parts.hostname or query.get("host") or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or query.get("port") or 5432),
+            "POSTGRES_USER": unquote(parts.username or "") or query.get("user") or "postgres",
+            "POSTGRES_PASSWORD": unquote(parts.password or "") or query.get("password", ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
@@ -160,8 +165,7 @@ class Settings:
         if self.is_sqlite:
             path = self.sqlite_path()
             return f"sqlite:///{path.with_name(path.stem + '-views' + path.suffix)}"
-        parts = urlsplit(self.database_url)
-        return parts._replace(scheme="postgresql+psycopg").geturl()
+        return with_scheme(self.database_url, "postgresql+psycopg")
 
 
     def store_exists(self) -> bool:
@@ -175,7 +179,7 @@ class Settings:
             return self.sqlite_path().exists()
         import psycopg
 
-        conninfo = urlsplit(self.database_url)._replace(scheme="postgresql").geturl()
+        conninfo = with_scheme(self.database_url, "postgresql")
         with psycopg.connect(conninfo, connect_timeout=5, autocommit=True) as conn:
             found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (POSTGRES_EVENTS_TABLE,)).fetchone()
         return bool(found and found[0])
@@ -295,3 +299,52 @@ def _kafka_client(value: str | None) -> str:
     if value not in CLIENTS:
         raise SettingsError(f"ELDERCARE_KAFKA_CLIENT={value!r} is not one of {', '.join(CLIENTS)}")
     return value
+
+
+def with_scheme(url: str, scheme: str) -> str:
+    """`url` under another scheme, the rest kept byte for byte (`urlsplit(...).geturl()` turns
+    `postgresql:///db?host=/run/postgresql`, an empty host, into `postgresql:/db?...`)."""
+    return scheme + url[url.index(":"):]
+
+
+def _masked(url: str) -> str:
+    """`url` for a message: a password between `:` and `@` is shown as `***`."""
+    head, sep, tail = url.partition("@")
+    if not sep or "://" not in head:
+        return url
+    scheme, _, credentials = head.partition("://")
+    user, colon, _ = credentials.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{tail}"
+
+
+def check_database_url(name: str, url: str) -> None:
+    """Refuse a database URL no driver could use, as a setting error (exit 78) naming `name` and
+    showing the URL without its password: spaces or control characters (percent-encode them), a
+    port that is not a number in 1-65535, a bracketed IPv6 host left open, a SQLite URL with a host
+    part (`sqlite://file.sqlite`: SQLite paths are `sqlite:///relative` or `sqlite:////absolute`)
+    or without a file, a scheme other than sqlite or postgresql, a PostgreSQL URL naming no database.
+    A URL that parses is not checked against the server here: the driver's refusal is classified
+    where it connects (`supervision.unavailable`)."""
+    shown = _masked(url)
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise SettingsError(f"{name}={shown!r} holds spaces or control characters: percent-encode them "
+                            "(a space is %20)")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise SettingsError(f"{name}={shown!r} is malformed: {exc}") from None
+    if port == 0:
+        raise SettingsError(f"{name}={shown!r} is malformed: port 0")
+    if parts.scheme.split("+")[0] == "sqlite":
+        if parts.netloc:
+            raise SettingsError(f"{name}={shown!r}: a SQLite URL has no host part; write "
+                                "sqlite:///relative/path.sqlite or sqlite:////absolute/path.sqlite")
+        if not parts.path.strip("/"):
+            raise SettingsError(f"{name}={shown!r} names no SQLite file")
+    elif parts.scheme in POSTGRES_SCHEMES:
+        if not parts.path.strip("/"):
+            raise SettingsError(f"{name} must name a database: postgresql://user@host/dbname")
+    else:
+        raise SettingsError(f"{name} scheme {parts.scheme!r} is not supported: use sqlite:///path or "
+                            "postgresql://user[:password]@host[:port]/dbname")
