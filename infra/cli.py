@@ -232,30 +232,43 @@ def api(host: str, port: int, workers: int) -> None:
 
     parent = os.environ.get("ELDERCARE_SUPERVISOR_PID")
     die_with_parent(int(parent) if parent else None)
-    serve_api(_settings(), host=host, port=port, workers=workers)
+    serve_api(_settings(store_needed=not parent), host=host, port=port, workers=workers)
 
 
 @main.command()
 def worker() -> None:
     """Only the background work: projections, policy processes, clock, relay (`serve` runs it)."""
+    import os
+
     from infra.supervisor import exit_now
     from infra.worker import run
 
-    exit_now(run(_settings()))  # everything is closed by then
+    exit_now(run(_settings(store_needed=not os.environ.get("ELDERCARE_SUPERVISOR_PID"))))
 
 
-def _settings() -> Any:
-    """Settings from the environment, logging configured; nothing built, nothing connected.
-    Malformed settings exit 78 (EX_CONFIG), as for every other command: `serve` does not restart
-    a process that can never start."""
-    from infra.cli_support import EXIT_CONFIG
+def _settings(store_needed: bool = False) -> Any:
+    """Settings from the environment, logging configured; nothing built. Malformed settings exit 78
+    (EX_CONFIG), as for every other command: `serve` does not restart a process that can never
+    start. `store_needed` (`api` and `worker` started by hand, not by `serve`, which creates the
+    store): no event store there is exit 78 too, as for every command but init, demo and serve."""
+    from infra.cli_support import EXIT_CONFIG, missing_store
     from infra.logging import configure_logging
     from infra.settings import Settings, SettingsError
+    from supervision.unavailable import as_unavailable
 
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         fail(str(exc), EXIT_CONFIG)
+    if store_needed:
+        try:
+            problem = missing_store(settings)
+        except Exception as exc:  # a database that cannot be used: the process's own start says so
+            if as_unavailable(exc) is None:  # (worker_store_unavailable, api_misconfigured, ...)
+                raise
+            problem = None
+        if problem:
+            fail(problem, EXIT_CONFIG)
     configure_logging(settings.log_format, settings.log_level)
     return settings
 

@@ -65,27 +65,10 @@ class State:
                 fail(str(exc), EXIT_CONFIG)
             ctx = click.get_current_context(silent=True)
             creates = ctx is not None and ctx.info_name in CREATES_STORE
-            if not settings.store_explicit and not creates and not settings.store_exists():
-                fail(f"no event store at {settings.sqlite_path()} ({settings.where_looked()}); "
-                     "run `eldercare init` or `./dev.sh demo` there, set DATABASE_URL, or run from "
-                     "the folder that holds eldercare.toml", EXIT_CONFIG)
             bootstrap = ctx is not None and bool(ctx.params.get("bootstrap"))  # a new installation
-            if (settings.store_explicit and settings.is_sqlite and not creates and not bootstrap
-                    and not settings.store_exists()):  # a mistyped DATABASE_URL, or a new file
-                missing = ("its folder does not exist" if not settings.sqlite_path().parent.is_dir()
-                           else "there is no such file")
-                fail(f"no event store at {settings.sqlite_path()}: {missing} (DATABASE_URL); "
-                     "`eldercare init` creates a new store", EXIT_CONFIG)
-            # PostgreSQL: a database without the event store's table is no store (a new database,
-            # or the wrong one), as a missing file is on SQLite: refused, not filled with tables.
-            # A database that cannot be used raises here instead (exit 69, or 78 when it does not
-            # exist or refuses the login: translated_errors).
-            if not settings.is_sqlite and not creates and not bootstrap and not settings.store_exists():
-                from infra.settings import POSTGRES_EVENTS_TABLE
-
-                fail(f"no event store in the PostgreSQL database {settings.store_location()} (DATABASE_URL): "
-                     f"it has no {POSTGRES_EVENTS_TABLE} table; `eldercare init` creates a new store "
-                     "there, or correct DATABASE_URL", EXIT_CONFIG)
+            problem = None if creates else missing_store(settings, bootstrap=bootstrap)
+            if problem:
+                fail(problem, EXIT_CONFIG)
             configure_logging(settings.log_format, settings.log_level)
             from infra.bootstrap import Container
 
@@ -105,6 +88,35 @@ class State:
     def close(self) -> None:
         if self._container is not None:
             self._container.close()
+
+
+def missing_store(settings: Settings, bootstrap: bool = False) -> str | None:
+    """Why there is no event store where `settings` say, as a message for exit 78; None when there
+    is one. No store: the default SQLite file missing; a SQLite file named by DATABASE_URL missing
+    (allowed for `--bootstrap` of a new installation when its folder exists); a PostgreSQL database
+    without the event store's table (a new database, or the wrong one). Only `init`, `demo` and
+    `serve` create a store. A PostgreSQL database that cannot be used raises the driver's error
+    (`translated_errors`: 69, or 78 when it does not exist or refuses the login)."""
+    if not settings.store_explicit:
+        if settings.store_exists():
+            return None
+        return (f"no event store at {settings.sqlite_path()} ({settings.where_looked()}); run "
+                "`eldercare init` or `./dev.sh demo` there, set DATABASE_URL, or run from the folder "
+                "that holds eldercare.toml")
+    if settings.is_sqlite:
+        folder = settings.sqlite_path().parent.is_dir()
+        if settings.store_exists() or (bootstrap and folder):
+            return None
+        missing = "there is no such file" if folder else "its folder does not exist"
+        return (f"no event store at {settings.sqlite_path()}: {missing} (DATABASE_URL); "
+                "`eldercare init` creates a new store")
+    if bootstrap or settings.store_exists():
+        return None
+    from infra.settings import POSTGRES_EVENTS_TABLE
+
+    return (f"no event store in the PostgreSQL database {settings.store_location()} (DATABASE_URL): it "
+            f"has no {POSTGRES_EVENTS_TABLE} table; `eldercare init` creates a new store there, or "
+            "correct DATABASE_URL")
 
 
 def fail(message: str, code: int, fields: dict[str, list[str]] | None = None) -> NoReturn:

@@ -170,6 +170,8 @@ def test_a_second_worker_for_the_same_store_exits_75_with_a_clear_reason_not_a_t
     holder.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ELDERCARE_", "DATABASE_URL"))}
     env.update(DATABASE_URL=url, ELDERCARE_VAR_DIR=str(var), ELDERCARE_LOG_FORMAT="json")
+    subprocess.run([sys.executable, "-m", "infra", "init"], env=env, capture_output=True, check=True,
+                   timeout=120, cwd=Path(__file__).parents[2])  # the store the running worker serves
     try:
         done = subprocess.run([sys.executable, "-m", "infra", "worker"], env=env, capture_output=True,
                               text=True, timeout=120, cwd=Path(__file__).parents[2])

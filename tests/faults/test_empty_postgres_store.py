@@ -47,7 +47,8 @@ def test_read_only_commands_refuse_an_empty_postgres_database_until_init_creates
     url = _with_password(pg_url)
     database = pg_url.rsplit("/", 1)[1]
     assert not Settings(database_url=url).store_exists()
-    for command in (["projections", "status"], ["facility", "list"]):
+    # `api` and `worker` started by hand (not by `serve`, which creates the store) refuse it too
+    for command in (["projections", "status"], ["facility", "list"], ["api", "--port", "18999"], ["worker"]):
         refused = _cli(url, var, *command)
         assert refused.returncode == EXIT_CONFIG, refused.stderr
         assert f"no event store in the PostgreSQL database postgresql://postgres@127.0.0.1:5432/{database}" \
