@@ -109,13 +109,14 @@ def rebuild(state: State, name: str | None, progress: bool, jobs: int) -> None:
 
 
 def _say_refused(exc: RebuildRunning) -> None:
-    click.echo(f"error: {exc}: not rebuilt here; run this again once that one has finished", err=True)
+    click.echo(f"{exc.view}: not rebuilt, held by {exc.holder}", err=True)  # as "<view>: rebuilt to ..."
 
 
 def _exit_if_refused(refused: list[str]) -> None:
     """Exit 5 (conflict) when a view was not rebuilt because its rebuild was already running."""
     if refused:
-        fail(f"not rebuilt (each one's rebuild was already running): {', '.join(refused)}", EXIT_CONFLICT)
+        fail(f"a rebuild of {', '.join(refused)} is already running: not rebuilt here; run this again "
+             "once that one has finished", EXIT_CONFLICT)
 
 
 #: notifications per transaction while rebuilding (memory stays flat: pages are bounded)

@@ -37,7 +37,7 @@ BEFORE, DURING = 120, 60
 REBUILDS = 3
 EXIT_CONFLICT = 5
 REBUILT = re.compile(r"^(\w+): rebuilt to (\d+) checksum ([0-9a-f]{64})$", re.M)
-REFUSED = re.compile(r"^error: a rebuild of (\w+) is already running \((.+)\)", re.M)
+REFUSED = re.compile(r"^(\w+): not rebuilt, held by (.+)$", re.M)
 
 
 def _env(url: str, var: Path) -> dict[str, str]:
@@ -160,7 +160,10 @@ def test_a_view_whose_rebuild_is_running_is_refused_with_exit_5_and_the_others_a
                                       env=_env(store_url, var), capture_output=True, text=True, timeout=300)
                 assert done.returncode == EXIT_CONFLICT, done.stderr
                 assert _accounted(done, names) == names - {"facility_list"}
-                assert f"a rebuild of facility_list is already running (pid {os.getpid()}" in done.stderr
+                assert f"facility_list: not rebuilt, held by pid {os.getpid()}" in done.stderr
+                # said once: the view's line, then one error for the exit code
+                assert done.stderr.count("error:") == 1
+                assert "error: a rebuild of facility_list is already running: not rebuilt here" in done.stderr
             with ThreadPoolExecutor(1) as other, pytest.raises(RebuildRunning, match=f"pid {os.getpid()}"):
                 other.submit(container.runner("facility_list").rebuild).result()  # another thread: refused
         container.runner("facility_list").rebuild()  # free again
