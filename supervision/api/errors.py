@@ -90,7 +90,13 @@ def install(app: Flask) -> None:
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and "messages" in data:
             fields = data["messages"]
-        return body(exc.description or exc.name, exc.code or 500, fields)
+        message = exc.description or exc.name
+        if exc.code == 422 and fields:  # webargs: {location: {name: [problems]}}: name them up front
+            named = sorted({str(n) for place in fields.values() if isinstance(place, dict) for n in place})
+            places = ", ".join(sorted(str(p) for p in fields))
+            if named:
+                message = f"invalid {places} parameters: {', '.join(named)[:300]}"
+        return body(message, exc.code or 500, fields)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

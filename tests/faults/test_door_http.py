@@ -297,3 +297,11 @@ def test_a_client_request_id_is_kept_only_when_it_is_a_bounded_token(client):
         assert answer.status_code == 422
         rid = answer.headers["X-Request-Id"]
         assert rid != bad and len(rid) == 32 and answer.json["request_id"] == rid
+
+
+def test_a_bad_query_value_names_the_parameter_in_the_error_line(client):
+    """The 422 for a query value says which parameter, not werkzeug's generic sentence."""
+    answer = client.get("/api/v1/facilities?page_size=0&grade=9")
+    assert answer.status_code == 422
+    assert answer.json["error"] == "invalid query parameters: grade, page_size"
+    assert set(answer.json["fields"]["query"]) == {"grade", "page_size"}
