@@ -148,12 +148,15 @@ def redacted(text: str) -> str:
 
 
 def _first_line(exc: BaseException) -> str:
-    return redacted((str(exc).strip().splitlines() or [type(exc).__name__])[0])[:300]
+    """The first line of `exc`'s message, without a password and without SQLAlchemy's
+    ``(psycopg.OperationalError)`` prefix (the same failure reads alike whichever layer raised it)."""
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return redacted(re.sub(r"^\([\w.]+\)\s*", "", line))[:300]
 
 
 def _problem_line(exc: BaseException) -> str:
-    """The first line without SQLAlchemy's ``(psycopg.OperationalError)`` prefix, spaces collapsed."""
-    return re.sub(r"^\([\w.]+\)\s*", "", " ".join(_first_line(exc).split()))
+    """The first line, spaces collapsed."""
+    return " ".join(_first_line(exc).split())
 
 
 def _permanent(exc: BaseException) -> _Permanent | None:

@@ -134,7 +134,8 @@ def test_a_parked_event_applied_by_a_retry_is_a_change_though_the_position_stays
     assert before.json["items"][0]["name"] != "重试后的名称"
     item = store.list("facility_list")[0]
     with view.engine.begin() as conn:
-        conn.execute(update(view.facilities).where(view.facilities.c.uscc == USCC).values(name="重试后的名称"))
+        t = view.facilities
+        conn.execute(update(t).where(t.c.uscc == USCC).values(name="重试后的名称"))
         store.mark_retried(item, resolved=True, conn=conn)
     after = pg_client.get(LIST)
     assert after.json["items"][0]["name"] == "重试后的名称"

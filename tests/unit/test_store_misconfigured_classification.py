@@ -130,3 +130,13 @@ def test_a_background_loop_logs_a_refused_configuration_as_permanent_with_its_hi
     assert refused["problem"] == "the database does not exist" and "createdb" in refused["hint"]
     assert refused["view"] == "grades" and "exc_info" not in refused
     assert down["log_level"] == "error" and down["exc_info"] is True and "permanent" not in down
+
+
+def test_the_detail_reads_alike_whichever_layer_raised_it():
+    """`eldercare init` (SQLAlchemy's error first) and `facility list` (psycopg's) said the same
+    failure with and without SQLAlchemy's `(psycopg.OperationalError)` prefix."""
+    driver = psycopg.OperationalError("connection failed: Connection refused")
+    wrapped = sqlalchemy.exc.OperationalError("SELECT 1", {}, driver)
+    assert str(wrapped).startswith("(psycopg.OperationalError)")
+    said = "connection failed: Connection refused"
+    assert as_unavailable(wrapped).detail == as_unavailable(driver).detail == said
