@@ -8,16 +8,20 @@ A line that fails in any way — unreadable bytes, JSON nested deeper than `boun
 line over `bounds.MAX_IMPORT_LINE_BYTES`, a value out of range, an event over the broker's message
 limit — is rejected with its line number and reason, and the import goes on with the next line. Only an
 unreachable database stops it (exit 69, nothing after the last committed line is lost to a retry).
+
+A large file (`infra.import_pipeline.PIPELINE_MIN_BYTES`) is read, validated, sealed and built by
+helper processes, and saved here, in file order, with the same outcome line for line; a helper that
+fails stops the import (`ImportHelperFailed`, exit 70) after the last committed batch.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -27,19 +31,34 @@ import structlog
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from infra.cli_support import EXIT_INVALID, State
+from infra.import_lines import (
+    INT_COLUMNS,
+    REGISTER,
+    CommandLine,
+    Line,
+    LinePreparer,
+    Refused,
+    describe,
+    historical_command,
+    read_lines,
+    unexpected_reason,
+)
+from infra.import_pipeline import ImportHelperFailed, Pipeline
 from supervision import authority
 from supervision.application import Context
-from supervision.commands import bounds
 from supervision.commands.fast_facilities import fast_register_facility
-from supervision.domain.errors import DomainError, InvalidCommand
+from supervision.domain.errors import DomainError
 from supervision.unavailable import as_unavailable
 
 log = structlog.get_logger(__name__)
 
+__all__ = ["INT_COLUMNS", "ImportHelperFailed", "Pipeline", "Report", "describe", "historical_command",
+           "import_stream", "read_lines", "run_import", "text_stream", "write_rejections"]
+
 #: rejected lines printed to the terminal; the rest go to --rejects (or are counted)
 SHOWN_REJECTIONS = 20
-
-INT_COLUMNS = {"total_beds", "nursing_beds", "level", "score", "expected_version"}
+#: exit code of an import stopped by a failed helper process (EX_SOFTWARE: an internal error)
+EXIT_HELPER_FAILED = 70
 
 
 @dataclass
@@ -48,6 +67,10 @@ class Report:
     rejected: int = 0
     rejections: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
+    #: helper processes used (0: the whole import ran in this process)
+    helpers: int = 0
+    #: the largest peak resident set size of a helper process, KiB (0: no helper, or it failed)
+    helper_peak_rss_kib: int = 0
 
     @property
     def rate(self) -> float:
@@ -60,127 +83,52 @@ def _detect(path: Path, fmt: str) -> str:
     return "csv" if path.suffix.lower() == ".csv" else "jsonl"
 
 
-def _csv_value(key: str, value: str) -> Any:
-    value = value.strip()
-    if key in INT_COLUMNS and bounds.fullmatch(r"-?[0-9]{1,19}", value):  # ASCII digits only (not ٤ or ²)
-        return int(value)
-    return value
-
-
-def _too_long(number: int, raw: bytes) -> tuple[int, int, str] | None:
-    if len(raw) > bounds.MAX_IMPORT_LINE_BYTES:
-        return number, len(raw), f"line longer than {bounds.MAX_IMPORT_LINE_BYTES} bytes"
-    return None
-
-
-def read_lines(stream: IO[bytes], fmt: str) -> Iterator[tuple[int, int, dict[str, Any] | str]]:
-    """Yield (line number, bytes consumed, parsed row or an error message)."""
-    if fmt == "csv":
-        header_line = stream.readline()
-        try:
-            header = next(csv.reader([header_line.decode("utf-8-sig")]))
-        except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
-            yield 1, len(header_line), f"unreadable CSV header: {exc}"
-            return
-        number = 1
-        for raw in stream:
-            number += 1
-            if not raw.strip():
-                continue
-            too_long = _too_long(number, raw)
-            if too_long:
-                yield too_long
-                continue
-            try:
-                values = next(csv.reader([raw.decode("utf-8")]))
-            except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
-                yield number, len(raw), f"unreadable CSV line: {exc}"
-                continue
-            if len(values) != len(header):
-                yield number, len(raw), f"expected {len(header)} columns, got {len(values)}"
-                continue
-            row = {k: _csv_value(k, v) for k, v in zip(header, values, strict=True) if v.strip() != ""}
-            yield number, len(raw), row
-        return
-    for number, raw in enumerate(stream, start=1):
-        if not raw.strip():
-            continue
-        too_long = _too_long(number, raw)
-        if too_long:
-            yield too_long
-            continue
-        if bounds.json_too_deep(raw):
-            yield number, len(raw), f"JSON nested deeper than {bounds.MAX_JSON_DEPTH} levels"
-            continue
-        try:
-            row = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            yield number, len(raw), f"malformed JSON: {exc}"
-            continue
-        yield number, len(raw), row if isinstance(row, dict) else "line must be a JSON object"
-
-
-def describe(exc: DomainError) -> str:
-    detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
-    return f"{exc.message} ({detail})" if detail and detail not in exc.message else exc.message
-
-
-def historical_command(dispatcher: Any, row: dict[str, Any]) -> tuple[str, Any]:
-    """Check a `{"command": NAME, "data": {...}}` line; the dispatcher validates the data itself.
-
-    A historical record must say when it happened: without `occurred_on` it would be dated today.
-    """
-    extra = sorted(set(row) - {"command", "data"})
-    if extra:
-        raise InvalidCommand(f"unexpected key(s) {', '.join(map(repr, extra))}: a command line is "
-                             '{"command": NAME, "data": {...}}')
-    name = row["command"]
-    if not isinstance(name, str) or name not in dispatcher.specs:
-        raise InvalidCommand(f"unknown command {name!r}")
-    data = row.get("data", {})
-    dated = "occurred_on" in dispatcher.spec(name).schema().fields
-    if dated and isinstance(data, dict) and data.get("occurred_on") is None:
-        raise InvalidCommand("a historical record needs its date", {
-            "occurred_on": ["required in an import (it would otherwise be dated today)"]})
-    return name, data
-
-
-def facility_args(dispatcher: Any, row: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """`dispatcher.prepare("register_facility", row, ctx)`, with the schema's compiled fast path:
-    a row it is sure of is loaded there (the same arguments marshmallow returns); any other row is
-    loaded, and refused with its messages, by marshmallow. Role first, jurisdiction after, as in
-    `prepare`. Raises `DomainError` (403 / 422) as `prepare` does."""
-    name = "register_facility"
-    dispatcher.authorize(name, ctx)
-    args = fast_register_facility(row)
-    if args is None:
-        args = dispatcher.load(name, row)
-    return authority.check(dispatcher.app, name, args, ctx)
-
-
 def unexpected(exc: Exception) -> str:
     """The reason for a line that failed in a way no validator named; a database outage is not the
     line's fault and is raised instead (the import stops: exit 69)."""
     if as_unavailable(exc) is not None:
         raise exc
     log.warning("import_line_failed", error_type=type(exc).__name__)
-    return f"cannot be kept: {type(exc).__name__}: {str(exc)[:300]}"
+    return unexpected_reason(exc)
+
+
+@contextmanager
+def prepared_lines(container: Any, ctx: Context, stream: IO[bytes], fmt: str, pipeline: Pipeline,
+                   report: Report) -> Iterator[Iterator[Line]]:
+    """The stream's lines, prepared (`infra.import_lines`): by helper processes for a file the
+    pipeline applies to (`Pipeline.applies`), else here, line by line as they are consumed."""
+    source = pipeline.applies(stream)
+    # the module's own fast path, looked up now (a test switches it off to compare with marshmallow)
+    preparer = LinePreparer(container.dispatcher, container.app, ctx, fast_register_facility)
+    if source is None:
+        yield preparer.lines(stream, fmt)
+        return
+    report.helpers = pipeline.helpers
+    with pipeline.lines(container, ctx, stream, fmt, source, preparer) as feed:
+        yield feed.lines()
+        report.helper_peak_rss_kib = feed.peak_rss_kib
 
 
 def import_stream(
     container: Any, ctx: Context, stream: IO[bytes], fmt: str, batch_size: int = 500,
-    advance: Any = None, report: Report | None = None,
+    advance: Any = None, report: Report | None = None, pipeline: Pipeline | None = None,
 ) -> Report:
-    """Import a stream of lines; returns the report (rejections with their line numbers).
+    """Import a stream of lines (`fmt` "csv" or "jsonl"); returns the report (rejections with their
+    line numbers).
 
-    Facility rows are saved many per transaction by a saver thread while the next batch is read
-    and validated: the store's round trips overlap the validation (the thread waits on the
-    database, with the GIL released). One batch at most is in flight: before the next is handed
-    over, and before any command line runs (file order), the previous one's outcome is counted;
-    an unreachable database stops the import there, after the last committed batch.
+    Lines are read, validated, sealed and built (`infra.import_lines`) here for a small import, and
+    by helper processes for a file of at least `Pipeline.min_bytes` (`infra.import_pipeline`;
+    `pipeline` overrides the default, `Pipeline(helpers=0)` keeps everything here). Either way this
+    process then checks each facility row's jurisdiction, in file order, and saves facility rows many
+    per transaction in a saver thread while the next lines are prepared: the store's round trips
+    overlap the work. One batch at most is in flight: before the next is handed over, and before any
+    command line runs (file order), the previous one's outcome is counted; an unreachable database
+    stops the import there (raised, as the store's error), after the last committed batch; a failed
+    helper raises `ImportHelperFailed` after the batch in flight is counted.
     """
     app, dispatcher = container.app, container.dispatcher
     report = report if report is not None else Report()
+    pipeline = pipeline if pipeline is not None else Pipeline()
     started = time.perf_counter()
     batch: list[tuple[int, Any]] = []
     saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-saver")
@@ -218,29 +166,43 @@ def import_stream(
             settle()
 
     try:
-        for number, size, row in read_lines(stream, fmt):
-            if advance:
-                advance(size)
-            if isinstance(row, str):
-                reject(number, row)
-                continue
-            try:
-                if "command" in row:
-                    name, data = historical_command(dispatcher, row)
-                    flush(wait=True)  # keep file order between facility rows and commands
-                    dispatcher.dispatch(name, data, ctx)
-                    report.imported += 1
+        with prepared_lines(container, ctx, stream, fmt, pipeline, report) as lines:
+            for line in lines:
+                if advance:
+                    advance(line.size)
+                number = line.number
+                if type(line) is Refused:
+                    if line.error_type is not None:
+                        log.warning("import_line_failed", error_type=line.error_type)
+                    reject(number, line.reason)
                     continue
-                batch.append((number, app.new_facility(ctx, **facility_args(dispatcher, row, ctx))))
-            except DomainError as exc:
-                reject(number, describe(exc))
-                continue
-            except Exception as exc:  # anything else is this line's fault: reject it, keep going
-                reject(number, unexpected(exc))
-                continue
-            if len(batch) >= batch_size:
-                flush()
-        flush(wait=True)
+                try:
+                    if type(line) is CommandLine:
+                        flush(wait=True)  # keep file order between facility rows and commands
+                        dispatcher.dispatch(line.name, line.data, ctx)
+                        report.imported += 1
+                        continue
+                    # a facility row: the jurisdiction first (a 403 wins, as in `Dispatcher.prepare`)
+                    checked = authority.check(app, REGISTER, line.args, ctx)
+                    if line.refused is not None:  # then what `new_facility` said
+                        if line.error_type is not None:
+                            log.warning("import_line_failed", error_type=line.error_type)
+                        reject(number, line.refused)
+                        continue
+                    built = line.facility if checked is line.args else app.new_facility(ctx, **checked)
+                    batch.append((number, built))
+                except DomainError as exc:
+                    reject(number, describe(exc))
+                    continue
+                except Exception as exc:  # anything else is this line's fault: reject it, keep going
+                    reject(number, unexpected(exc))
+                    continue
+                if len(batch) >= batch_size:
+                    flush()
+            flush(wait=True)
+    except ImportHelperFailed:
+        settle()  # what the batch in flight committed is counted (a database error here wins)
+        raise
     finally:
         saver.shutdown(wait=True)
         report.seconds = time.perf_counter() - started
@@ -252,6 +214,7 @@ def run_import(state: State, path: Path, fmt: str, batch_size: int, rejects: Pat
     ctx = state.context(source="import")
     kind = _detect(path, fmt)
     report = Report()
+    failed: ImportHelperFailed | None = None
     try:
         with open(path, "rb") as stream, Progress(
             TextColumn(f"import {path.name}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
@@ -261,8 +224,13 @@ def run_import(state: State, path: Path, fmt: str, batch_size: int, rejects: Pat
             import_stream(state.container, ctx, stream, kind, batch_size,
                           advance=lambda n: bar.advance(task, n), report=report)
             bar.update(task, completed=path.stat().st_size)  # the whole file was read: 100 %
+    except ImportHelperFailed as exc:  # the lines after the last committed batch were not imported
+        failed = exc
     finally:
         write_rejections(report, rejects)
+    if failed is not None:
+        click.echo(f"import stopped: {failed}", err=True)
+        raise SystemExit(EXIT_HELPER_FAILED)
     if report.rejected:
         raise SystemExit(EXIT_INVALID)
 
