@@ -93,7 +93,7 @@ class State:
 def missing_store(settings: Settings, bootstrap: bool = False) -> str | None:
     """Why there is no event store where `settings` say, as a message for exit 78; None when there
     is one. No store: the default SQLite file missing; a SQLite file named by DATABASE_URL missing
-    (allowed for `--bootstrap` of a new installation when its folder exists); a PostgreSQL database
+    (allowed for `--bootstrap` of a new installation); a PostgreSQL database
     without the event store's table (a new database, or the wrong one). Only `init`, `demo` and
     `serve` create a store. A PostgreSQL database that cannot be used raises the driver's error
     (`translated_errors`: 69, or 78 when it does not exist or refuses the login)."""
@@ -104,9 +104,9 @@ def missing_store(settings: Settings, bootstrap: bool = False) -> str | None:
                 "`eldercare init` or `./dev.sh demo` there, set DATABASE_URL, or run from the folder "
                 "that holds eldercare.toml")
     if settings.is_sqlite:
-        folder = settings.sqlite_path().parent.is_dir()
-        if settings.store_exists() or (bootstrap and folder):
+        if bootstrap or settings.store_exists():
             return None
+        folder = settings.sqlite_path().parent.is_dir()
         missing = "there is no such file" if folder else "its folder does not exist"
         return (f"no event store at {settings.sqlite_path()}: {missing} (DATABASE_URL); "
                 "`eldercare init` creates a new store")
