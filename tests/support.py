@@ -138,3 +138,19 @@ def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def stored_events(container: Container) -> list[tuple[str, dict[str, Any]]]:
+    """Every event but the seed agencies', in notification order, as (class name, state without the
+    timestamp), sealed personal data opened (each seal has a fresh IV: compare what it opens to)."""
+    app = container.app
+    events = []
+    for notification in app.recorder.select_notifications(1, 1_000_000):
+        event = app.mapper.to_domain_event(notification)
+        if type(event).__qualname__.startswith("Agency."):
+            continue
+        state = {k: v for k, v in vars(event).items() if k != "timestamp"}
+        if state.get("personal_sealed"):
+            state["personal_sealed"] = app.sealer.unseal(state["personal_sealed"])
+        events.append((type(event).__qualname__, state))
+    return events

@@ -21,7 +21,7 @@ import infra.importer as importer
 from infra.importer import import_stream
 from infra.sample_city import facilities
 from supervision.application import Context
-from tests.support import ROLE_ACTORS, make_container
+from tests.support import ROLE_ACTORS, make_container, stored_events
 from tests.unit.test_fast_facilities import _EVERY_VALUE, _IDS, _PHONES
 
 CTX = Context(ROLE_ACTORS["civil_affairs"], source="import")
@@ -84,17 +84,7 @@ def run(tmp_path: Path, name: str, data: bytes, fmt: str) -> tuple[Any, list[tup
     container = make_container(f"sqlite:///{tmp_path}/{name}.sqlite", tmp_path / f"var-{name}")
     try:
         report = import_stream(container, CTX, io.BytesIO(data), fmt, batch_size=50)
-        app = container.app
-        events = []
-        for notification in app.recorder.select_notifications(1, 100_000):
-            event = app.mapper.to_domain_event(notification)
-            if type(event).__qualname__.startswith("Agency."):
-                continue
-            state = {k: v for k, v in vars(event).items() if k != "timestamp"}
-            if state.get("personal_sealed"):  # a fresh IV each time: compare what it opens to
-                state["personal_sealed"] = app.sealer.unseal(state["personal_sealed"])
-            events.append((type(event).__qualname__, state))
-        return report, events
+        return report, stored_events(container)
     finally:
         container.close()
 

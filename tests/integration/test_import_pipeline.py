@@ -38,7 +38,7 @@ from supervision.application import Context
 from supervision.crypto import Sealer
 from supervision.unavailable import as_unavailable
 from tests.integration.test_import_fast_path import csv_bytes, generated_rows, jsonl
-from tests.support import PG_ADMIN_URL, ROLE_ACTORS, make_container
+from tests.support import PG_ADMIN_URL, ROLE_ACTORS, make_container, stored_events
 
 CTX = Context(ROLE_ACTORS["civil_affairs"], source="import")
 #: helpers forced on, with chunks short enough for boundaries to fall everywhere, and pipes small
@@ -46,19 +46,7 @@ CTX = Context(ROLE_ACTORS["civil_affairs"], source="import")
 FORCED = Pipeline(helpers=2, min_bytes=0, chunk_lines=7, head_lines=30, pipe_bytes=4096)
 
 
-def stored(container: Any) -> list[tuple[str, dict[str, Any]]]:
-    """Every event but the seed agencies', in notification order, sealed data opened."""
-    app = container.app
-    events = []
-    for notification in app.recorder.select_notifications(1, 1_000_000):
-        event = app.mapper.to_domain_event(notification)
-        if type(event).__qualname__.startswith("Agency."):
-            continue
-        state = {k: v for k, v in vars(event).items() if k != "timestamp"}
-        if state.get("personal_sealed"):  # a fresh IV each time: compare what it opens to
-            state["personal_sealed"] = app.sealer.unseal(state["personal_sealed"])
-        events.append((type(event).__qualname__, state))
-    return events
+stored = stored_events
 
 
 def helpers_alive() -> list[Any]:
