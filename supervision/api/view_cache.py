@@ -149,16 +149,14 @@ class _Positions:
         return tuple(int(p or 0) for p in row)
 
 
-_POSITIONS: dict[tuple[int, tuple[str, ...]], _Positions] = {}
-_POSITIONS_LOCK = threading.Lock()
-
-
-def _positions(services: Any, names: tuple[str, ...]) -> _Positions:
-    key = (id(services), names)
-    found = _POSITIONS.get(key)
+def _positions(app: Any, names: tuple[str, ...]) -> _Positions:
+    """The positions statement for `names` on this app's services, made once per app (kept beside
+    its cache: a module-level map keyed by `id(services)` outlived its container, and a new one at
+    the same address would have read the old database)."""
+    statements = app.extensions.setdefault("eldercare.view_positions", {})
+    found = statements.get(names)
     if found is None:
-        with _POSITIONS_LOCK:
-            found = _POSITIONS.setdefault(key, _Positions(services, names))
+        found = statements.setdefault(names, _Positions(app.extensions["eldercare"], names))
     return found
 
 
@@ -196,7 +194,7 @@ def served_from_views(*views: str) -> Callable[[Callable[..., Any]], Callable[..
             if not cache.enabled or request.method not in ("GET", "HEAD"):
                 return func(*args, **kwargs)
             services = app.extensions["eldercare"]
-            positions = _positions(services, names).read()
+            positions = _positions(app, names).read()
             key = (request.path, request.query_string, services.clock())
             entry = cache.get(key, positions)
             if entry is not None:
