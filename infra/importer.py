@@ -139,12 +139,9 @@ def import_stream(
         report.rejections.append((number, reason))
 
     def save(facilities: list[Any]) -> list[Any]:
-        try:
-            return app.register_facilities(facilities)
-        except DomainError as exc:  # e.g. an event over the message limit: the batch wrote nothing
-            return [exc] * len(facilities)
-        except Exception as exc:
-            return [RuntimeError(unexpected(exc))] * len(facilities)
+        # each row is judged alone: a refused batch is saved again row by row, so one row over the
+        # message limit (or failing in any other way of its own) rejects only itself
+        return app.register_facilities(facilities)
 
     def settle() -> None:
         """Count the outcome of the batch in flight (raises when the database is unreachable)."""
@@ -154,7 +151,8 @@ def import_stream(
                 if error is None:
                     report.imported += 1
                 else:
-                    reject(number, describe(error) if isinstance(error, DomainError) else str(error))
+                    reject(number, describe(error) if isinstance(error, DomainError)
+                           else unexpected(error))
 
     def flush(wait: bool = False) -> None:
         settle()

@@ -19,6 +19,7 @@ from supervision.domain.uscc import validate_uscc
 from supervision.domain.values import not_after
 from supervision.policy.grading import GRADING_GB_T_37276_2018
 from supervision.policy.periods import last_day_in_force
+from supervision.unavailable import as_unavailable
 
 
 class FacilityCommands(SupervisionBase):
@@ -56,9 +57,12 @@ class FacilityCommands(SupervisionBase):
         return self.accepted(facility, nid, uscc=facility.uscc)
 
     def register_facilities(self, facilities: list[Facility]) -> list[Exception | None]:
-        """Save a batch atomically; on a conflict, save one by one to find the duplicates.
+        """Save a batch atomically; if the batch is refused, save one by one so that only the rows
+        at fault are refused (a duplicate USCC, an event over the broker's message limit, any other
+        failure of the row itself).
 
-        Returns, per facility, None (stored) or the error that rejected it.
+        Returns, per facility, None (stored) or the error that rejected it. A database that cannot be
+        reached is raised, never returned: it is no row's fault (`supervision.unavailable`).
         """
         if not facilities:
             return []
@@ -69,12 +73,19 @@ class FacilityCommands(SupervisionBase):
             return [None] * len(facilities)
         except ConcurrentModification:
             pass
+        except Exception as exc:
+            if as_unavailable(exc) is not None:
+                raise
+            if len(facilities) == 1:
+                return [exc]
         results: list[Exception | None] = []
         for facility, events in zip(facilities, pending, strict=True):
             try:
                 self._save(*events, conflict=lambda f=facility: FacilityAlreadyRegistered(f.uscc))
                 results.append(None)
-            except FacilityAlreadyRegistered as exc:
+            except Exception as exc:
+                if as_unavailable(exc) is not None:
+                    raise
                 results.append(exc)
         return results
 
