@@ -23,8 +23,11 @@ from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 
 from infra.campaign_organisers import CampaignOrganisers
 from infra.files import harden
+from infra.group_commit import GroupCommit
+from infra.group_commit import install as install_group_commit
 from infra.settings import Settings, SettingsError
 from infra.spot_check_directory import SpotCheckDirectory
+from infra.store_pool import ping_when_idle as ping_store_when_idle
 from infra.wakeup import Announcer, await_applied, worker_address
 from projections.base import View, ViewProjection, ddl_lock
 from projections.registry import PROJECTIONS
@@ -140,6 +143,8 @@ class Container:
         self.views_pool_size = 5
         #: tells the worker process of this process's saves (opens its socket on first use)
         self._announcer = Announcer(worker_address(settings.var_dir, settings.database_url))
+        #: the event store's group commit (PostgreSQL; None before the store is opened, and on SQLite)
+        self.group_commit: GroupCommit | None = None
 
     @property
     def worker_address(self) -> bytes:
@@ -211,6 +216,11 @@ class Container:
             app.campaigns_of_agency = CampaignOrganisers(self)  # the recusal rule's organisers
             if self.settings.duty_reports_from:  # missing duty reports are tracked from the city's go-live
                 app.duty_report_policy = app.duty_report_policy.tracking_from(self.settings.duty_reports_from)
+            if not self.settings.is_sqlite:
+                ping_store_when_idle(app.recorder.datastore.pool)
+                if self.settings.group_commit:
+                    # concurrent saves of this process share one locked, flushed transaction
+                    self.group_commit = install_group_commit(app.recorder)
             return app
 
     def _refuse_new_key_beside_sealed_data(self, path: Path) -> None:
