@@ -48,6 +48,10 @@ class Settings:
     duty_reports_from: int | None = None  # year from which missing reports are tracked (docs/duties.md)
     #: concurrent saves of one process share one event-store transaction (PostgreSQL; infra/group_commit.py)
     group_commit: bool = True
+    #: public list answers each API worker keeps (0 = off; supervision/api/view_cache.py)
+    public_cache_entries: int = 512
+    #: a view that left a notification waiting longer than this is "stalled" in /healthz, seconds
+    health_stall_s: float = 120.0
     extra: dict[str, str] = field(default_factory=dict)
     #: the configuration file that was read (None: environment only)
     config_file: Path | None = None
@@ -102,6 +106,8 @@ class Settings:
             oidc={k: v for k, v in env.items() if k.startswith("ELDERCARE_OIDC_")},
             duty_reports_from=_year(env.get("ELDERCARE_DUTY_REPORTS_FROM")),
             group_commit=_switch(env, "ELDERCARE_GROUP_COMMIT", True),
+            public_cache_entries=_count(env, "ELDERCARE_PUBLIC_CACHE_ENTRIES", 512, 1_000_000),
+            health_stall_s=_seconds(env, "ELDERCARE_HEALTH_STALL_S", 120.0, most=86_400),
         )
         check_database_url("DATABASE_URL", settings.database_url)
         if settings.views_url:
@@ -283,7 +289,16 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r}: on or off")
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _count(env: Mapping[str, str], name: str, default: int, most: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) > most:
+        raise SettingsError(f"{name}={raw!r} must be a whole number from 0 to {most}")
+    return int(raw)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, most: float = 60) -> float:
     raw = env.get(name)
     if not raw:
         return default
@@ -291,8 +306,8 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
-    if not 0 <= value <= 60:
-        raise SettingsError(f"{name}={raw!r} must be between 0 and 60 seconds")
+    if not 0 <= value <= most:  # also refuses nan
+        raise SettingsError(f"{name}={raw!r} must be between 0 and {most:g} seconds")
     return value
 
 

@@ -24,7 +24,6 @@ failed.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,8 +32,9 @@ from supervision.unavailable import StoreMisconfigured, as_unavailable
 
 #: a view further behind the head than this many notifications makes the service "degraded"
 LAG_DEGRADED = 1000
-#: a view whose oldest unapplied notification has waited longer than this (seconds) is "stalled"
-STALL_SECONDS = float(os.environ.get("ELDERCARE_HEALTH_STALL_S", "120"))
+#: a view whose oldest unapplied notification has waited longer than this (seconds) is "stalled",
+#: unless the settings say otherwise (`ELDERCARE_HEALTH_STALL_S`)
+STALL_SECONDS = 120.0
 
 
 def _stored_at(services: Any, position: int, memo: dict[int, datetime | None]) -> datetime | None:
@@ -43,6 +43,10 @@ def _stored_at(services: Any, position: int, memo: dict[int, datetime | None]) -
         page = services.app.recorder.select_notifications(start=position + 1, limit=1)
         memo[position] = services.app.mapper.to_domain_event(page[0]).timestamp if page else None
     return memo[position]
+
+
+def _stall_seconds(services: Any) -> float:
+    return float(getattr(getattr(services, "settings", None), "health_stall_s", STALL_SECONDS))
 
 
 def _stall(services: Any, name: str, position: int,
@@ -54,7 +58,7 @@ def _stall(services: Any, name: str, position: int,
     if since is None:
         return None
     waited = (datetime.now(UTC) - since).total_seconds()
-    if waited <= STALL_SECONDS:
+    if waited <= _stall_seconds(services):
         return None
     return {"what": f"{name}: stalled: notification {position + 1} waiting {waited:.0f} s",
             "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}

@@ -29,7 +29,6 @@ every request (`check_request`, unknown query parameters) run before the cache i
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -106,12 +105,12 @@ class ViewCache:
 
 
 def cache_for(app: Any) -> ViewCache:
-    """The app's cache, made on first use from `ELDERCARE_PUBLIC_CACHE_ENTRIES` (default
-    `MAX_ENTRIES`; 0 = off)."""
+    """The app's cache, made on first use from the settings' `public_cache_entries`
+    (`ELDERCARE_PUBLIC_CACHE_ENTRIES`, default `MAX_ENTRIES`; 0 = off)."""
     found = app.extensions.get("eldercare.view_cache")
     if found is None:
-        raw = os.environ.get("ELDERCARE_PUBLIC_CACHE_ENTRIES", "").strip()
-        entries = int(raw) if raw.isdigit() else MAX_ENTRIES
+        settings = getattr(app.extensions.get("eldercare"), "settings", None)
+        entries = getattr(settings, "public_cache_entries", MAX_ENTRIES)
         found = app.extensions["eldercare.view_cache"] = ViewCache(entries)
     return found
 

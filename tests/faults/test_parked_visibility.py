@@ -105,14 +105,14 @@ def test_the_parked_cli_lists_shows_and_retries_and_status_counts_parked(tmp_pat
 
 def test_healthz_is_degraded_when_a_view_leaves_one_event_waiting_too_long(container, monkeypatch):
     """A hung or stopped worker shows even when the lag is a single event (not only past 1,000)."""
-    from supervision.api import health
-
     http = create_app(container).test_client()
     register(container, sample_rows(1))  # nothing runs the views: the event waits
     body = http.get("/healthz").json
     assert body["views"]["facility_list"]["lag"] >= 1
     assert body["status"] == "ok", body["problems"]  # waiting less than STALL_SECONDS is normal
-    monkeypatch.setattr(health, "STALL_SECONDS", 0.0)
+    from dataclasses import replace
+
+    monkeypatch.setattr(container, "settings", replace(container.settings, health_stall_s=0.0))
     body = http.get("/healthz").json
     assert body["status"] == "degraded"
     stalled = [p for p in body["problems"] if p["what"].startswith("facility_list: stalled")]

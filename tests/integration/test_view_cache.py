@@ -106,8 +106,13 @@ def test_the_cache_is_bounded_by_entries_and_bytes_least_recently_used_first():
 
 
 def test_turned_off_every_request_computes_its_answer(pg_container, monkeypatch):
-    monkeypatch.setenv("ELDERCARE_PUBLIC_CACHE_ENTRIES", "0")
+    from dataclasses import replace
+
+    from infra.settings import Settings
     from tests.support import Client
+
+    assert Settings.from_env({"ELDERCARE_PUBLIC_CACHE_ENTRIES": "0"}).public_cache_entries == 0
+    monkeypatch.setattr(pg_container, "settings", replace(pg_container.settings, public_cache_entries=0))
 
     pg_container.start_projections()
     client = Client(pg_container)

@@ -78,3 +78,23 @@ def test_cli_from_a_subfolder_finds_the_store_of_its_project(tmp_path: Path) -> 
     assert listed.returncode == 0, listed.stderr
     assert '"total": 0' in listed.stdout
     assert (tmp_path / "var" / "eldercare.sqlite").exists() and not (sub / "var").exists()
+
+
+@pytest.mark.parametrize(("name", "raw"), [
+    ("ELDERCARE_PUBLIC_CACHE_ENTRIES", "-1"), ("ELDERCARE_PUBLIC_CACHE_ENTRIES", "lots"),
+    ("ELDERCARE_PUBLIC_CACHE_ENTRIES", "１２"), ("ELDERCARE_PUBLIC_CACHE_ENTRIES", "99999999"),
+    ("ELDERCARE_HEALTH_STALL_S", "nan"), ("ELDERCARE_HEALTH_STALL_S", "-5"),
+    ("ELDERCARE_GROUP_COMMIT", "maybe"),
+])
+def test_tuning_settings_are_read_in_one_place_and_a_malformed_one_is_refused(name: str, raw: str) -> None:
+    """Every setting is read by `Settings` (a malformed one is exit 78), none silently defaulted."""
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({"DATABASE_URL": "sqlite:///x.sqlite", name: raw})
+
+
+def test_tuning_settings_defaults_and_values() -> None:
+    default = Settings.from_env({"DATABASE_URL": "sqlite:///x.sqlite"})
+    assert (default.public_cache_entries, default.health_stall_s, default.group_commit) == (512, 120.0, True)
+    set_ = Settings.from_env({"DATABASE_URL": "sqlite:///x.sqlite", "ELDERCARE_PUBLIC_CACHE_ENTRIES": "0",
+                              "ELDERCARE_HEALTH_STALL_S": "600", "ELDERCARE_GROUP_COMMIT": "off"})
+    assert (set_.public_cache_entries, set_.health_stall_s, set_.group_commit) == (0, 600.0, False)
