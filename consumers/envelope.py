@@ -232,10 +232,12 @@ def message(
     if schema is not None:
         validate_body(schema, topic, body)
     headers["content-type"] = _CONTENT_TYPE
-    value = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    value = _JSON.encode(body).encode()
     return Message(topic, key, headers, value)
 
 
+#: `json.dumps(body, ensure_ascii=False, separators=(",", ":"))` without building an encoder per record
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _SPECVERSION = SPECVERSION.encode()
 _CONTENT_TYPE = CONTENT_TYPE.encode()
 

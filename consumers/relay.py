@@ -15,10 +15,11 @@ producer's sequence state cannot be trusted afterwards (and is fatal after a bro
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -42,7 +43,7 @@ from consumers.envelope import (
 from consumers.producers import KAFKA_PYTHON
 from consumers.producers import producer_factory as make_producer_factory
 from consumers.topics import LIST_KINDS, Catalogue, Topic
-from projections.base import View
+from projections.base import RowBuffer, View
 from projections.failures import TransientFailure, is_transient
 from projections.parked import notification_key, parked_store
 from supervision.public.events import GradeListItem, ListingListItem, RecordedResultPublic, public_event_data
@@ -128,16 +129,18 @@ class RelayView(View):
         self.replace_many(session, {(topic, uscc): items})
 
     def replace_many(self, session: Session, lists: dict[tuple[str, str], dict[str, dict[str, Any]]]) -> None:
-        """Set the list state of many (topic, USCC) keys: one DELETE and one multi-row INSERT per 500."""
+        """Set the list state of many (topic, USCC) keys: one DELETE per 500 keys, and the rows in one
+        `COPY` on PostgreSQL (an executemany INSERT elsewhere: `RowBuffer`)."""
         t = self.list_state
         for topic, usccs in _by_topic(lists).items():
             for start in range(0, len(usccs), 500):
                 session.execute(delete(t).where(t.c.topic == topic, t.c.uscc.in_(usccs[start:start + 500])))
-        rows = [{"topic": topic, "uscc": uscc, "item": item,
-                 "data": json.dumps(data, ensure_ascii=False, sort_keys=True)}
-                for (topic, uscc), items in lists.items() for item, data in items.items()]
-        if rows:
-            session.execute(t.insert(), rows)
+        rows = RowBuffer(t)
+        for (topic, uscc), items in lists.items():
+            for item, data in items.items():
+                rows.insert_new({"topic": topic, "uscc": uscc, "item": item,
+                                 "data": json.dumps(data, ensure_ascii=False, sort_keys=True)})
+        rows.flush(session)
 
 
     def move_position(self, session: Session, application_name: str, start: int, to: int) -> bool:
@@ -479,6 +482,8 @@ class Relay:
         from consumers.relay_pipeline import PIPELINE_MIN_EVENTS
 
         self.pipeline_min_events = PIPELINE_MIN_EVENTS
+        #: while the translator process starts (a fresh interpreter: seconds), translate pages here
+        self.translate_while_translator_starts = True
         self.producer: Any = None
         self.wakeup = threading.Event()
         self.last_error: str | None = None
@@ -539,8 +544,9 @@ class Relay:
         producer = self._producer()
         futures: list[Any] = []
         down: BaseException | None = None
+        ahead = self.acknowledged_ahead
         for m in messages:
-            if (m.topic, m.ce_id) in self.acknowledged_ahead:
+            if ahead and (m.topic, m.ce_id) in ahead:
                 futures.append(None)  # acknowledged on an earlier try, beyond the committed prefix
                 continue
             if down is not None:  # the broker is not answering: do not queue more behind it
@@ -699,7 +705,8 @@ class Relay:
         """Publish until the position reaches the head (or `stop`); raises what a page raised.
 
         A long way behind (`pipeline_min_events`) and with a `pipeline`, pages are translated in a
-        second process while this one sends (consumers/relay_pipeline.py)."""
+        second process while this one sends (consumers/relay_pipeline.py); this one translates its
+        own pages until that process has started (`translate_while_translator_starts`)."""
         try:
             moved = self._catch_up_in_two_processes(stop) if self.pipeline is not None else 0
             while stop is None or not stop.is_set():
@@ -719,7 +726,22 @@ class Relay:
             return 0
         self._producer()  # connect (and create topics) before a process is started for nothing
         moved = 0
-        with self.pipeline.pages(position, head, self.page_size) as feed:
+        overlap = self.translate_while_translator_starts
+        with spared_by_collector(), self.pipeline.pages(position, head, self.page_size,
+                                                        handshake=overlap) as feed:
+            if overlap:
+                # the translator starts at whatever position this process reached meanwhile
+                self._committed = position
+                while not feed.ready():
+                    if position >= head or (stop is not None and stop.is_set()):
+                        return moved
+                    step = self.publish_batch()
+                    self._succeeded()
+                    if not step:
+                        return moved
+                    position += step
+                    moved += step
+                feed.begin(position)
             for batch in feed:
                 step = self.publish(batch, position)
                 self._succeeded()
@@ -782,6 +804,23 @@ class Relay:
         if self.producer is not None:
             self.producer.close(timeout=self.ack_timeout)
             self.producer = None
+
+
+@contextlib.contextmanager
+def spared_by_collector() -> Iterator[None]:
+    """While a long catch-up runs, the objects this process already held are left out of the
+    garbage collector's full collections (`gc.freeze`), and given back to it afterwards
+    (`gc.unfreeze`: nothing is lost, cyclic garbage among them is collected then).
+
+    Why: every page received from the translator is many small objects, so full collections come
+    every few pages, and each one walked the whole heap of the process (the application, its
+    caches, whatever else `serve` holds): 1.1 s of a 7.4 s catch-up of 30,000 events, 0.25 s so.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def start_relay_thread(relay: Relay, poll_interval: float = 0.1) -> Callable[[], None]:

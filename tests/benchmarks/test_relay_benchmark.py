@@ -21,6 +21,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from consumers.envelope import Message, header
 from consumers.producers import CONFLUENT, KAFKA_PYTHON
+from consumers.topics import PARTITIONS
 from infra.kafka_relay import build_relay, relay_view
 from infra.sample_city import facilities
 from tests.benchmarks.conftest import report, size
@@ -62,6 +63,27 @@ def bare_kafka_python(bootstrap: str, topic: str, records: list[Message]) -> flo
     started = time.perf_counter()
     for m in records:
         producer.send(topic, value=m.value, key=m.key.encode() if m.key else None, headers=m.kafka_headers())
+    producer.flush()
+    elapsed = time.perf_counter() - started
+    producer.close()
+    return elapsed
+
+
+def bare_kafka_python_same_topics(bootstrap: str, prefix: str, records: list[Message]) -> float:
+    """The bare producer sending each record to a topic like the relay's (`PARTITIONS` partitions,
+    one topic per relay topic): as many partitions, so as many (small) batches, as the relay fills.
+    The ceiling above sends everything to one auto-created topic of one partition."""
+    from infra.broker import ensure_topics
+
+    topics = {m.topic: f"{prefix}.{m.topic.rpartition('.')[2]}" for m in records}
+    ensure_topics(bootstrap, sorted(set(topics.values())), partitions=PARTITIONS)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, **PRODUCER)
+    for topic in set(topics.values()):
+        producer.send(topic, b"warm-up").get(timeout=10)
+    started = time.perf_counter()
+    for m in records:
+        producer.send(topics[m.topic], value=m.value, key=m.key.encode() if m.key else None,
+                      headers=m.kafka_headers())
     producer.flush()
     elapsed = time.perf_counter() - started
     producer.close()
@@ -128,6 +150,7 @@ def test_relay_throughput_against_the_bare_producer_of_its_client(postgres, brok
     assert all(len(r) == events + events // 3 for r in sent.values())  # a list record per grade
     bare_s = {KAFKA_PYTHON: bare_kafka_python(broker.bootstrap_servers, unique_name("bare"), records),
               CONFLUENT: bare_confluent(broker.bootstrap_servers, unique_name("bare-ck"), records)}
+    same_topics_s = bare_kafka_python_same_topics(broker.bootstrap_servers, unique_name("bare-4p"), records)
     rows = [("events (records)", f"{events} ({len(records)})")]
     for client in (KAFKA_PYTHON, CONFLUENT):
         rows.append((f"bare {client} producer", f"{len(records) / bare_s[client]:,.0f} records/s "
@@ -143,6 +166,13 @@ def test_relay_throughput_against_the_bare_producer_of_its_client(postgres, brok
                  "read log, decode, contract check, send, wait for acks, record position)"),
                 (f"relay / bare, {client}, {how}", f"{bare_s[client] / took:.2f}"),
             ]
+    took = relay_s[(KAFKA_PYTHON, True)]
+    rows += [
+        (f"bare {KAFKA_PYTHON} producer, relay's topics",
+         f"{len(records) / same_topics_s:,.0f} records/s "
+         f"({same_topics_s:.2f} s: {PARTITIONS} partitions a topic)"),
+        (f"relay / bare on the relay's topics, {KAFKA_PYTHON}, two processes", f"{same_topics_s / took:.2f}"),
+    ]
     report("relay throughput (PostgreSQL store, acks=all, idempotent)", rows)
 
 

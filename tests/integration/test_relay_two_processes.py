@@ -84,7 +84,13 @@ def _reset(container: Any, relay: Relay) -> None:
         parked_store(container.datastore.engine).forget_pipeline(conn, PIPELINE)
 
 
-def test_two_processes_publish_the_same_records_and_state_as_one(container, broker):
+@pytest.mark.parametrize("pages_here_first", [0, 2], ids=["translator-only", "two-pages-here-first"])
+def test_two_processes_publish_the_same_records_and_state_as_one(container, broker, monkeypatch,
+                                                                pages_here_first):
+    """`pages_here_first`: how many pages the relay's process publishes itself while the translator
+    starts (it is made to wait that long, then for the translator to be ready) before handing over."""
+    from consumers.relay_pipeline import Feed
+
     _store_log(container)
     one = build_relay(container, broker.bootstrap_servers, page_size=PAGE, two_processes=False,
                       **FAST_PRODUCER)
@@ -96,15 +102,30 @@ def test_two_processes_publish_the_same_records_and_state_as_one(container, brok
     assert two.pipeline is not None
     two.pipeline_min_events = 0  # this short log too (by default only a catch-up of 20,000)
     started: list[tuple[int, int]] = []
+    begun: list[int] = []
     pages = two.pipeline.pages
 
-    def counting(start, stop, page_size):
+    def counting(start, stop, page_size, **options):
         started.append((start, stop))
-        return pages(start, stop, page_size)
+        return pages(start, stop, page_size, **options)
 
+    asked = [0]
+    ready, begin = Feed.ready, Feed.begin
+
+    def ready_after_pages(feed):
+        asked[0] += 1
+        if asked[0] <= pages_here_first:
+            return False
+        while not ready(feed):
+            feed.conn.poll(0.05)
+        return True
+
+    monkeypatch.setattr(Feed, "ready", ready_after_pages)
+    monkeypatch.setattr(Feed, "begin", lambda feed, position: (begun.append(position), begin(feed, position)))
     two.pipeline.pages = counting  # type: ignore[method-assign]
     records_two = _run(two)
     assert started and started[0][0] == 0, "the catch-up went through the translator process"
+    assert begun == [pages_here_first * PAGE], "the translator took over where the relay's process was"
     assert records_two == records_one
     topics = {topic.rpartition(".")[2] for topic, *_ in records_one}
     assert {"facilities", "grades", "joint-punishment"} <= topics, topics
@@ -172,12 +193,54 @@ def test_a_translator_that_dies_costs_a_retry_never_a_record(container, broker):
     relay = build_relay(container, broker.bootstrap_servers, page_size=PAGE, **FAST_PRODUCER)
     relay.pipeline = Pipeline(DyingBuilder(container.settings))
     relay.pipeline_min_events = 0
+    relay.translate_while_translator_starts = False  # every page from the translator: it dies at the third
     sent: list[Any] = []
     original = relay.send
     relay.send = lambda messages: (sent.extend(messages), original(messages))[1]  # type: ignore[method-assign]
     with pytest.raises(TranslatorFailed, match="went away"):
         relay.catch_up()
     assert relay.position() == 2 * PAGE  # the two pages it sent are recorded, nothing beyond
+    relay.pipeline = None
+    relay.catch_up()
+    assert relay.position() == relay.head()
+    ids = [m.ce_id for m in sent]
+    assert len(ids) == len(set(ids)), "nothing published twice: the retry starts at the position"
+    relay.close()
+
+
+class FailingBuilder(TranslatorBuilder):
+    """A translator process that cannot build its translator (its store unreachable, say)."""
+
+    def __call__(self):
+        raise ConnectionError("the store is not reachable from the translator")
+
+
+def test_a_translator_that_fails_to_start_stops_the_catch_up_after_the_pages_published_meanwhile(
+        container, broker, monkeypatch):
+    from consumers.relay_pipeline import Feed, Pipeline, TranslatorFailed
+
+    _store_log(container)
+    relay = build_relay(container, broker.bootstrap_servers, page_size=PAGE, **FAST_PRODUCER)
+    relay.pipeline = Pipeline(FailingBuilder(container.settings))
+    relay.pipeline_min_events = 0
+    asked = [0]
+    ready = Feed.ready
+
+    def ready_after_one_page(feed):
+        asked[0] += 1
+        if asked[0] == 1:
+            return False  # one page published here first
+        while not ready(feed):  # raises once the translator reports its failure
+            feed.conn.poll(0.05)
+        return True
+
+    monkeypatch.setattr(Feed, "ready", ready_after_one_page)
+    sent: list[Any] = []
+    original = relay.send
+    relay.send = lambda messages: (sent.extend(messages), original(messages))[1]  # type: ignore[method-assign]
+    with pytest.raises(TranslatorFailed, match="not reachable"):
+        relay.catch_up()
+    assert relay.position() == PAGE  # the page published here is recorded, nothing beyond
     relay.pipeline = None
     relay.catch_up()
     assert relay.position() == relay.head()

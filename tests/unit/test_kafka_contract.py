@@ -38,9 +38,16 @@ def mutations(body: dict[str, Any]) -> list[dict[str, Any]]:
             out.append({**body, key: {**value, "summary": "张三 说"}})
             out.append({**body, key: {**value, 1: "non-string key"}})
             out.append({**body, key: {**value, "nested": {"resident_ref": "R-1"}}})
+            out.append({**body, key: {**value, "nested": {"deeper": [{"id_number": "1"}]}}})
+            out.append({**body, key: {**value, "nested": [[{"phone": "1"}]]}})
+            out.append({**body, key: {**value, "certificate_sealed": "g"}})
+            out.append({**body, key: {**value, b"bytes key": 1}})
+            out.append({**body, key: {**value, "a tuple": ("x", {"summary": "张三"})}})
         if isinstance(value, list):
             out.append({**body, key: [*value, {"phone": "13800000000"}]})
             out.append({**body, key: [*value, "not an object"]})
+            out.append({**body, key: [*value, {"nested": [{"complainant_name": "李四"}]}]})
+            out.append({**body, key: [*value, {"x_sealed": "g"}]})
     return out
 
 
