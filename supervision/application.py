@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, StoredEvent, Transcoding
-from eventsourcing.utils import EnvType
+from eventsourcing.utils import EnvType, resolve_topic
 
 from supervision.commands.bounds import DEFAULT_MAX_MESSAGE_BYTES, MESSAGE_HEADROOM_BYTES
 from supervision.crypto import Sealer
@@ -182,8 +182,12 @@ class SupervisionBase(Application[UUID]):
         what: str = "the record",
     ) -> int | None:
         """Append aggregates (or their collected events) atomically; a version conflict means
-        another command won the race."""
+        another command won the race. Events a bulk import already mapped with this store's mapper
+        (`StoredEvent`s, `infra.import_lines`) are inserted as they are, with any domain events
+        beside them mapped here."""
         try:
+            if any(type(a) is StoredEvent for a in aggregates):
+                return self._insert_stored(aggregates)
             recordings = self.save(*aggregates)
         except IntegrityError:
             raise (conflict() if conflict else ConcurrentModification(what)) from None
@@ -191,6 +195,19 @@ class SupervisionBase(Application[UUID]):
         written = _written.get()
         if written is not None:
             written.update(type(r.domain_event) for r in recordings)
+        if last is not None and self.on_saved is not None:
+            self.on_saved(last)
+        return last
+
+    def _insert_stored(self, items: Iterable[Any]) -> int | None:
+        """`_save` of records mapped in advance (and domain events, mapped now): what `save` does with
+        events (no aggregate to cache or snapshot) without mapping them a second time."""
+        stored = [s if type(s) is StoredEvent else self.mapper.to_stored_event(s) for s in items]
+        ids = self.recorder.insert_events(stored)
+        written = _written.get()
+        if written is not None:
+            written.update(resolve_topic(s.topic) for s in stored)
+        last = ids[-1] if ids else None
         if last is not None and self.on_saved is not None:
             self.on_saved(last)
         return last

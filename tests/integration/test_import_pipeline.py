@@ -31,7 +31,7 @@ import psycopg
 import pytest
 
 from infra.import_lines import LinePreparer
-from infra.import_pipeline import HelperJob, ImportHelperFailed, Pipeline, Today, build_preparer
+from infra.import_pipeline import HelperJob, ImportHelperFailed, Pipeline, Today, build_preparer, owner
 from infra.importer import Report, import_stream
 from infra.sample_city import facilities
 from supervision.application import Context
@@ -171,12 +171,16 @@ def test_a_helper_killed_mid_import_stops_it_with_a_clear_error_and_leaves_no_pr
     assert report.imported < 600
 
 
+#: a line of a helper's chunk (the importing process prepares some chunks itself: `owner`)
+BOOM_LINE = 304
+
+
 class ExplodingPreparer(LinePreparer):
-    """A helper's preparer that fails outside any line's handling at line 300 (a bug, say)."""
+    """A helper's preparer that fails outside any line's handling at `BOOM_LINE` (a bug, say)."""
 
     def prepare(self, number: int, size: int, row: Any) -> Any:
-        if number == 300:
-            raise RuntimeError("boom at line 300")
+        if number == BOOM_LINE:
+            raise RuntimeError(f"boom at line {number}")
         return super().prepare(number, size, row)
 
 
@@ -191,10 +195,12 @@ def test_a_helper_that_raises_stops_the_import_with_its_error(store_url, tmp_pat
     report = Report()
     pipeline = Pipeline(helpers=2, min_bytes=0, chunk_lines=7, head_lines=30, pipe_bytes=4096,
                         build=exploding_build)
+    skip = 1 + pipeline.head_lines
+    assert owner((BOOM_LINE - skip) // pipeline.chunk_lines, 2, pipeline.main_every) < 2  # a helper's line
     with open(path, "rb") as stream, pytest.raises(ImportHelperFailed, match="RuntimeError: boom at line"):
         import_stream(store, CTX, stream, "jsonl", batch_size=50, pipeline=pipeline, report=report)
     assert not helpers_alive()
-    assert report.imported == len(stored(store)) < 300  # no line from the failed chunk on
+    assert report.imported == len(stored(store)) < BOOM_LINE  # no line from the failed chunk on
 
 
 def test_a_helper_holds_no_database_connection(tmp_path):
