@@ -465,6 +465,12 @@ PERSIST_SKIPPED_S = 2.0
 #: the coordinator reads at most this many notifications to sort them out per view; more, and every
 #: runner behind reads the log itself (a catch-up after downtime)
 COORDINATOR_PAGE = 500
+#: how long a round waits for a runner busy in its own thread (its poll, persisting skipped
+#: positions, a page of its own) before it falls back, seconds. Falling back at once cascaded under
+#: steady writes: the fallback hands each runner its events to apply in its own thread, so the next
+#: round found them busy and fell back too (measured, 8 writers: a third of the rounds fell back, and
+#: each view then paid its own transaction for them)
+BUSY_WAIT_S = 0.25
 
 
 class ProjectionService:
@@ -608,7 +614,8 @@ class ProjectionService:
         """Apply every view's new events of this round, and move the skipped views' positions, in
         ONE transaction in the coordinator's thread: BEGIN, one statement claiming every position,
         each view's rows, COMMIT. True when done; False (nothing written) when the slower path must
-        do it: a runner is busy in its own thread, another process moved a position meanwhile, an
+        do it: a runner stays busy in its own thread (`BUSY_WAIT_S`), another process moved a
+        position meanwhile (a runner that applied a page of its own since: its claim fails), an
         event failed (each runner then applies its page under savepoints and parks what fails
         permanently) or the database failed (each runner retries with its backoff).
 
@@ -621,7 +628,7 @@ class ProjectionService:
         held: list[Runner] = []
         try:
             for runner, _ in orders:
-                if not runner.busy.acquire(blocking=False):
+                if not runner.busy.acquire(timeout=BUSY_WAIT_S):
                     return False
                 held.append(runner)
             mine = [runner for runner, _ in orders]
