@@ -120,12 +120,15 @@ class GroupCommit:
             return
         try:
             ids = self._insert([e for save in batch for e in save.events])
-        except Exception as exc:
+        except BaseException as exc:
+            unavailable = isinstance(exc, Exception) and as_unavailable(exc) is not None
             for save in batch:
-                if as_unavailable(exc) is not None:
+                if unavailable:
                     save.error = exc  # the same for every save: each raises it
                 else:
                     save.alone = True  # whose fault it was is found by inserting alone
+            if not isinstance(exc, Exception):
+                raise  # the leading thread interrupted (its own save fails with it); the others go alone
             return
         start = 0
         for save in batch:

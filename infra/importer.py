@@ -44,10 +44,12 @@ from infra.import_lines import (
     unexpected_reason,
 )
 from infra.import_pipeline import ImportHelperFailed, Pipeline
+from infra.wakeup import await_applied
 from supervision import authority
-from supervision.application import Context
+from supervision.application import Context, recording_writes
 from supervision.commands.fast_facilities import fast_register_facility
 from supervision.domain.errors import DomainError
+from supervision.domain.facility import Facility
 from supervision.unavailable import as_unavailable
 
 log = structlog.get_logger(__name__)
@@ -213,24 +215,57 @@ def run_import(state: State, path: Path, fmt: str, batch_size: int, rejects: Pat
     kind = _detect(path, fmt)
     report = Report()
     failed: ImportHelperFailed | None = None
+    written: set[type] = set()
     try:
         with open(path, "rb") as stream, Progress(
             TextColumn(f"import {path.name}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
             disable=not progress, transient=False,
         ) as bar:
             task = bar.add_task("import", total=path.stat().st_size)
-            import_stream(state.container, ctx, stream, kind, batch_size,
-                          advance=lambda n: bar.advance(task, n), report=report)
+            with recording_writes() as written:  # command lines' events (this thread)
+                import_stream(state.container, ctx, stream, kind, batch_size,
+                              advance=lambda n: bar.advance(task, n), report=report)
             bar.update(task, completed=path.stat().st_size)  # the whole file was read: 100 %
     except ImportHelperFailed as exc:  # the lines after the last committed batch were not imported
         failed = exc
     finally:
         write_rejections(report, rejects)
+    if report.imported:
+        # facility rows are saved in the saver thread, whose writes the block above does not see
+        say_views(state.container, written | {Facility.Registered})
     if failed is not None:
         click.echo(f"import stopped: {failed}", err=True)
         raise SystemExit(EXIT_HELPER_FAILED)
     if report.rejected:
         raise SystemExit(EXIT_INVALID)
+
+
+def say_views(container: Any, written: set[type]) -> None:
+    """After an import, wait a moment (`read_models_wait_s`) for the background worker to apply what
+    was stored to the views that show it (those with a handler for a `written` event class), then say
+    which have not yet, and by how many notifications: the lists show the new rows only once they have
+    (a large import outruns the views for a while). With no worker running at all, say that instead of
+    waiting. Never fails the import: the rows are stored."""
+    try:
+        views = container.views_showing(written)
+        head = container.app.recorder.max_notification_id() or 0
+        answered = await_applied(container.worker_address, head, container.settings.read_models_wait_s,
+                                 views)
+        if answered:
+            return
+        lag = container.read_models_lag(head, views)
+    except Exception as exc:  # the store went away after the import: its own commands will say so
+        log.warning("import_views_unknown", error=f"{type(exc).__name__}: {str(exc)[:200]}")
+        return
+    if not lag:
+        return
+    behind = ", ".join(f"{name} {count:,}" for name, count in sorted(lag.items()))
+    if answered is None:
+        click.echo(f"no background worker is running: the views show these rows once `eldercare serve` "
+                   f"or `eldercare worker` runs (notifications behind: {behind})", err=True)
+    else:
+        click.echo(f"views still catching up (notifications behind: {behind}); the lists show the new "
+                   f"rows once they have (`eldercare projections status`)", err=True)
 
 
 def write_rejections(report: Report, rejects: Path | None) -> None:

@@ -87,6 +87,10 @@ def test_facility_csv_keeps_good_rows_and_reports_each_bad_row_by_line(store_url
 
     assert result.returncode == 2, result.stderr
     assert "imported 2, rejected 4" in result.stdout
+    # no worker runs here: the operator is told the lists lag, and by how much, not left to wonder
+    told = [x for x in result.stderr.splitlines() if x.startswith("no background worker is running")]
+    assert len(told) == 1 and "facility_list " in told[0], result.stderr
+    assert "complaints" not in told[0]  # only the views that show what was imported
     reasons = rejected_lines(result.stderr)
     assert sorted(reasons) == [3, 4, 5, 6]
     assert "check character is wrong" in reasons[3]

@@ -149,3 +149,49 @@ def test_group_commit_off_saves_alone(pg_url, tmp_path: Path) -> None:
         assert container.group_commit is None
     finally:
         container.close()
+
+
+def test_a_leader_interrupted_mid_transaction_leaves_no_other_save_unanswered() -> None:
+    """A thread interrupted while it leads (a BaseException: KeyboardInterrupt, a worker's exit)
+    fails only its own save; every save it carried is inserted again alone, none is told it was
+    stored when it was not."""
+    committed: list[Any] = []
+    first = threading.Event()
+    queued = threading.Event()
+
+    def insert(events: Sequence[Any], **_: Any) -> Sequence[int]:
+        if len(events) > 1:  # the shared transaction: interrupted before anything committed
+            raise KeyboardInterrupt
+        if not first.is_set():
+            first.set()
+            queued.wait(10)  # hold the leader's own transaction until the others queued
+            raise KeyboardInterrupt
+        committed.extend(events)
+        return [len(committed)]
+
+    group = GroupCommit(insert)
+    outcomes: dict[int, Any] = {}
+
+    def save(k: int) -> None:
+        try:
+            outcomes[k] = group.insert_events([k])
+        except KeyboardInterrupt as exc:
+            outcomes[k] = exc
+
+    leader = threading.Thread(target=save, args=(0,))
+    leader.start()
+    first.wait(10)
+    others = [threading.Thread(target=save, args=(k,)) for k in range(1, 5)]
+    for thread in others:
+        thread.start()
+    while len(group._queue) < 4:
+        time.sleep(0.01)
+    queued.set()
+    for thread in [leader, *others]:
+        thread.join(10)
+    assert isinstance(outcomes[0], KeyboardInterrupt)
+    # the next leader (save 1) is interrupted in the shared transaction too: its own save fails with
+    # it, and the three it carried each went alone and were stored
+    assert isinstance(outcomes[1], KeyboardInterrupt)
+    assert sorted(committed) == [2, 3, 4]
+    assert all(isinstance(outcomes[k], list) and len(outcomes[k]) == 1 for k in range(2, 5)), outcomes
