@@ -105,29 +105,19 @@ def _clean_keys(keys: tuple[Any, ...]) -> bool:
 def _clean(value: dict[Any, Any]) -> bool:
     """A dict whose keys are all strings, none personal or sealed, at any depth, and whose values are
     JSON scalars, such dicts or lists of them: surely no personal data (`_no_personal_data` passes)."""
-    if not _clean_keys(tuple(value)):
-        return False
-    for item in value.values():
+    return _clean_keys(tuple(value)) and _clean_values(value.values())
+
+
+def _clean_values(values: Any) -> bool:
+    """Each value a JSON scalar, a clean dict (`_clean`) or a list of such values."""
+    for item in values:
         kind = type(item)
         if kind in _SCALARS:
             continue
         if kind is dict:
             if not _clean(item):
                 return False
-        elif kind is not list or not _clean_list(item):
-            return False
-    return True
-
-
-def _clean_list(value: list[Any]) -> bool:
-    for item in value:
-        kind = type(item)
-        if kind in _SCALARS:
-            continue
-        if kind is dict:
-            if not _clean(item):
-                return False
-        elif kind is not list or not _clean_list(item):
+        elif kind is not list or not _clean_values(item):
             return False
     return True
 

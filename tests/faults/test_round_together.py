@@ -34,7 +34,8 @@ def _count(container) -> int:
         return conn.execute(select(func.count()).select_from(view.facilities)).scalar_one()
 
 
-def test_rounds_go_in_one_transaction_and_poison_parks_only_itself(container, monkeypatch):
+def _count_rounds(monkeypatch) -> list[bool]:
+    """Each `apply_round`'s answer, in order (True: the round went in one transaction)."""
     rounds: list[bool] = []
     original = ProjectionService.apply_round
 
@@ -44,6 +45,11 @@ def test_rounds_go_in_one_transaction_and_poison_parks_only_itself(container, mo
         return done
 
     monkeypatch.setattr(ProjectionService, "apply_round", counting)
+    return rounds
+
+
+def test_rounds_go_in_one_transaction_and_poison_parks_only_itself(container, monkeypatch):
+    rounds = _count_rounds(monkeypatch)
     rows = sample_rows(12)
     service = container.start_projections(poll_interval=0.2)
     register(container, rows[:1])
@@ -104,15 +110,7 @@ def test_steady_writes_keep_the_rounds_together(container, monkeypatch):
     so the next round found them busy again: a third of the rounds fell back (measured, 8 writers)."""
     import threading
 
-    rounds: list[bool] = []
-    original = ProjectionService.apply_round
-
-    def counting(self, head, orders, skipped):
-        done = original(self, head, orders, skipped)
-        rounds.append(done)
-        return done
-
-    monkeypatch.setattr(ProjectionService, "apply_round", counting)
+    rounds = _count_rounds(monkeypatch)
     service = container.start_projections(poll_interval=0.05)  # runners poll often: often busy
     rows = sample_rows(8 * 15, seed=7)
     heads: list[int] = []
