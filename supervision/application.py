@@ -128,6 +128,21 @@ def recording_writes() -> Iterator[set[type]]:
         _written.reset(token)
 
 
+def _identities(items: Iterable[Any]) -> list[Any]:
+    """The events a save is about to store (`StoredEvent`s as given, an aggregate's pending events
+    read, not collected); empty when an item is of another kind."""
+    out: list[Any] = []
+    for item in items:
+        if type(item) is StoredEvent:
+            out.append(item)
+            continue
+        for event in getattr(item, "pending_events", None) or [item]:
+            if getattr(event, "originator_version", None) is None or not hasattr(event, "timestamp"):
+                return []
+            out.append(event)
+    return out
+
+
 class SupervisionBase(Application[UUID]):
     name = "eldercare"
 
@@ -184,17 +199,49 @@ class SupervisionBase(Application[UUID]):
         """Append aggregates (or their collected events) atomically; a version conflict means
         another command won the race. Events a bulk import already mapped with this store's mapper
         (`StoredEvent`s, `infra.import_lines`) are inserted as they are, with any domain events
-        beside them mapped here."""
+        beside them mapped here.
+
+        A conflict with *this very save* is not a conflict: when the connection dies after the
+        COMMIT but before its answer, the store's retry finds its own rows (`_stored_already`); the
+        save succeeded and is answered so, never 409 (found by a new-user try killing connections
+        under load: a registration that was stored answered "already registered")."""
+        mine = _identities(aggregates)
         try:
             if any(type(a) is StoredEvent for a in aggregates):
                 return self._insert_stored(aggregates)
             recordings = self.save(*aggregates)
         except IntegrityError:
+            if mine and self._stored_already(mine):
+                return self._saved_before(mine)
             raise (conflict() if conflict else ConcurrentModification(what)) from None
         last = recordings[-1].notification.id if recordings else None
         written = _written.get()
         if written is not None:
             written.update(type(r.domain_event) for r in recordings)
+        if last is not None and self.on_saved is not None:
+            self.on_saved(last)
+        return last
+
+    def _stored_already(self, mine: list[Any]) -> bool:
+        """Is every one of these events stored exactly as this save would store it (same originator,
+        version, topic and bytes: the timestamp and every field) — this save's own, committed by an
+        attempt whose answer was lost?"""
+        for event in mine:
+            record = event if type(event) is StoredEvent else self.mapper.to_stored_event(event)
+            found = self.recorder.select_events(record.originator_id, gt=record.originator_version - 1,
+                                                lte=record.originator_version)
+            if not found or (found[0].topic, found[0].state) != (record.topic, record.state):
+                return False
+        return True
+
+    def _saved_before(self, mine: list[Any]) -> int | None:
+        """The answer to a save found stored already: its events' classes are recorded as written,
+        and the head stands for its notification id (the events are at or below it, so waiting for
+        it is read-your-writes)."""
+        written = _written.get()
+        if written is not None:
+            written.update(resolve_topic(e.topic) if type(e) is StoredEvent else type(e) for e in mine)
+        last = self.recorder.max_notification_id()
         if last is not None and self.on_saved is not None:
             self.on_saved(last)
         return last
