@@ -161,7 +161,7 @@ class Settings:
             "POSTGRES_USER": unquote(parts.username or "") or query.get("user") or "postgres",
             "POSTGRES_PASSWORD": unquote(parts.password or "") or query.get("password", ""),
             # the pool's wait for a connection, per attempt; eventsourcing tries ten times, so a store
-            # that went away is reported (503, exit 69) after ~7 s, not 52 s as with 5 s
+            # that went away is reported (503, exit 69) after ~7-12 s, not 52 s as with 5 s
             "POSTGRES_CONNECT_TIMEOUT": "1",
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
