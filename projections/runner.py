@@ -647,6 +647,10 @@ class ProjectionService:
                 if not runner.busy.acquire(timeout=BUSY_WAIT_S):
                     return False
                 held.append(runner)
+            # a runner that was busy may have applied this round's events itself meanwhile (its own
+            # page): its position then matches the claim, but the events would be applied twice
+            if any(runner.last_applied >= events[0][0].id for runner, events in orders):
+                return False
             mine = [runner for runner, _ in orders]
             view = mine[0].view
             try:
