@@ -40,6 +40,7 @@ def test_import_reveal_and_grade_in_the_browser(served, tmp_path, monkeypatch):
         "occurred_on": "2026-11-23", "complainant": {"name": NAME, "id_number": ID_NUMBER, "phone": PHONE}},
         as_="civil_affairs")
     assert r.status_code == 201, r.json
+    complaint_page = f"**/console/complaints/{r.json['id']}"
     text, bad = csv_file(150)
     upload = tmp_path / "城区机构名录.csv"
     upload.write_text(text, encoding="utf-8")
@@ -94,6 +95,7 @@ def test_import_reveal_and_grade_in_the_browser(served, tmp_path, monkeypatch):
         # 2. the audited identity reveal
         page.goto(site + "/console/complaints")
         page.get_by_role("link", name="夜间无人值守").click()
+        page.wait_for_url(complaint_page)  # a click starts the navigation; content() mid-way is ''
         assert "尚无查阅记录" in page.content()
         page.get_by_role("link", name="查阅投诉人身份（须说明理由，全程留痕）").click()
         tour.check("reveal-form", "identity reveal: reason required, the audit explained")
@@ -105,6 +107,7 @@ def test_import_reveal_and_grade_in_the_browser(served, tmp_path, monkeypatch):
         assert page.locator("#identity").inner_text().count(NAME) == 1 and ID_NUMBER in page.content()
         tour.check("revealed", "the identity shown once (no-store), the reading recorded")
         page.get_by_role("link", name="返回投诉详情").click()
+        page.wait_for_url(complaint_page)
         assert NAME not in page.content() and "身份查阅记录（1 次）" in page.content()
         tour.check("complaint-audit", "the complaint with its reveal audit: who, when, why; no identity")
 

@@ -163,6 +163,7 @@ def test_one_district_week_in_the_console(served, tmp_path):
         page.wait_for_url("**/console/signin")
         page.get_by_label("访问令牌").fill("not-a-token")
         page.get_by_role("button", name="登录").click()
+        page.get_by_text("令牌无效").first.wait_for()  # the refusal page, not the form mid-navigation
         assert "令牌无效" in page.content()
         tour.check("signin", "登录页：错误的令牌被拒绝（401），提示在输入框旁")
         sign_in_by_keyboard(page, site, tokens["civil_affairs"])
