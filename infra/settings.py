@@ -107,7 +107,8 @@ class Settings:
             duty_reports_from=_year(env.get("ELDERCARE_DUTY_REPORTS_FROM")),
             group_commit=_switch(env, "ELDERCARE_GROUP_COMMIT", True),
             public_cache_entries=_count(env, "ELDERCARE_PUBLIC_CACHE_ENTRIES", 512, 1_000_000),
-            health_stall_s=_seconds(env, "ELDERCARE_HEALTH_STALL_S", 120.0, most=86_400),
+            health_stall_s=_seconds(env, "ELDERCARE_HEALTH_STALL_S", 120.0, most=86_400,
+                                    least=1)  # 0 s: every write in flight would read as a stall,
         )
         check_database_url("DATABASE_URL", settings.database_url)
         if settings.views_url:
@@ -260,7 +261,8 @@ def read_config(path: Path) -> dict[str, str]:
     for key, value in data.items():
         if not isinstance(value, str | int | float | bool) or not key.isupper():
             raise SettingsError(f"{path}: {key!r} must be an upper-case variable name with a value")
-        out[key] = str(value)
+        # TOML's booleans as the environment spells them (str(True) is 'True', echoed back as such)
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return out
 
 
@@ -298,7 +300,8 @@ def _count(env: Mapping[str, str], name: str, default: int, most: int) -> int:
     return int(raw)
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float, most: float = 60) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, most: float = 60,
+             least: float = 0) -> float:
     raw = env.get(name)
     if not raw:
         return default
@@ -306,8 +309,8 @@ def _seconds(env: Mapping[str, str], name: str, default: float, most: float = 60
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
-    if not 0 <= value <= most:  # also refuses nan
-        raise SettingsError(f"{name}={raw!r} must be between 0 and {most:g} seconds")
+    if not least <= value <= most:  # also refuses nan
+        raise SettingsError(f"{name}={raw!r} must be between {least:g} and {most:g} seconds")
     return value
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.settings import Settings, SettingsError, write_default_config
+from infra.settings import Settings, SettingsError, read_config, write_default_config
 
 ELDERCARE = str(Path(sys.executable).parent / "eldercare")
 
@@ -84,6 +84,7 @@ def test_cli_from_a_subfolder_finds_the_store_of_its_project(tmp_path: Path) -> 
     ("ELDERCARE_PUBLIC_CACHE_ENTRIES", "-1"), ("ELDERCARE_PUBLIC_CACHE_ENTRIES", "lots"),
     ("ELDERCARE_PUBLIC_CACHE_ENTRIES", "１２"), ("ELDERCARE_PUBLIC_CACHE_ENTRIES", "99999999"),
     ("ELDERCARE_HEALTH_STALL_S", "nan"), ("ELDERCARE_HEALTH_STALL_S", "-5"),
+    ("ELDERCARE_HEALTH_STALL_S", "0"), ("ELDERCARE_HEALTH_STALL_S", "0.5"),
     ("ELDERCARE_GROUP_COMMIT", "maybe"),
 ])
 def test_tuning_settings_are_read_in_one_place_and_a_malformed_one_is_refused(name: str, raw: str) -> None:
@@ -98,3 +99,12 @@ def test_tuning_settings_defaults_and_values() -> None:
     set_ = Settings.from_env({"DATABASE_URL": "sqlite:///x.sqlite", "ELDERCARE_PUBLIC_CACHE_ENTRIES": "0",
                               "ELDERCARE_HEALTH_STALL_S": "600", "ELDERCARE_GROUP_COMMIT": "off"})
     assert (set_.public_cache_entries, set_.health_stall_s, set_.group_commit) == (0, 600.0, False)
+
+
+def test_a_toml_boolean_reads_as_the_environment_spells_it(tmp_path: Path) -> None:
+    """`ELDERCARE_GROUP_COMMIT = false` in the file is the string 'false' (as echoed back), not 'False'."""
+    config = tmp_path / "eldercare.toml"
+    config.write_text("ELDERCARE_GROUP_COMMIT = false\nELDERCARE_PUBLIC_CACHE_ENTRIES = 8\n")
+    assert read_config(config) == {"ELDERCARE_GROUP_COMMIT": "false", "ELDERCARE_PUBLIC_CACHE_ENTRIES": "8"}
+    settings = Settings.from_env({"ELDERCARE_CONFIG": str(config)})
+    assert (settings.group_commit, settings.public_cache_entries) == (False, 8)
