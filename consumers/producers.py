@@ -130,6 +130,7 @@ class ConfluentProducer:
         while True:
             try:
                 self._producer.produce(topic, value=value, key=key, headers=headers, on_delivery=future)
+                self._producer.poll(0)  # serve the delivery reports in: earlier records become done
                 return future
             except BufferError:  # the local queue is full: let deliveries drain it
                 if time.monotonic() > deadline:

@@ -537,8 +537,13 @@ class Relay:
         `max_request_size` (default 1 MiB) or one the broker refuses is a permanent error; a record
         not acknowledged in time is a `BrokerUnavailable` (transient).
         """
-        from kafka.errors import KafkaTimeoutError
+        if not messages:
+            return []
+        return self._settle(self._submit(messages), wait=True)
 
+    def _submit(self, messages: list[Message]) -> list[Any]:
+        """Hand the records to the producer; returns per message its future, or None (acknowledged
+        on an earlier try, see `acknowledged_ahead`), or the exception the producer raised at once."""
         if not messages:
             return []
         producer = self._producer()
@@ -560,8 +565,18 @@ class Relay:
                 futures.append(exc)
                 if is_transient(exc):
                     down = exc
-        with contextlib.suppress(KafkaTimeoutError):  # records not done below are unacknowledged
-            producer.flush(timeout=self.ack_timeout)
+        return futures
+
+    def _settle(self, futures: list[Any], wait: bool) -> list[BaseException | None]:
+        """Per submitted record, None (acknowledged) or why not. Flushes the producer (up to
+        `ack_timeout`) when `wait` or when a record is still unacknowledged; a record not done then
+        is a `BrokerUnavailable`."""
+        from kafka.errors import KafkaTimeoutError
+
+        pending = [f for f in futures if f is not None and not isinstance(f, BaseException)]
+        if pending and (wait or not all(f.is_done for f in pending)) and self.producer is not None:
+            with contextlib.suppress(KafkaTimeoutError):  # records not done below are unacknowledged
+                self.producer.flush(timeout=self.ack_timeout)
         outcomes: list[BaseException | None] = []
         for future in futures:
             if future is None or isinstance(future, BaseException):
@@ -592,12 +607,19 @@ class Relay:
         self.translator.translate(page, batch)
         return self.publish(batch, position)
 
-    def publish(self, batch: Batch, position: int) -> int:
+    def publish(self, batch: Batch, position: int, sent: list[BaseException | None] | None = None,
+                in_flight: tuple[list[Message], list[Any]] | None = None) -> int:
         """Send a translated page that starts right after `position`, wait for the acks, and record
         the new position with the list state in one transaction (see `publish_batch`); returns how
         many notifications the position moved. Raises `BrokerUnavailable` after committing the
-        acknowledged prefix."""
-        outcomes = iter(self.send(batch.messages))
+        acknowledged prefix.
+
+        `sent`: the page's outcomes when it was submitted and settled already (`_settle`);
+        `in_flight`: the next page's (messages, futures), submitted before this one was settled. A
+        failure here resets the producer, so the next page is settled first (its futures replaced
+        by their outcomes, in place); on a transient failure its acknowledged records join
+        `acknowledged_ahead`, so the retry does not send them again."""
+        outcomes = iter(self.send(batch.messages) if sent is None else sent)
         moved_to, acknowledged, parked = position, [], []
         transient: BaseException | None = None
         failed = False
@@ -640,6 +662,12 @@ class Relay:
             self._committed = moved_to
         acknowledged = sum(len(u.messages) for u in batch.units if u.notification_id <= moved_to)
         self.published += acknowledged - sum(len(u.messages) for u, _ in parked)
+        if failed and in_flight is not None:
+            messages, futures = in_flight
+            futures[:] = self._settle(futures, wait=True)
+            if transient is not None:
+                self.acknowledged_ahead.update((m.topic, m.ce_id) for m, r in
+                                               zip(messages, futures, strict=True) if r is None)
         if failed:
             self.reset_producer()  # its idempotence state cannot be trusted after an error
         if transient is not None:
@@ -742,15 +770,41 @@ class Relay:
                     position += step
                     moved += step
                 feed.begin(position)
-            for batch in feed:
-                step = self.publish(batch, position)
-                self._succeeded()
-                position += step
-                moved += step
-                feed.committed(position)
-                if stop is not None and stop.is_set():
-                    break
+            # pipelined: page n+1 is handed to the producer before page n's acks are looked at, so
+            # the producer never idles through a flush (page n's acks are almost always in by then);
+            # page n's position is still recorded only after all its records were acknowledged
+            pending: tuple[Batch, list[Message], list[Any]] | None = None
+            try:
+                for batch in feed:
+                    futures = self._submit(batch.messages)
+                    previous, pending = pending, None  # a page whose completion failed is not retried here
+                    if previous is not None:
+                        position, moved = self._complete(previous, position, moved, feed,
+                                                         in_flight=(batch.messages, futures))
+                    pending = (batch, batch.messages, futures)
+                    if stop is not None and stop.is_set():
+                        break
+                previous, pending = pending, None
+                if previous is not None:
+                    position, moved = self._complete(previous, position, moved, feed, in_flight=None)
+            except BaseException:
+                # the feed failed (or this process is stopping): the page submitted last follows a
+                # recorded position, so what of it was acknowledged is recorded before the error surfaces
+                if pending is not None:
+                    with contextlib.suppress(Exception):
+                        self._complete(pending, position, moved, feed, in_flight=None)
+                raise
         return moved
+
+    def _complete(self, pending: tuple[Batch, list[Message], list[Any]], position: int, moved: int,
+                  feed: Any, in_flight: tuple[list[Message], list[Any]] | None) -> tuple[int, int]:
+        """Settle a submitted page and record its position (`publish`); returns (position, moved)."""
+        batch, _, futures = pending
+        step = self.publish(batch, position, sent=self._settle(futures, wait=in_flight is None),
+                            in_flight=in_flight)
+        self._succeeded()
+        feed.committed(position + step)
+        return position + step, moved + step
 
     def _succeeded(self) -> None:
         """A page went through: after failures, that is a recovery, logged once, at the first success

@@ -137,8 +137,8 @@ def test_relay_throughput_against_the_bare_producer_of_its_client(postgres, brok
                                     two_processes=two, **PRODUCER)
                 relay.pipeline_min_events = 0  # two processes even for the suite's small log
                 records = sent[variant] = []
-                original = relay.send
-                relay.send = lambda messages, o=original, r=records: (r.extend(messages), o(messages))[1]
+                original = relay._submit  # every record handed to the producer (send and pipelined pages)
+                relay._submit = lambda messages, o=original, r=records: (r.extend(messages), o(messages))[1]
                 relay._producer()  # connect and create topics outside the timing
                 started = time.perf_counter()
                 assert relay.catch_up() == events
@@ -148,13 +148,24 @@ def test_relay_throughput_against_the_bare_producer_of_its_client(postgres, brok
             container.close()
     records = sent[VARIANTS[0]]
     assert all(len(r) == events + events // 3 for r in sent.values())  # a list record per grade
-    bare_s = {KAFKA_PYTHON: bare_kafka_python(broker.bootstrap_servers, unique_name("bare"), records),
-              CONFLUENT: bare_confluent(broker.bootstrap_servers, unique_name("bare-ck"), records)}
-    same_topics_s = bare_kafka_python_same_topics(broker.bootstrap_servers, unique_name("bare-4p"), records)
+    # the bare producer's own rate varies by up to a third from one run to the next on this machine
+    # kind (18,600-26,900 records/s measured back to back): each ceiling is the best of two runs
+    runs: dict[str, list[float]] = {KAFKA_PYTHON: [], CONFLUENT: [], "same": []}
+    for _ in range(2):
+        runs[KAFKA_PYTHON].append(bare_kafka_python(broker.bootstrap_servers, unique_name("bare"), records))
+        runs["same"].append(bare_kafka_python_same_topics(broker.bootstrap_servers, unique_name("bare-4p"),
+                                                          records))
+        runs[CONFLUENT].append(bare_confluent(broker.bootstrap_servers, unique_name("bare-ck"), records))
+    bare_s = {client: min(runs[client]) for client in (KAFKA_PYTHON, CONFLUENT)}
+    same_topics_s = min(runs["same"])
+
+    def each(client: str) -> str:
+        return " / ".join(f"{len(records) / s:,.0f}" for s in runs[client])
+
     rows = [("events (records)", f"{events} ({len(records)})")]
     for client in (KAFKA_PYTHON, CONFLUENT):
         rows.append((f"bare {client} producer", f"{len(records) / bare_s[client]:,.0f} records/s "
-                                                f"({bare_s[client]:.2f} s: same records, send + flush)"))
+                                                f"(best of {each(client)}: same records, send + flush)"))
         for variant in VARIANTS:
             if variant[0] != client:
                 continue
@@ -170,7 +181,7 @@ def test_relay_throughput_against_the_bare_producer_of_its_client(postgres, brok
     rows += [
         (f"bare {KAFKA_PYTHON} producer, relay's topics",
          f"{len(records) / same_topics_s:,.0f} records/s "
-         f"({same_topics_s:.2f} s: {PARTITIONS} partitions a topic)"),
+         f"(best of {each('same')}: {PARTITIONS} partitions a topic)"),
         (f"relay / bare on the relay's topics, {KAFKA_PYTHON}, two processes", f"{same_topics_s / took:.2f}"),
     ]
     report("relay throughput (PostgreSQL store, acks=all, idempotent)", rows)

@@ -17,17 +17,19 @@ from typing import Any
 
 import pytest
 
-from consumers.relay import PIPELINE, Relay
+from consumers.envelope import to_cloudevent
+from consumers.relay import PIPELINE, BrokerUnavailable, Relay
 from infra.kafka_relay import TranslatorBuilder, build_relay
 from infra.sample_city import facilities
 from projections.parked import parked_store
 from tests.faults.poison import undecodable
-from tests.kafka_support import CIVIL, FAST_PRODUCER, list_facility, revoke
+from tests.kafka_support import CIVIL, FAST_PRODUCER, list_facility, read_topic, revoke
 from tests.support import make_container
 
 pytestmark = pytest.mark.integration
 
 PAGE = 10
+UNDECODABLE = b"\xff{not json"  # tests.faults.poison.undecodable's state
 
 
 @pytest.fixture
@@ -57,13 +59,13 @@ def _store_log(container: Any) -> None:
 
 def _run(relay: Relay) -> list[tuple[str, str | None, tuple[tuple[str, bytes], ...], bytes | None]]:
     sent: list[Any] = []
-    original = relay.send
+    original = relay._submit  # both paths hand records to the producer here (`send` and the pipelined pages)
 
     def capture(messages):
         sent.extend(messages)
         return original(messages)
 
-    relay.send = capture  # type: ignore[method-assign]
+    relay._submit = capture  # type: ignore[method-assign]
     head = relay.head()
     while relay.position() < head:
         relay.catch_up()
@@ -195,8 +197,8 @@ def test_a_translator_that_dies_costs_a_retry_never_a_record(container, broker):
     relay.pipeline_min_events = 0
     relay.translate_while_translator_starts = False  # every page from the translator: it dies at the third
     sent: list[Any] = []
-    original = relay.send
-    relay.send = lambda messages: (sent.extend(messages), original(messages))[1]  # type: ignore[method-assign]
+    original = relay._submit
+    relay._submit = lambda messages: (sent.extend(messages), original(messages))[1]  # type: ignore[method-assign]
     with pytest.raises(TranslatorFailed, match="went away"):
         relay.catch_up()
     assert relay.position() == 2 * PAGE  # the two pages it sent are recorded, nothing beyond
@@ -231,8 +233,8 @@ def test_a_translator_that_fails_to_start_stops_the_catch_up_after_the_pages_pub
 
     monkeypatch.setattr(Feed, "ready", ready_after_one_page)
     sent: list[Any] = []
-    original = relay.send
-    relay.send = lambda messages: (sent.extend(messages), original(messages))[1]  # type: ignore[method-assign]
+    original = relay._submit
+    relay._submit = lambda messages: (sent.extend(messages), original(messages))[1]  # type: ignore[method-assign]
     with pytest.raises(TranslatorFailed, match="not reachable"):
         relay.catch_up()
     assert relay.position() == PAGE  # the page published here is recorded, nothing beyond
@@ -246,3 +248,46 @@ def _retry_in_one_process_sends_nothing_twice(relay: Any, sent: list[Any]) -> No
     ids = [m.ce_id for m in sent]
     assert len(ids) == len(set(ids)), "nothing published twice: the retry starts at the position"
     relay.close()
+
+
+def test_a_stall_with_the_next_page_in_flight_costs_a_retry_never_a_record_or_a_duplicate(container, broker):
+    """Pages are pipelined: page n+1 is with the producer before page n's acks are looked at. A
+    record that the broker does not take (a stall) fails its page while the next one is in
+    flight: the position stops at the page's acknowledged prefix, the next page's acknowledged records are
+    remembered, and the retry sends only what was not acknowledged — every record on the broker
+    once."""
+    from tests.faults.test_relay_faults import StallingProducer
+
+    _store_log(container)
+    relay = build_relay(container, broker.bootstrap_servers, page_size=PAGE, **FAST_PRODUCER)
+    notes = container.app.recorder.select_notifications(relay.position() + 1, 10_000)
+    facility_notes = [n for n in notes if ":Facility." in n.topic and n.state != UNDECODABLE]
+    at = notes.index(facility_notes[0]) + 2 * PAGE + PAGE // 2  # mid-page, two pages of facilities in
+    stalled_note, page = notes[at], at // PAGE  # (the seed agencies fill the first pages)
+    assert stalled_note in facility_notes and len(notes) > (page + 1) * PAGE
+    stall = f"{stalled_note.originator_id}:{stalled_note.originator_version}"
+    relay.pipeline_min_events = 0
+    relay.translate_while_translator_starts = False  # every page through the pipelined loop
+    real_factory = relay.new_producer
+    stalled: list[bool] = []
+    relay.new_producer = lambda: StallingProducer(real_factory(), stall, stalled)
+    submitted: list[int] = []
+    original = relay._submit
+    relay._submit = lambda messages: (submitted.append(len(messages)), original(messages))[1]  # type: ignore[method-assign]
+    try:
+        with pytest.raises(BrokerUnavailable, match="Failed to update metadata"):
+            relay.catch_up()
+        assert stalled, "the stall happened"
+        assert len(submitted) == page + 2, "the next page was in flight when the stalled one failed"
+        prefix = relay.position()
+        assert notes[page * PAGE - 1].id <= prefix < stalled_note.id  # the page's acknowledged prefix
+        assert relay.acknowledged_ahead, "the next page's acknowledged records are remembered"
+        relay.catch_up()
+        assert relay.position() == relay.head()
+    finally:
+        relay.close()
+    topic = f"{container.settings.topic_prefix}.facilities"
+    expected = [f"{n.originator_id}:{n.originator_version}" for n in facility_notes]
+    records = read_topic(broker.bootstrap_servers, topic, expected=len(expected))
+    ids = [to_cloudevent(r.headers, r.key, r.value).get_id() for r in records]
+    assert sorted(ids) == sorted(expected), "every record once: none lost, none acknowledged sent again"
