@@ -6,7 +6,7 @@ import hashlib
 import json
 from datetime import date
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from supervision.application import Accepted, Context, SupervisionBase
 from supervision.domain.complaint import (
@@ -19,6 +19,7 @@ from supervision.domain.errors import FacilityNotFound
 from supervision.domain.facility import facility_id
 from supervision.domain.uscc import validate_uscc
 from supervision.domain.values import deterministic_id, not_after
+from supervision.idempotency import fresh_id, keyed, repeated
 from supervision.policy.complaints import COMPLAINT_DEADLINES_DEFAULT, ComplaintDeadlinePolicy
 
 
@@ -71,7 +72,7 @@ class ComplaintCommands(SupervisionBase):
             content = json.dumps([code, channel, category, summary, when.isoformat()], ensure_ascii=False)
             new_id = deterministic_id("complaint-import", hashlib.sha256(content.encode()).hexdigest())
         else:
-            new_id = uuid4()
+            new_id = fresh_id("complaint")  # random, or from the request's idempotency key
         complaint = Complaint.receive(
             id=new_id,
             uscc=code,
@@ -87,7 +88,8 @@ class ComplaintCommands(SupervisionBase):
         )
         nid = self._save(
             complaint,
-            conflict=lambda: ComplaintAlreadyRegistered(channel, reference or str(new_id)),
+            conflict=lambda: (repeated("complaint", new_id) if keyed() and not reference
+                              else ComplaintAlreadyRegistered(channel, reference or str(new_id))),
         )
         return self.accepted(
             complaint,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from supervision.application import Accepted, Context
@@ -12,6 +12,7 @@ from supervision.domain.errors import InvalidValue
 from supervision.domain.incident import Incident, IncidentNotFound
 from supervision.domain.uscc import validate_uscc
 from supervision.duties_base import DutiesBase
+from supervision.idempotency import fresh_id, repeated
 from supervision.policy.incidents import INCIDENT_REPORTING_DEFAULT, IncidentReportPolicy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,7 +71,7 @@ class IncidentCommands(DutiesBase):
         except KeyError:
             raise InvalidValue("category", "unknown incident category") from None
         incident = Incident.report(
-            id=uuid4(),
+            id=fresh_id("incident"),  # random, or from the request's idempotency key
             uscc=facility.uscc,
             category=category,
             severity=severity,
@@ -89,7 +90,7 @@ class IncidentCommands(DutiesBase):
             actor=ctx.actor,
             source=ctx.source,
         )
-        nid = self._save(incident)
+        nid = self._save(incident, conflict=lambda: repeated("incident", incident.id))
         return self.accepted(
             incident,
             nid,

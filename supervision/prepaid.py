@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import uuid4
 
 from supervision.application import Accepted, Context, SupervisionBase
 from supervision.domain.errors import FacilityNotFound, InvalidCommand
 from supervision.domain.facility import Facility, facility_id
 from supervision.domain.prepaid import PrepaidLedger, PrepaidLedgerNotFound, ledger_id
 from supervision.domain.uscc import validate_uscc
+from supervision.idempotency import fresh_number
 from supervision.policy import prepaid_risk as risk
 from supervision.policy.prepaid_caps import PREPAID_CAPS, CapInput, CapPolicy
 from supervision.policy.prepaid_risk import PREPAID_RISK, RiskPolicy
@@ -92,7 +92,7 @@ class PrepaidCommands(SupervisionBase):
         if missing:
             raise InvalidCommand("the caps in force need more figures on this receipt", missing)
         ledger = self._ledger_of(facility, ctx, when)
-        number = receipt_no or f"R-{uuid4().hex[:16]}"
+        number = receipt_no or fresh_number("R")
         ledger.receive(receipt_no=number, kind=kind, resident_ref=resident_ref, amount_fen=amount_fen,
                        occurred_on=when, actor=ctx.actor, source=ctx.source, **given)
         violations = self.prepaid_caps.check(
@@ -124,7 +124,7 @@ class PrepaidCommands(SupervisionBase):
         when = self.check_occurred_on(occurred_on)
         facility = self._prepaid_facility(uscc)  # a closed facility still refunds what is due
         ledger = self.get_prepaid_ledger(facility.uscc)
-        number = refund_no or f"F-{uuid4().hex[:16]}"
+        number = refund_no or fresh_number("F")
         ledger.refund(refund_no=number, kind=kind, resident_ref=resident_ref, amount_fen=amount_fen,
                       due_ref=due_ref, from_custody=from_custody, occurred_on=when, actor=ctx.actor,
                       source=ctx.source)
@@ -146,7 +146,7 @@ class PrepaidCommands(SupervisionBase):
         when = self.check_occurred_on(occurred_on)
         facility = self._prepaid_facility(uscc)
         ledger = self.get_prepaid_ledger(facility.uscc)
-        ref = due_ref or f"D-{uuid4().hex[:16]}"
+        ref = due_ref or fresh_number("D")
         ledger.record_refund_due(due_ref=ref, kind=kind, resident_ref=resident_ref, amount_fen=amount_fen,
                                  due_on=due_on, reason=reason, occurred_on=when, actor=ctx.actor,
                                  source=ctx.source)
@@ -167,7 +167,7 @@ class PrepaidCommands(SupervisionBase):
         when = self.check_occurred_on(occurred_on)
         facility = self._prepaid_facility(uscc)
         ledger = self._ledger_of(facility, ctx, when)
-        number = deposit_no or f"C-{uuid4().hex[:16]}"
+        number = deposit_no or fresh_number("C")
         ledger.deposit_custody(deposit_no=number, kind=kind, amount_fen=amount_fen, arrangement=arrangement,
                                bank=bank, occurred_on=when, actor=ctx.actor, source=ctx.source)
         return self._save_ledger(ledger, when, ctx, deposit_no=number)

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from supervision.application import Accepted, Context, SupervisionBase
 from supervision.domain.errors import (
@@ -47,6 +47,7 @@ from supervision.domain.spot_check import (
 )
 from supervision.domain.uscc import validate_uscc
 from supervision.domain.values import deterministic_id, not_after
+from supervision.idempotency import fresh_id, repeated
 from supervision.policy.draw import (
     DRAW_PROTOCOL,
     DrawInputs,
@@ -187,7 +188,8 @@ class SpotCheckCommands(SupervisionBase):
         sampling = self.sampling.as_record(sampling_ratios)
         if inspectors_per_facility is not None:
             sampling["inspectors_per_facility"] = inspectors_per_facility
-        key = str(deterministic_id("spot_check_campaign", reference) if reference else uuid4())
+        key = str(deterministic_id("spot_check_campaign", reference) if reference
+                  else fresh_id("spot_check_campaign"))
         campaign = SpotCheckCampaign.plan(
             campaign_id=key,
             reference=reference,
@@ -202,7 +204,8 @@ class SpotCheckCommands(SupervisionBase):
             actor=ctx.actor,
             source=ctx.source,
         )
-        nid = self._save(campaign, conflict=lambda: CampaignAlreadyPlanned(reference or key))
+        nid = self._save(campaign, conflict=lambda: (CampaignAlreadyPlanned(reference) if reference
+                                                     else repeated("campaign", key)))
         return self.accepted(campaign, nid, campaign_id=key, reference=reference)
 
     @staticmethod

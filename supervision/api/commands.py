@@ -11,6 +11,8 @@ from supervision.api.schemas import AcceptedSchema, ErrorSchema
 from supervision.api.security import context
 from supervision.application import Accepted, recording_writes
 from supervision.domain.errors import InvalidCommand
+from supervision.idempotency import HEADER as IDEMPOTENCY_HEADER
+from supervision.idempotency import idempotent, normalise_key
 
 
 def services() -> Any:
@@ -40,6 +42,10 @@ Response = dict[str, Any] | tuple[dict[str, Any], int, dict[str, str]]
 def run(name: str, **path: Any) -> Response:
     """Run command `name` with the JSON body plus path parameters (which win over the body).
 
+    `Idempotency-Key` (optional header): a retry of a command that creates a record under an id or
+    number the server chooses records nothing twice; it answers 409 naming the stored record
+    (supervision/idempotency.py).
+
     Read-your-writes, honestly: the answer waits (at most ELDERCARE_READ_MODELS_WAIT_S, 2 s) until
     every view the write changes shows it: those with a handler for one of the events the command
     saved, and the timeline (`Container.views_showing`). Views with no handler for them show the
@@ -51,8 +57,10 @@ def run(name: str, **path: Any) -> Response:
     root = services()
     ctx = context()
     root.dispatcher.authorize(name, ctx)
+    raw_key = request.headers.get(IDEMPOTENCY_HEADER)
+    key = None if raw_key is None else normalise_key(raw_key)  # 422 naming the header
     payload = {**json_body(), **path}
-    with recording_writes() as written:
+    with recording_writes() as written, idempotent(key, name, ctx.actor.agency, ctx.actor.user):
         result: Accepted = root.dispatcher.dispatch(name, payload, ctx)
     body: dict[str, Any] = {
         "id": result.id,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from uuid import uuid4
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -40,6 +41,7 @@ from supervision.console.forms import CHOICE_WORDS, build_fields, payload_from_f
 from supervision.domain.complaint import CATEGORIES, STATUSES
 from supervision.domain.errors import DomainError, InvalidCommand
 from supervision.domain.uscc import validate_uscc
+from supervision.idempotency import idempotent, normalise_key
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                 static_folder="static", static_url_path="/static")
@@ -634,10 +636,14 @@ def act(command: str) -> Any:
             form_fields = build_fields(schema, values, {})
             return render_template("console/act.html", command=command, title=COMMANDS[command],
                                    fields=form_fields, message=None, unplaced={}, next=values.get("next", ""),
-                                   warnings=warnings, grading=_grading(command)), 200
+                                   warnings=warnings, grading=_grading(command),
+                                   submission=_submission(values)), 200
         if not errors:
             try:
-                result = root.dispatcher.dispatch(command, payload, actor_context())
+                ctx = actor_context()
+                key = normalise_key(values["submission"]) if values.get("submission") else None
+                with idempotent(key, command, ctx.actor.agency, ctx.actor.user):
+                    result = root.dispatcher.dispatch(command, payload, ctx)
                 root.wait_for(result.notification_id)
                 flash(f"已完成：{COMMANDS[command]}。", "info")
                 return redirect(_after(command, payload, result), 303)
@@ -660,7 +666,13 @@ def act(command: str) -> Any:
     unplaced = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] not in schema.fields}
     return render_template("console/act.html", command=command, title=COMMANDS[command], fields=form_fields,
                            message=message, unplaced=unplaced, next=values.get("next", ""),
-                           warnings=[], grading=_grading(command)), status
+                           warnings=[], grading=_grading(command), submission=_submission(values)), status
+
+
+def _submission(values: dict[str, str]) -> str:
+    """The form's idempotency key (supervision/idempotency.py): the one it was submitted with when it
+    is shown again (refused, or asking to confirm), else a new one."""
+    return values.get("submission") or uuid4().hex
 
 
 def _grading(command: str) -> Any:

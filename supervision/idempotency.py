@@ -1,0 +1,105 @@
+"""Idempotency keys: a client's retry of a command that creates a record never records it twice.
+
+A command that creates a record under an id (or a ledger number) the server chooses — a complaint
+taken without a hotline ticket, an incident report, a prepaid-ledger entry without its receipt
+number, a spot-check campaign without a reference — would record a second one when the client
+retries after losing the answer (a timeout, a 503 after the commit, a dropped connection). With an
+`Idempotency-Key` HTTP header on the command, those ids and numbers are derived from the key
+instead of drawn at random:
+
+    id = uuid5(NAMESPACE, "idempotent:<kind>:<command>:<agency>:<user>:<key>:<n>")
+
+so the retry creates the same record under the same id, which the event store refuses as a
+version conflict: the answer is `409 Conflict` naming the record already stored, and nothing is
+written. The scope (command, agency, user) keeps two clients' keys apart; `n` counts the ids one
+command draws, in order, so a command drawing several gets distinct ones, the same on a retry.
+
+Keys: 1-128 characters of `[A-Za-z0-9._:-]` after NFKC (a UUID is the usual choice); anything
+else is refused with 422 naming the header. A key sent to a command whose records are keyed by
+their natural key already (a facility by its USCC, a fire finding by its number, ...) changes
+nothing: those are idempotent by construction (409 on a repeat).
+
+Source: the IETF draft "The Idempotency-Key HTTP Header Field" (draft-ietf-httpapi-idempotency-key),
+except that a repeat answers 409 naming the stored record rather than replaying the first answer
+(which is not kept).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from uuid import UUID, uuid4
+
+from supervision.domain.errors import Conflict, InvalidValue
+from supervision.domain.values import deterministic_id
+
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+class _Seed:
+    __slots__ = ("drawn", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.drawn = 0
+
+    def next(self, kind: str) -> str:
+        self.drawn += 1
+        return f"{kind}:{self.text}:{self.drawn}"
+
+
+_seed: ContextVar[_Seed | None] = ContextVar("eldercare_idempotency_seed", default=None)
+
+
+def normalise_key(raw: str) -> str:
+    """The key as kept: NFKC, then 1-128 of `[A-Za-z0-9._:-]`. Raises `InvalidValue` (422) naming
+    the header otherwise."""
+    key = unicodedata.normalize("NFKC", raw).strip()
+    if not _KEY.fullmatch(key):
+        raise InvalidValue(HEADER, "must be 1-128 characters of A-Z a-z 0-9 . _ : - (a UUID, say)")
+    return key
+
+
+@contextmanager
+def idempotent(key: str | None, command: str, agency: str, user: str) -> Iterator[None]:
+    """Within the block, `fresh_id` and `fresh_number` derive from `key` (scoped to the command and
+    the actor); without a key they are random, as before."""
+    if key is None:
+        yield
+        return
+    token = _seed.set(_Seed(f"{command}:{agency}:{user}:{key}"))
+    try:
+        yield
+    finally:
+        _seed.reset(token)
+
+
+def fresh_id(kind: str) -> UUID:
+    """A new record's id: random, or derived from the request's idempotency key."""
+    seed = _seed.get()
+    return uuid4() if seed is None else deterministic_id("idempotent", seed.next(kind))
+
+
+def fresh_number(prefix: str) -> str:
+    """A ledger number the server chooses (`R-…`, `F-…`): 16 hex digits, random or derived from the
+    request's idempotency key."""
+    seed = _seed.get()
+    if seed is None:
+        return f"{prefix}-{uuid4().hex[:16]}"
+    return f"{prefix}-{hashlib.sha256(seed.next(prefix).encode()).hexdigest()[:16]}"
+
+
+def keyed() -> bool:
+    """Does the request being handled carry an idempotency key?"""
+    return _seed.get() is not None
+
+
+def repeated(kind: str, record: object) -> Conflict:
+    """The 409 of a retried creation: the first attempt stored `record` under this key."""
+    return Conflict(f"{kind} {record} is already recorded under this {HEADER} (the first attempt was "
+                    "stored; nothing was written now)", {HEADER: [f"already used: {kind} {record}"]})
