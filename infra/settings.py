@@ -108,7 +108,9 @@ class Settings:
             group_commit=_switch(env, "ELDERCARE_GROUP_COMMIT", True),
             public_cache_entries=_count(env, "ELDERCARE_PUBLIC_CACHE_ENTRIES", 512, 1_000_000),
             health_stall_s=_seconds(env, "ELDERCARE_HEALTH_STALL_S", 120.0, most=86_400,
-                                    least=1)  # 0 s: every write in flight would read as a stall,
+                                    least=1),  # 0 s: every write in flight would read as a stall
+            # the console's own variables (supervision/console/env.py), file and environment merged
+            extra={k: v for k, v in env.items() if k.startswith("ELDERCARE_CONSOLE_")},
         )
         check_database_url("DATABASE_URL", settings.database_url)
         if settings.views_url:

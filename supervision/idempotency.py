@@ -7,11 +7,13 @@ retries after losing the answer (a timeout, a 503 after the commit, a dropped co
 `Idempotency-Key` HTTP header on the command, those ids and numbers are derived from the key
 instead of drawn at random:
 
-    id = uuid5(NAMESPACE, "idempotent:<kind>:<command>:<agency>:<user>:<key>:<n>")
+    id = uuid5(NAMESPACE, 'idempotent:<kind>:["<command>", "<agency>", "<user>", "<key>"]:<n>')
 
 so the retry creates the same record under the same id, which the event store refuses as a
 version conflict: the answer is `409 Conflict` naming the record already stored, and nothing is
-written. The scope (command, agency, user) keeps two clients' keys apart; `n` counts the ids one
+written. A prepaid-ledger number is unique within its facility's ledger, so there a key is the
+ledger's: the same key on another facility's ledger records that entry (as the same receipt
+number would). The scope (command, agency, user) keeps two clients' keys apart; `n` counts the ids one
 command draws, in order, so a command drawing several gets distinct ones, the same on a retry.
 
 Keys: 1-128 characters of `[A-Za-z0-9._:-]` after NFKC (a UUID is the usual choice); anything
@@ -27,6 +29,7 @@ except that a repeat answers 409 naming the stored record rather than replaying 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -57,9 +60,23 @@ _seed: ContextVar[_Seed | None] = ContextVar("eldercare_idempotency_seed", defau
 
 
 def normalise_key(raw: str) -> str:
-    """The key as kept: NFKC, then 1-128 of `[A-Za-z0-9._:-]`. Raises `InvalidValue` (422) naming
-    the header otherwise."""
-    key = unicodedata.normalize("NFKC", raw).strip()
+    """The key as kept: its UTF-8 text, NFKC, then 1-128 of `[A-Za-z0-9._:-]`. Raises `InvalidValue`
+    (422) naming the header otherwise.
+
+    A WSGI server hands header values over as latin-1 text (PEP 3333): their bytes are read as
+    UTF-8 here, so a full-width key sent in UTF-8 gets its NFKC form, and bytes that are not UTF-8
+    are refused rather than folded (a lone 0xB2 is not a "2")."""
+    text = raw
+    try:
+        data = raw.encode("latin-1")
+    except UnicodeEncodeError:
+        data = None  # characters beyond latin-1: already text (an in-process client)
+    if data is not None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidValue(HEADER, "must be UTF-8 text") from None
+    key = unicodedata.normalize("NFKC", text).strip()
     if not _KEY.fullmatch(key):
         raise InvalidValue(HEADER, "must be 1-128 characters of A-Z a-z 0-9 . _ : - (a UUID, say)")
     return key
@@ -72,7 +89,8 @@ def idempotent(key: str | None, command: str, agency: str, user: str) -> Iterato
     if key is None:
         yield
         return
-    token = _seed.set(_Seed(f"{command}:{agency}:{user}:{key}"))
+    # JSON, not a joined string: user names (OIDC subjects) and keys may hold the separator
+    token = _seed.set(_Seed(json.dumps([command, agency, user, key], ensure_ascii=True)))
     try:
         yield
     finally:

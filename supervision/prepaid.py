@@ -10,11 +10,11 @@ from datetime import date
 from typing import Any
 
 from supervision.application import Accepted, Context, SupervisionBase
-from supervision.domain.errors import FacilityNotFound, InvalidCommand
+from supervision.domain.errors import ConcurrentModification, FacilityNotFound, InvalidCommand
 from supervision.domain.facility import Facility, facility_id
 from supervision.domain.prepaid import PrepaidLedger, PrepaidLedgerNotFound, ledger_id
 from supervision.domain.uscc import validate_uscc
-from supervision.idempotency import fresh_number
+from supervision.idempotency import fresh_number, keyed, repeated
 from supervision.policy import prepaid_risk as risk
 from supervision.policy.prepaid_caps import PREPAID_CAPS, CapInput, CapPolicy
 from supervision.policy.prepaid_risk import PREPAID_RISK, RiskPolicy
@@ -60,10 +60,26 @@ class PrepaidCommands(SupervisionBase):
                 ledger.clear_risk_signal(signal=signal, **rule)
         return raised
 
-    def _save_ledger(self, ledger: PrepaidLedger, as_of: date, ctx: Context, **data: Any) -> Accepted:
+    def _save_ledger(self, ledger: PrepaidLedger, as_of: date, ctx: Context, new_entry: str | None = None,
+                     **data: Any) -> Accepted:
+        """Save the ledger; `new_entry`: the number of the entry this command adds (see
+        `_ledger_conflict`)."""
         signals = self._evaluate_prepaid_risks(ledger, as_of, ctx)
-        nid = self._save(ledger, what=f"the prepaid-fee ledger of {ledger.uscc}")
+        nid = self._save(ledger, conflict=lambda: self._ledger_conflict(ledger.uscc, new_entry))
         return self.accepted(ledger, nid, uscc=ledger.uscc, risk_signals_raised=signals, **data)
+
+    def _ledger_conflict(self, uscc: str, new_entry: str | None) -> Exception:
+        """Another command changed the ledger first. When this request carries an idempotency key
+        and the ledger now holds this entry's number, that command was this request's twin (a
+        retry sent before the first answer came): the retry's 409 naming the entry."""
+        if keyed() and new_entry:
+            try:
+                now = self.get_prepaid_ledger(uscc)
+            except Exception:  # the conflict is the answer; the re-read only refines its words
+                now = None
+            if now is not None and (new_entry in now.entry_nos or new_entry in now.refunds_due):
+                return repeated("prepaid-ledger entry", new_entry)
+        return ConcurrentModification(f"the prepaid-fee ledger of {uscc}")
 
     def record_prepayment(
         self,
@@ -93,6 +109,7 @@ class PrepaidCommands(SupervisionBase):
             raise InvalidCommand("the caps in force need more figures on this receipt", missing)
         ledger = self._ledger_of(facility, ctx, when)
         number = receipt_no or fresh_number("R")
+        _not_repeated(ledger, number, derived=not receipt_no)
         ledger.receive(receipt_no=number, kind=kind, resident_ref=resident_ref, amount_fen=amount_fen,
                        occurred_on=when, actor=ctx.actor, source=ctx.source, **given)
         violations = self.prepaid_caps.check(
@@ -104,7 +121,7 @@ class PrepaidCommands(SupervisionBase):
                 rule_version=v.rule_version, measure=v.measure, unit=v.unit, limit=v.limit, actual=v.actual,
                 legal_basis=v.legal_basis, occurred_on=when, actor=ctx.actor, source=f"policy:{v.rule_id}",
             )
-        return self._save_ledger(ledger, when, ctx, receipt_no=number,
+        return self._save_ledger(ledger, when, ctx, new_entry=number, receipt_no=number,
                                  violations=[v.rule_id for v in violations])
 
     def record_refund(
@@ -125,10 +142,11 @@ class PrepaidCommands(SupervisionBase):
         facility = self._prepaid_facility(uscc)  # a closed facility still refunds what is due
         ledger = self.get_prepaid_ledger(facility.uscc)
         number = refund_no or fresh_number("F")
+        _not_repeated(ledger, number, derived=not refund_no)
         ledger.refund(refund_no=number, kind=kind, resident_ref=resident_ref, amount_fen=amount_fen,
                       due_ref=due_ref, from_custody=from_custody, occurred_on=when, actor=ctx.actor,
                       source=ctx.source)
-        return self._save_ledger(ledger, when, ctx, refund_no=number)
+        return self._save_ledger(ledger, when, ctx, new_entry=number, refund_no=number)
 
     def record_refund_due(
         self,
@@ -147,10 +165,12 @@ class PrepaidCommands(SupervisionBase):
         facility = self._prepaid_facility(uscc)
         ledger = self.get_prepaid_ledger(facility.uscc)
         ref = due_ref or fresh_number("D")
+        if not due_ref and keyed() and ref in ledger.refunds_due:
+            raise repeated("refund due", ref)
         ledger.record_refund_due(due_ref=ref, kind=kind, resident_ref=resident_ref, amount_fen=amount_fen,
                                  due_on=due_on, reason=reason, occurred_on=when, actor=ctx.actor,
                                  source=ctx.source)
-        return self._save_ledger(ledger, when, ctx, due_ref=ref, due_on=due_on)
+        return self._save_ledger(ledger, when, ctx, new_entry=ref, due_ref=ref, due_on=due_on)
 
     def record_custody_deposit(
         self,
@@ -168,9 +188,10 @@ class PrepaidCommands(SupervisionBase):
         facility = self._prepaid_facility(uscc)
         ledger = self._ledger_of(facility, ctx, when)
         number = deposit_no or fresh_number("C")
+        _not_repeated(ledger, number, derived=not deposit_no)
         ledger.deposit_custody(deposit_no=number, kind=kind, amount_fen=amount_fen, arrangement=arrangement,
                                bank=bank, occurred_on=when, actor=ctx.actor, source=ctx.source)
-        return self._save_ledger(ledger, when, ctx, deposit_no=number)
+        return self._save_ledger(ledger, when, ctx, new_entry=number, deposit_no=number)
 
     def mark_refund_overdue(
         self,
@@ -187,3 +208,11 @@ class PrepaidCommands(SupervisionBase):
         ledger.mark_refund_overdue(due_ref=due_ref, due_on=due_on, today=today, actor=ctx.actor,
                                    source=ctx.source)
         return self._save_ledger(ledger, today, ctx, due_ref=due_ref)
+
+
+def _not_repeated(ledger: PrepaidLedger, number: str, derived: bool) -> None:
+    """A ledger number derived from the request's idempotency key that the ledger holds already:
+    the retry of a stored request (409 naming the entry under the key), not a clash of numbers."""
+    if derived and keyed() and number in ledger.entry_nos:
+        raise repeated("prepaid-ledger entry", number)
+

@@ -150,14 +150,27 @@ class _Positions:
         raw = self.reader.raw_connection()
         try:
             row = self._query(raw)
-        except BaseException:
-            raw.invalidate()  # a connection a statement failed on is in doubt
+        except BaseException as exc:
+            self._invalidate(raw, exc)
             raise
         finally:
             raw.close()
         if row is None:  # pragma: no cover - a SELECT without FROM always has its row
             raise RuntimeError("the positions statement returned no row")
         return tuple(int(p or 0) for p in row)
+
+    def _invalidate(self, raw: Any, exc: BaseException) -> None:
+        """A connection a statement failed on is in doubt: dropped. When the failure says the server
+        went away (a restart, terminated backends), every connection the pool holds from before is
+        dropped too, as SQLAlchemy's own statements do: one 503, not one per pooled connection."""
+        pool = self.reader.pool
+        dialect = self.reader.dialect
+        gone = isinstance(exc, Exception) and dialect.is_disconnect(exc, raw.dbapi_connection, None)
+        invalidate_all = getattr(pool, "_invalidate", None)  # SQLAlchemy 2.0's pool-wide invalidation
+        if gone and invalidate_all is not None:
+            invalidate_all(raw, exc)
+        else:
+            raw.invalidate(exc if isinstance(exc, Exception) else None)
 
     def _query(self, raw: Any) -> Any:
         driver = raw.driver_connection

@@ -12,11 +12,13 @@ from typing import Any
 from flask import Flask, request
 
 from supervision.console import imports, session
+from supervision.console.env import console_env
 from supervision.console.pages import blp, csrf
 
 
 def install(app: Flask, services: Any) -> None:
-    imports.max_bytes()  # a malformed ELDERCARE_CONSOLE_IMPORT_MAX_BYTES stops the start, not an upload
+    # a malformed ELDERCARE_CONSOLE_IMPORT_MAX_BYTES stops the start, not an upload
+    imports.max_bytes(console_env(services))
     session.configure(app, services)
     # the API's POSTs carry bearer tokens, never cookies: CSRF is checked only where the console asks
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False

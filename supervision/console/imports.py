@@ -52,6 +52,7 @@ from typing import Any
 from infra.importer import import_stream
 from supervision.application import Context
 from supervision.commands import bounds
+from supervision.console.env import console_env
 from supervision.domain.errors import InvalidCommand
 
 #: lines given to the importer at once (a re-run after a crash repeats at most this many)
@@ -68,7 +69,7 @@ FORMATS = ("csv", "jsonl")
 
 def max_bytes(env: dict[str, str] | None = None) -> int:
     """`ELDERCARE_CONSOLE_IMPORT_MAX_BYTES` (1 KiB … 1 GiB), default 20 MiB."""
-    raw = (env if env is not None else os.environ).get("ELDERCARE_CONSOLE_IMPORT_MAX_BYTES", "")
+    raw = (env if env is not None else console_env()).get("ELDERCARE_CONSOLE_IMPORT_MAX_BYTES", "")
     if not raw:
         return DEFAULT_MAX_BYTES
     if not raw.isdigit() or not 1024 <= int(raw) <= 1024**3:

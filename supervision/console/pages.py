@@ -39,8 +39,9 @@ from supervision.console import oidc as console_oidc
 from supervision.console import session as console_session
 from supervision.console.forms import CHOICE_WORDS, build_fields, payload_from_form
 from supervision.domain.complaint import CATEGORIES, STATUSES
-from supervision.domain.errors import DomainError, InvalidCommand
+from supervision.domain.errors import DomainError, InvalidCommand, InvalidValue
 from supervision.domain.uscc import validate_uscc
+from supervision.idempotency import HEADER as IDEMPOTENCY_HEADER
 from supervision.idempotency import idempotent, normalise_key
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -641,8 +642,7 @@ def act(command: str) -> Any:
         if not errors:
             try:
                 ctx = actor_context()
-                key = normalise_key(values["submission"]) if values.get("submission") else None
-                with idempotent(key, command, ctx.actor.agency, ctx.actor.user):
+                with idempotent(_form_key(values), command, ctx.actor.agency, ctx.actor.user):
                     result = root.dispatcher.dispatch(command, payload, ctx)
                 root.wait_for(result.notification_id)
                 flash(f"已完成：{COMMANDS[command]}。", "info")
@@ -654,6 +654,8 @@ def act(command: str) -> Any:
                     raise
                 errors, message = exc.fields or {}, exc.message
                 status = {"conflict": 409, "not_found": 404}.get(exc.category, 422)
+                if IDEMPOTENCY_HEADER in errors:  # this very form was submitted and recorded before
+                    errors, message = {}, "这张表单已经提交并记录过（同一表单只记录一次），本次未再记录。"
         else:  # show the schema's judgement of the other fields too, the unreadable ones first
             try:
                 root.dispatcher.load(command, payload)
@@ -669,10 +671,19 @@ def act(command: str) -> Any:
                            warnings=[], grading=_grading(command), submission=_submission(values)), status
 
 
+def _form_key(values: dict[str, str]) -> str | None:
+    """The submitted form's idempotency key, or None when it has none or not a well-formed one (a
+    tampered hidden field: the form is then recorded without one, as before keys existed)."""
+    try:
+        return normalise_key(values["submission"]) if values.get("submission") else None
+    except InvalidValue:
+        return None
+
+
 def _submission(values: dict[str, str]) -> str:
     """The form's idempotency key (supervision/idempotency.py): the one it was submitted with when it
     is shown again (refused, or asking to confirm), else a new one."""
-    return values.get("submission") or uuid4().hex
+    return _form_key(values) or uuid4().hex
 
 
 def _grading(command: str) -> Any:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import time
 from datetime import timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
+from supervision.console.env import console_env, switch
 from supervision.crypto import SealError
 
 #: the session cookie's name and path (the console only; the API and the site never read it)
@@ -37,7 +37,7 @@ DEFAULT_IDLE_MINUTES = 480
 
 def idle_minutes(env: dict[str, str] | None = None) -> int:
     """`ELDERCARE_CONSOLE_IDLE_MINUTES` (1 … 1440), default 480 (8 h)."""
-    raw = (env if env is not None else os.environ).get("ELDERCARE_CONSOLE_IDLE_MINUTES", "")
+    raw = (env if env is not None else console_env()).get("ELDERCARE_CONSOLE_IDLE_MINUTES", "")
     if not raw:
         return DEFAULT_IDLE_MINUTES
     if not raw.isdigit() or not 1 <= int(raw) <= 1440:
@@ -49,7 +49,7 @@ def session_secret(services: Any) -> bytes:
     """The key that signs session cookies: `ELDERCARE_CONSOLE_SECRET` when set, else derived
     (HMAC-SHA256) from the store's first Fernet key, so every API worker signs alike with no new
     secret to manage."""
-    given = os.environ.get("ELDERCARE_CONSOLE_SECRET")
+    given = console_env(services).get("ELDERCARE_CONSOLE_SECRET")
     if given:
         return given.encode()
     keys = list(getattr(services.settings, "secret_keys", ()) or ())
@@ -75,7 +75,8 @@ class ConsoleSessions(SecureCookieSessionInterface):
 
 def configure(app: Flask, services: Any) -> None:
     """Cookie settings for the console's session (the API and the public site keep no session)."""
-    minutes = idle_minutes()
+    env = console_env(services)
+    minutes = idle_minutes(env)
     app.session_interface = ConsoleSessions()
     app.secret_key = session_secret(services)
     app.config.update(
@@ -83,7 +84,7 @@ def configure(app: Flask, services: Any) -> None:
         SESSION_COOKIE_PATH=COOKIE_PATH,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("ELDERCARE_CONSOLE_SECURE_COOKIE", "") in ("1", "true"),
+        SESSION_COOKIE_SECURE=switch(env, "ELDERCARE_CONSOLE_SECURE_COOKIE"),
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=minutes),
         SESSION_REFRESH_EACH_REQUEST=True,
         ELDERCARE_CONSOLE_IDLE_S=minutes * 60,

@@ -67,7 +67,7 @@ def test_a_prepaid_receipt_retried_with_its_key_is_counted_once(jc):
     path = f"{API}/prepaid/{USCC}/receipts"
     first, second, before = _twice(jc, path, RECEIPT, "pay-2026-11-01-0001", as_="market")
     assert second.status_code == 409, second.json
-    assert first.json["data"]["receipt_no"] in second.json["error"]
+    assert first.json["data"]["receipt_no"] in second.json["error"] and HEADER in second.json["fields"]
     assert head(jc) == before
     third = jc.post(path, RECEIPT, as_="market", headers={HEADER: "pay-2026-11-01-0002"})
     assert third.status_code == 201, third.json  # another key: another payment
@@ -123,5 +123,69 @@ def test_a_console_form_submitted_twice_records_once(jc):
     assert first.status_code == 303, first.get_data(as_text=True)[:500]
     before = head(jc)
     second = http.post("/console/act/register_complaint", data=data)
-    assert second.status_code == 409 and "already recorded" in second.get_data(as_text=True)
+    assert second.status_code == 409 and "本次未再记录" in second.get_data(as_text=True)
     assert head(jc) == before
+    tampered = http.post("/console/act/register_complaint", data={**data, "submission": "bad key !"})
+    assert tampered.status_code == 303  # a malformed hidden key: recorded as without one, not refused forever
+
+
+def test_scopes_stay_apart_when_names_and_keys_hold_the_separator(jc):
+    """Found by a new-user try: the scope was joined with ':' so user `alice` with key `x:k1` and
+    user `alice:x` with key `k1` shared one; the parts are now kept apart (JSON)."""
+    jc.token_for(Actor("alice", "MZJ-140500", "civil_affairs"))
+    jc.token_for(Actor("alice:x", "MZJ-140500", "civil_affairs"))
+    one = jc.post(f"{API}/complaints", COMPLAINT, as_="alice", headers={HEADER: "x:k1"})
+    other = jc.post(f"{API}/complaints", COMPLAINT, as_="alice:x", headers={HEADER: "k1"})
+    assert (one.status_code, other.status_code) == (201, 201), other.json
+
+
+def test_every_write_that_documents_the_header_refuses_a_malformed_key(jc):
+    """The OpenAPI document lists the header on every write; a malformed one is 422 on each, also
+    where it changes nothing (token issue)."""
+    before = head(jc)
+    grant = {"user": "bob", "agency": "MZJ-140500", "role": "civil_affairs"}
+    r = jc.post(f"{API}/tokens", grant, as_="admin", headers={HEADER: "not a valid key!!"})
+    assert r.status_code == 422 and HEADER in r.json["fields"], r.json
+    assert head(jc) == before
+
+
+def test_a_key_sent_as_utf8_bytes_is_read_as_utf8_and_nfkc_folded():
+    """A WSGI server hands header values over as latin-1 text: a full-width key sent in UTF-8 is
+    folded by NFKC; bytes that are not UTF-8 are refused, not folded (0xB2 alone is no '2')."""
+    from supervision.domain.errors import InvalidValue
+    from supervision.idempotency import normalise_key
+
+    assert normalise_key("ＦＷ１".encode().decode("latin-1")) == "FW1"
+    assert normalise_key("ＦＷ１") == "FW1"  # an in-process client hands text over as it is
+    with pytest.raises(InvalidValue, match=HEADER):
+        normalise_key("sup\xb2")
+
+
+def test_concurrent_twins_of_a_keyed_receipt_record_one_and_each_other_names_it(pg_client):
+    """Found by a new-user try: of 8 identical keyed receipts sent at once, one 409 said the ledger
+    "was changed by another command at the same time; re-read and retry" (its twin had won the
+    ledger's version), inviting a retry. Each now names the entry under the key."""
+    import threading
+
+    client = pg_client
+    client.tokens["market"] = client.container.tokens.issue(Actor("market-jc", "SCJG-140500", "market"))
+    at(client, "2025-01-06")
+    register(client)
+    at(client, "2026-11-30")
+    path = f"{API}/prepaid/{USCC}/receipts"
+    headers = {HEADER: "twin-receipt-1", "Authorization": f"Bearer {client.tokens['market']}"}
+    barrier, answers = threading.Barrier(6), []
+
+    def send() -> None:
+        http = client.flask.test_client()
+        barrier.wait()
+        r = http.post(path, json=RECEIPT, headers=headers)
+        answers.append((r.status_code, r.get_json()))
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(code for code, _ in answers) == [201] + [409] * 5, answers
+    assert all(HEADER in body["fields"] for code, body in answers if code == 409), answers

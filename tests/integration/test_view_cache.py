@@ -145,3 +145,37 @@ def test_a_parked_event_applied_by_a_retry_is_a_change_though_the_position_stays
     after = pg_client.get(LIST)
     assert after.json["items"][0]["name"] == "重试后的名称"
     assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def test_a_server_that_dropped_every_connection_costs_one_503_not_one_per_pooled_connection(
+        pg_container):
+    """Found by a new-user try: the positions read (on a pooled driver connection) dropped only the
+    connection its statement failed on, so after the server terminated every backend each pooled
+    connection answered 503 in turn (five in a row). A disconnect now drops the pool's connections
+    from before, as SQLAlchemy's own statements do. No projections run here: only reads use the pool."""
+    import threading
+
+    import psycopg
+
+    from tests.support import Client
+
+    client = Client(pg_container)
+    assert client.get(LIST).status_code == 200
+    barrier = threading.Barrier(6)
+
+    def read() -> None:  # six reads at once: six connections in the pool
+        barrier.wait()
+        client.flask.test_client().get(LIST)
+
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    engine = pg_container.datastore.engine
+    assert engine.pool.checkedin() >= 2, "the pool holds several connections"
+    with psycopg.connect(pg_container.settings.database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    statuses = [client.get(LIST).status_code for _ in range(6)]
+    assert statuses.count(503) <= 1 and statuses[-1] == 200, statuses

@@ -108,3 +108,24 @@ def test_a_toml_boolean_reads_as_the_environment_spells_it(tmp_path: Path) -> No
     assert read_config(config) == {"ELDERCARE_GROUP_COMMIT": "false", "ELDERCARE_PUBLIC_CACHE_ENTRIES": "8"}
     settings = Settings.from_env({"ELDERCARE_CONFIG": str(config)})
     assert (settings.group_commit, settings.public_cache_entries) == (False, 8)
+
+
+def test_the_consoles_settings_are_read_from_the_file_too(tmp_path: Path, monkeypatch) -> None:
+    """Found by a new-user try: the console read `ELDERCARE_CONSOLE_*` from the environment only, so
+    those keys in `eldercare.toml` were silently ignored; `...SECURE_COOKIE=True` was off."""
+    from supervision.console.env import console_env, switch
+
+    for name in ("ELDERCARE_CONSOLE_SECURE_COOKIE", "ELDERCARE_CONSOLE_IDLE_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "eldercare.toml"
+    config.write_text("ELDERCARE_CONSOLE_SECURE_COOKIE = true\nELDERCARE_CONSOLE_IDLE_MINUTES = 5\n")
+    settings = Settings.from_env({"ELDERCARE_CONFIG": str(config)})
+    services = type("Services", (), {"settings": settings})()
+    env = console_env(services)
+    assert env["ELDERCARE_CONSOLE_IDLE_MINUTES"] == "5" and switch(env, "ELDERCARE_CONSOLE_SECURE_COOKIE")
+    monkeypatch.setenv("ELDERCARE_CONSOLE_IDLE_MINUTES", "7")  # the environment wins
+    assert console_env(services)["ELDERCARE_CONSOLE_IDLE_MINUTES"] == "7"
+    read = [switch({"X": v}, "X") for v in ("True", "YES", "on", "0", "Off")]
+    assert read == [True, True, True, False, False]
+    with pytest.raises(ValueError, match="X='maybe'"):
+        switch({"X": "maybe"}, "X")
