@@ -178,6 +178,27 @@ class Runner:
             self.last_applied = max(self.last_applied, position)
             self.applied.notify_all()
 
+    def notice_rebuild(self) -> bool:
+        """Has a rebuild elsewhere (another process) set this view back? A rebuild resets the view
+        and replays it to the head it read; this runner may have applied events beyond that
+        meanwhile, and would then believe itself caught up until the view's next event (found by
+        the concurrent-rebuild test under load: a view two events behind for good). When the stored
+        position is below the one this runner last wrote, its in-memory position is set back to the
+        stored one (True): the coordinator's next round finds it behind. False when not, or when the
+        runner is busy (asked again later)."""
+        if not self.busy.acquire(blocking=False):
+            return False
+        try:
+            stored = self.position()
+            with self.applied:
+                if stored >= self._persisted:
+                    return False
+                self.last_applied = self._persisted = stored
+                self._persisted_at = time.monotonic()
+            return True
+        finally:
+            self.busy.release()
+
     def skip_to(self, head: int) -> None:
         """Nothing up to `head` is of interest to this view (the coordinator looked and wrote the
         position, `persist_positions`): it shows what it would show at `head` already."""
@@ -487,6 +508,9 @@ COORDINATOR_PAGE = 500
 #: round found them busy and fell back too (measured, 8 writers: a third of the rounds fell back, and
 #: each view then paid its own transaction for them)
 BUSY_WAIT_S = 0.25
+#: how often the coordinator compares each view's stored position with what its runner last wrote
+#: (a rebuild in another process sets it back; see `Runner.notice_rebuild`), seconds
+RECHECK_S = 5.0
 
 
 class ProjectionService:
@@ -548,11 +572,16 @@ class ProjectionService:
 
     def _coordinate(self) -> None:
         failures = 0
+        checked = time.monotonic()
         while not self.stop_event.is_set():
             self.wakeup.clear()
             try:
                 self.dispatch()
                 failures = 0
+                if time.monotonic() - checked >= RECHECK_S:
+                    checked = time.monotonic()
+                    if [runner for runner in self.runners if runner.notice_rebuild()]:
+                        self.wakeup.set()  # a view set back: its events again, in the next round
             except Exception as exc:  # the store unreachable: every runner reads the log itself meanwhile
                 failures += 1
                 log_failure(log, "projection_coordinator_failed", exc)

@@ -48,3 +48,40 @@ def test_two_processes_catching_up_one_view_take_turns_and_apply_each_event_once
     finally:
         writer.close()
         other.close()
+
+
+def test_a_view_set_back_by_a_rebuild_elsewhere_is_caught_up_without_a_new_event(pg_url, tmp_path,
+                                                                                    monkeypatch):
+    """A rebuild in another process resets a view and replays it to the head it read; the worker
+    here had applied further. Its coordinator believed the view caught up (in memory) and waited
+    for the view's next event: two events behind for good when none came (the concurrent-rebuild
+    fault test, under load). Now it notices the stored position fell below what it wrote."""
+    from projections import runner as runner_module
+
+    monkeypatch.setattr(runner_module, "RECHECK_S", 0.3)
+    worker = make_container(pg_url, tmp_path / "a")
+    _ = worker.app
+    key = (tmp_path / "a" / "secret.key").read_bytes()
+    other = make_container(pg_url, tmp_path / "b", secret_keys=(key,))  # the rebuilding process
+    try:
+        ctx = Context(ROLE_ACTORS["civil_affairs"], "api")
+        worker.start_projections()
+        for row in facilities(5):
+            worker.dispatcher.dispatch("register_facility", row, ctx)
+        head = worker.app.recorder.max_notification_id()
+        assert worker.wait_for(head)
+        rebuilt = other.runner("facility_list")
+        rebuilt.view.reset_tables(rebuilt.name)  # the other process's rebuild, ending two short
+        rebuilt.catch_up(head=head - 2)
+        assert worker.view("facility_list").max_tracking_id(worker.app.name) == head - 2
+        deadline = threading.Event()
+        for _ in range(100):  # up to 10 s; the recheck runs every 0.3 s here
+            if worker.view("facility_list").max_tracking_id(worker.app.name) == head:
+                break
+            deadline.wait(0.1)
+        assert worker.view("facility_list").max_tracking_id(worker.app.name) == head
+        with worker.datastore.engine.connect() as conn:  # the two events applied again, once each
+            assert conn.exec_driver_sql("SELECT count(*) FROM facility_list").scalar() == 5
+    finally:
+        worker.close()
+        other.close()
