@@ -105,7 +105,7 @@ class Settings:
             read_models_wait_s=_seconds(env, "ELDERCARE_READ_MODELS_WAIT_S", 2.0),
             oidc={k: v for k, v in env.items() if k.startswith("ELDERCARE_OIDC_")},
             duty_reports_from=_year(env.get("ELDERCARE_DUTY_REPORTS_FROM")),
-            group_commit=_switch(env, "ELDERCARE_GROUP_COMMIT", True),
+            group_commit=read_switch(env, "ELDERCARE_GROUP_COMMIT", True),
             public_cache_entries=_count(env, "ELDERCARE_PUBLIC_CACHE_ENTRIES", 512, 1_000_000),
             health_stall_s=_seconds(env, "ELDERCARE_HEALTH_STALL_S", 120.0, most=86_400,
                                     least=1),  # 0 s: every write in flight would read as a stall
@@ -281,7 +281,9 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+def read_switch(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """An on/off variable: on/1/true/yes or off/0/false/no, any case; anything else is a
+    `SettingsError` (a `ValueError`) naming it."""
     raw = env.get(name)
     if not raw:
         return default

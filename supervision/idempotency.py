@@ -41,6 +41,8 @@ from supervision.domain.errors import Conflict, InvalidValue
 from supervision.domain.values import deterministic_id
 
 HEADER = "Idempotency-Key"
+#: where the API's door (`supervision.api.check_request`) leaves the normalised key for `run`
+ENVIRON = "eldercare.idempotency_key"
 _KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 

@@ -77,7 +77,7 @@ class PrepaidCommands(SupervisionBase):
                 now = self.get_prepaid_ledger(uscc)
             except Exception:  # the conflict is the answer; the re-read only refines its words
                 now = None
-            if now is not None and (new_entry in now.entry_nos or new_entry in now.refunds_due):
+            if now is not None and _holds(now, new_entry):
                 return repeated("prepaid-ledger entry", new_entry)
         return ConcurrentModification(f"the prepaid-fee ledger of {uscc}")
 
@@ -165,8 +165,7 @@ class PrepaidCommands(SupervisionBase):
         facility = self._prepaid_facility(uscc)
         ledger = self.get_prepaid_ledger(facility.uscc)
         ref = due_ref or fresh_number("D")
-        if not due_ref and keyed() and ref in ledger.refunds_due:
-            raise repeated("refund due", ref)
+        _not_repeated(ledger, ref, derived=not due_ref)
         ledger.record_refund_due(due_ref=ref, kind=kind, resident_ref=resident_ref, amount_fen=amount_fen,
                                  due_on=due_on, reason=reason, occurred_on=when, actor=ctx.actor,
                                  source=ctx.source)
@@ -213,6 +212,11 @@ class PrepaidCommands(SupervisionBase):
 def _not_repeated(ledger: PrepaidLedger, number: str, derived: bool) -> None:
     """A ledger number derived from the request's idempotency key that the ledger holds already:
     the retry of a stored request (409 naming the entry under the key), not a clash of numbers."""
-    if derived and keyed() and number in ledger.entry_nos:
+    if derived and keyed() and _holds(ledger, number):
         raise repeated("prepaid-ledger entry", number)
+
+
+def _holds(ledger: PrepaidLedger, number: str) -> bool:
+    """Does the ledger hold an entry (receipt, refund, deposit) or a refund due under `number`?"""
+    return number in ledger.entry_nos or number in ledger.refunds_due
 

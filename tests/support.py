@@ -83,10 +83,10 @@ def seed_unless_unreachable(container: Container, attempts: int = 4) -> None:
             seed_agencies(container)
             return
         except StoreUnavailable:
-            if not _reachable(container.settings.database_url) or attempt == attempts:
-                if _reachable(container.settings.database_url):
-                    raise
+            if not _reachable(container.settings.database_url):
                 return
+            if attempt == attempts:
+                raise
             time.sleep(0.5 * attempt)
 
 

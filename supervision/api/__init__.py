@@ -33,6 +33,7 @@ from supervision.api.spot_checks import blp as spot_checks_blp
 from supervision.commands import bounds
 from supervision.console import install as install_console
 from supervision.domain.errors import InvalidCommand
+from supervision.idempotency import ENVIRON as IDEMPOTENCY_ENVIRON
 from supervision.idempotency import HEADER as IDEMPOTENCY_HEADER
 from supervision.idempotency import normalise_key
 from supervision.public.shapes import BlacklistEntryPublic, ListEntryPublic
@@ -237,7 +238,8 @@ def check_request(req: Any) -> None:
                 "_body": [f"arrays and objects may nest at most {bounds.MAX_JSON_DEPTH} levels deep"]})
         key = req.headers.get(IDEMPOTENCY_HEADER)
         if key is not None and req.path.startswith("/api/"):
-            normalise_key(key)  # every write documents the header: a malformed one is 422 on each
+            # every write documents the header: a malformed one is 422 on each; `run` uses this
+            req.environ[IDEMPOTENCY_ENVIRON] = normalise_key(key)
 
 
 def runner_status(services: Any, name: str) -> dict[str, int]:

@@ -11,8 +11,8 @@ from supervision.api.schemas import AcceptedSchema, ErrorSchema
 from supervision.api.security import context
 from supervision.application import Accepted, recording_writes
 from supervision.domain.errors import InvalidCommand
-from supervision.idempotency import HEADER as IDEMPOTENCY_HEADER
-from supervision.idempotency import idempotent, normalise_key
+from supervision.idempotency import ENVIRON as IDEMPOTENCY_ENVIRON
+from supervision.idempotency import idempotent
 
 
 def services() -> Any:
@@ -57,8 +57,7 @@ def run(name: str, **path: Any) -> Response:
     root = services()
     ctx = context()
     root.dispatcher.authorize(name, ctx)
-    raw_key = request.headers.get(IDEMPOTENCY_HEADER)
-    key = None if raw_key is None else normalise_key(raw_key)  # 422 naming the header
+    key = request.environ.get(IDEMPOTENCY_ENVIRON)  # normalised (or refused: 422) at the door
     payload = {**json_body(), **path}
     with recording_writes() as written, idempotent(key, name, ctx.actor.agency, ctx.actor.user):
         result: Accepted = root.dispatcher.dispatch(name, payload, ctx)

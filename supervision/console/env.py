@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from infra.settings import read_switch as switch  # the one reader of on/off variables
+
+__all__ = ["PREFIX", "console_env", "switch"]
+
 PREFIX = "ELDERCARE_CONSOLE_"
 
 
@@ -22,16 +26,3 @@ def console_env(services: Any = None) -> dict[str, str]:
         services = current_app.extensions.get("eldercare") if has_app_context() else None
     extra = getattr(getattr(services, "settings", None), "extra", None) or {}
     return {**{k: v for k, v in extra.items() if k.startswith(PREFIX)}, **os.environ}
-
-
-def switch(env: dict[str, str], name: str, default: bool = False) -> bool:
-    """An on/off variable as every other switch reads it (on/1/true/yes, off/0/false/no, any case);
-    anything else is a ValueError naming it (the start stops)."""
-    raw = (env.get(name) or "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("on", "1", "true", "yes"):
-        return True
-    if raw in ("off", "0", "false", "no"):
-        return False
-    raise ValueError(f"{name}={env.get(name)!r}: on or off")

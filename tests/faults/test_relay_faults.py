@@ -46,20 +46,33 @@ def published_ids(bootstrap: str, container, expected: int) -> list[str]:
 
 
 @pytest.mark.parametrize("client", ["kafka-python", "confluent"])
+@pytest.mark.parametrize("pipelined", [False, True], ids=["one-process", "two-processes-pipelined"])
 def test_an_oversize_or_untranslatable_event_is_parked_and_the_rest_published_once(kafka_container, broker,
-                                                                                    client):
+                                                                                    client, pipelined):
+    """`pipelined`: pages of 3 translated in the second process and sent with the next page already
+    in flight when the oversize one fails (the producer is replaced after it: the page in flight is
+    settled first)."""
     c = kafka_container
     rows = sample_rows(12)
     register(c, rows[:5])
     poison = {"oversize": register(c, rows[5:6], name="康" * 600_000)[0], "undecodable": undecodable(c)}
     register(c, rows[6:])
-    relay = build_relay(c, broker.bootstrap_servers, client=client, page_size=100, **FAST_PRODUCER)
+    relay = build_relay(c, broker.bootstrap_servers, client=client, page_size=3 if pipelined else 100,
+                        **FAST_PRODUCER)
+    if pipelined:
+        relay.pipeline_min_events = 0
+        relay.translate_while_translator_starts = False
+        submitted: list[int] = []
+        original = relay._submit
+        relay._submit = lambda m: (submitted.append(len(m)), original(m))[1]  # type: ignore[method-assign]
     try:
         relay.catch_up()
         assert relay.position() == c.app.recorder.max_notification_id()
         status = relay.status()
     finally:
         relay.close()
+    if pipelined:
+        assert len(submitted) > 5, "the pages went through the pipelined loop"
     parked = {p.position: p for p in parked_store(c.datastore.engine).list("relay")}
     assert set(parked) == set(poison.values()) and status.parked == 2
     assert "MessageSizeTooLarge" in parked[poison["oversize"]].error_class
