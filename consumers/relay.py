@@ -44,7 +44,7 @@ from consumers.producers import KAFKA_PYTHON
 from consumers.producers import producer_factory as make_producer_factory
 from consumers.topics import LIST_KINDS, Catalogue, Topic
 from projections.base import RowBuffer, View
-from projections.failures import TransientFailure, is_transient
+from projections.failures import AheadOfStore, TransientFailure, is_transient
 from projections.parked import notification_key, parked_store
 from supervision.public.events import GradeListItem, ListingListItem, RecordedResultPublic, public_event_data
 from supervision.unavailable import log_failure
@@ -99,6 +99,38 @@ class RelayView(View):
             Column("item", String(80), primary_key=True),
             Column("data", Text, nullable=False),
         )
+        self.destination_table = Table(
+            "relay_destination",
+            metadata,
+            Column("application_name", String(80), primary_key=True),
+            Column("topic_prefix", Text, nullable=False),
+        )
+
+    def destination(self, application_name: str) -> str | None:
+        """The topic prefix the relay publishes the log under (recorded at its first start); None
+        before that."""
+        t = self.destination_table
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.c.topic_prefix).where(t.c.application_name == application_name)
+                                ).scalar_one_or_none()
+
+    def record_destination(self, session: Session, application_name: str, topic_prefix: str) -> None:
+        t = self.destination_table
+        session.execute(delete(t).where(t.c.application_name == application_name))
+        session.execute(t.insert().values(application_name=application_name, topic_prefix=topic_prefix))
+
+    def start_over(self, application_name: str, topic_prefix: str) -> int:
+        """Forget the position and the published list state, and record `topic_prefix` as where the
+        whole log is published next (`eldercare relay reset`), in one transaction; returns the
+        position forgotten. A relay still running under the old prefix finds its position moved at
+        its next page (its transaction rolls back) and then refuses to go on (`DestinationChanged`)."""
+        position = self.max_tracking_id(application_name) or 0
+        table = self.tracking_record_cls.__table__
+        with self.transaction(commit=True) as session:
+            session.execute(delete(table).where(table.c.application_name == application_name))
+            session.execute(delete(self.list_state))
+            self.record_destination(session, application_name, topic_prefix)
+        return position
 
     def items(self, topic: str, uscc: str) -> dict[str, dict[str, Any]]:
         return self.items_of([(topic, uscc)])[(topic, uscc)]
@@ -163,6 +195,31 @@ def _by_topic(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 class BrokerUnavailable(TransientFailure):
     """The broker did not acknowledge a batch in time (down, paused, restarted): transient."""
+
+
+#: what cures a relay ahead of its store, or one under a changed prefix
+RESET_CURE = "publish the whole log again: `eldercare relay reset --yes`"
+
+
+class PositionMoved(TransientFailure):
+    """The recorded position is no longer where this relay left it (another relay moved it, or an
+    operator reset it): nothing of the page is recorded; the next attempt reads it again."""
+
+
+class DestinationChanged(Exception):
+    """The relay published the log under one topic prefix and is configured with another: new
+    topics would hold only the events from here on while the relay reports no lag. Permanent: the
+    relay refuses to publish until the configuration is put back or `eldercare relay reset`
+    publishes the whole log again under the new prefix."""
+
+    def __init__(self, recorded: str, configured: str, position: int) -> None:
+        done = (f"published notifications 1–{position} under the topic prefix {recorded!r}" if position
+                else f"is set to publish the log under the topic prefix {recorded!r}")
+        super().__init__(
+            f"the relay {done}, but ELDERCARE_TOPIC_PREFIX is {configured!r}: topics under "
+            f"{configured!r} would miss what was published. Set ELDERCARE_TOPIC_PREFIX={recorded} "
+            f"again, or run `eldercare relay reset` to publish the whole log under {configured!r}")
+        self.recorded, self.configured, self.position = recorded, configured, position
 
 
 @dataclass
@@ -428,6 +485,19 @@ def _schema(topic: Topic) -> Any:
     return _SCHEMAS[topic.schema]
 
 
+#: what the relay refuses to go on with (never retried): a changed prefix, a store behind it
+REFUSALS = (DestinationChanged, AheadOfStore)
+
+
+def destination_refusal(view: RelayView, application_name: str, configured: str) -> DestinationChanged | None:
+    """Why the relay must not publish under the `configured` topic prefix (another is recorded), or
+    None: what `Relay.check_destination` raises, `relay status` and `/healthz` show."""
+    recorded = view.destination(application_name)
+    if recorded is None or recorded == configured:
+        return None
+    return DestinationChanged(recorded, configured, view.max_tracking_id(application_name) or 0)
+
+
 @dataclass(frozen=True)
 class RelayStatus:
     position: int
@@ -495,6 +565,8 @@ class Relay:
         #: the position this relay last committed (None: read it from the store); saves reading it
         #: before every page — if another relay moved it, committing from here fails and it is read
         self._committed: int | None = None
+        #: the recorded topic prefix was compared with the configured one (`check_destination`)
+        self._destination_checked = False
 
     # -- position --------------------------------------------------------------------------
     def position(self) -> int:
@@ -655,7 +727,10 @@ class Relay:
                     store.park(session, pipeline=PIPELINE, item_key=notification_key(unit.notification_id),
                                position=unit.notification_id, item_id=unit.event_id, error=error)
                 if not self.view.move_position(session, self.app.name, position, moved_to):
-                    self.view.record_position(session, Tracking(self.app.name, moved_to))  # first, or moved
+                    if position:  # not where this relay left it: nothing of this page is recorded
+                        raise PositionMoved(f"the relay's position is no longer {position} (another relay "
+                                            "moved it, or `eldercare relay reset`); reading it again")
+                    self.view.record_position(session, Tracking(self.app.name, moved_to))  # the first
             for unit, error in parked:
                 log.error("relay_event_parked", position=unit.notification_id, event_id=unit.event_id,
                           records=len(unit.messages), error=f"{type(error).__name__}: {str(error)[:300]}")
@@ -736,6 +811,8 @@ class Relay:
         second process while this one sends (consumers/relay_pipeline.py); this one translates its
         own pages until that process has started (`translate_while_translator_starts`)."""
         try:
+            if not self._destination_checked:
+                self.check_destination()
             moved = self._catch_up_in_two_processes(stop) if self.pipeline is not None else 0
             while stop is None or not stop.is_set():
                 step = self.publish_batch()
@@ -744,9 +821,35 @@ class Relay:
                     break
                 moved += step
         except BaseException:
-            self._committed = None  # read it again: whatever failed may have been the store
+            # read both again: whatever failed may have been the store, or an operator's reset
+            self._committed, self._destination_checked = None, False
             raise
         return moved
+
+    def check_destination(self) -> None:
+        """Refuse to publish under another topic prefix than the log was published under so far, or
+        from a position the store does not reach.
+
+        Records the configured prefix when none is recorded (a new relay, or one from before this
+        check: it adopts the prefix it is configured with). Raises `DestinationChanged` (permanent)
+        when the recorded prefix differs: topics under the new prefix would start at the position,
+        missing everything before it, while the relay reported no lag. Also at position 0: after
+        `eldercare relay reset` under a new prefix, a relay still configured with the old one must not
+        publish the whole log there again. Raises `AheadOfStore` (permanent) when the position is
+        beyond the store's head (a store restored from an earlier backup): the relay would skip
+        every new event up to it."""
+        configured = self.catalogue.prefix
+        refusal = destination_refusal(self.view, self.app.name, configured)
+        if refusal is not None:
+            raise refusal
+        position = self.position()
+        if position and position > (head := self.head()):  # read after the position: no race
+            raise AheadOfStore("the relay", position, head, RESET_CURE)
+        if self.view.destination(self.app.name) != configured:
+            with self.view.transaction(commit=True) as session:
+                self.view.record_destination(session, self.app.name, configured)
+            log.info("relay_destination_recorded", topic_prefix=configured, position=self.position())
+        self._destination_checked = True
 
     def _catch_up_in_two_processes(self, stop: threading.Event | None) -> int:
         position, head = self.position(), self.head()
@@ -831,7 +934,9 @@ class Relay:
         """Follow the log until `stop` is set, retrying with exponential backoff on broker errors.
 
         Logs `relay_broker_unavailable` (broker) or `relay_failed` (anything else) per failed attempt,
-        and `relay_recovered` at the first page published after one or more failed attempts.
+        and `relay_recovered` at the first page published after one or more failed attempts. Raises
+        `DestinationChanged` or `AheadOfStore` (`REFUSALS`: never retried; only the configuration
+        or a reset cures them).
         """
         from kafka.errors import KafkaError
 
@@ -839,6 +944,9 @@ class Relay:
             self.wakeup.clear()  # before reading: a save announced from here on wakes the wait below
             try:
                 self.catch_up(stop)
+            except REFUSALS as exc:
+                self.last_error = str(exc)
+                raise
             except (KafkaError, BrokerUnavailable, OSError) as exc:
                 delay = self._failed(exc)
                 log.warning("relay_broker_unavailable", bootstrap=self.bootstrap_servers,
@@ -880,8 +988,14 @@ def spared_by_collector() -> Iterator[None]:
 def start_relay_thread(relay: Relay, poll_interval: float = 0.1) -> Callable[[], None]:
     """For `serve` and the demo: the relay in a daemon thread; returns the stopper."""
     stop = threading.Event()
-    thread = threading.Thread(target=relay.run_forever, args=(stop, poll_interval), name="relay",
-                              daemon=True)
+
+    def run() -> None:
+        try:
+            relay.run_forever(stop, poll_interval)
+        except REFUSALS as exc:  # the rest of the process goes on; /healthz says why
+            log.error("relay_refused", error=str(exc))
+
+    thread = threading.Thread(target=run, name="relay", daemon=True)
     thread.start()
 
     def stopper() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from infra.cli_support import EXIT_INVALID, State, command, echo_json, fail
+from infra.cli_support import EXIT_CONFIG, EXIT_INVALID, State, command, echo_json, fail
 
 #: consumer-group timing: production defaults; tests pass shorter ones (the dev broker answers a
 #: JoinGroup after about session_timeout_ms / 2)
@@ -73,10 +73,42 @@ def relay_run(state: State, batch_size: int, request_timeout_ms: int, poll_inter
                          delivery_timeout_ms=max(4 * request_timeout_ms, 30_000),
                          ack_timeout=max(request_timeout_ms / 1000 * 2, 5.0))
     click.echo(f"relay: {bootstrap} from position {relay_.position()} of {relay_.head()}", err=True)
+    from consumers.relay import REFUSALS
+
     try:
         relay_.run_forever(stop, poll_interval=poll_interval)
+    except REFUSALS as exc:
+        fail(str(exc), EXIT_CONFIG)
     finally:
         relay_.reset_producer()
+
+
+@relay.command("reset")
+@click.option("--yes", is_flag=True, help="do it (without it, only say what would happen)")
+@command
+def relay_reset(state: State, yes: bool) -> None:
+    """Publish the whole log again, from notification 1, under the configured topic prefix.
+
+    For a deliberate change of ELDERCARE_TOPIC_PREFIX (the relay refuses to go on under a new prefix
+    without this: the new topics would miss everything published before). Forgets the relay's
+    position and the list state it published, and records the configured prefix, in one
+    transaction. Stop every running relay (`serve`, `worker`, `relay run`) first; one left running
+    under the old prefix stops at its next page. Consumers de-duplicate the records on `ce_id`.
+    """
+    from infra.kafka_relay import relay_view
+
+    view = relay_view(state.container)
+    name = state.container.app.name
+    configured = state.container.settings.topic_prefix
+    recorded, position = view.destination(name), view.max_tracking_id(name) or 0
+    plan = (f"the relay's position {position} (topic prefix {recorded!r}) is forgotten; the whole log "
+            f"is published again under {configured!r}")
+    if not yes:
+        fail(f"nothing done: {plan}. Run again with --yes to do it", EXIT_INVALID)
+    forgotten = view.start_over(name, configured)
+    echo_json({"reset": True, "forgotten_position": forgotten, "previous_topic_prefix": recorded,
+               "topic_prefix": configured,
+               "next": "restart `serve` or `worker`, or start `relay run`: it publishes from notification 1"})
 
 
 @relay.command("status")
@@ -91,7 +123,18 @@ def relay_status(state: State) -> None:
     from projections.parked import parked_store
 
     store = parked_store(view.engine)
+    recorded, configured = view.destination(state.container.app.name), state.container.settings.topic_prefix
+    from consumers.relay import destination_refusal
+
+    refused = destination_refusal(view, state.container.app.name, configured)
+    if refused is None and position > head:
+        from consumers.relay import RESET_CURE
+        from projections.failures import AheadOfStore
+
+        refused = AheadOfStore("the relay", position, head, RESET_CURE)
     echo_json({"position": position, "head": head, "lag": max(head - position, 0),
+               "topic_prefix": configured, "published_under": recorded,
+               "refused": str(refused) if refused else None,
                "parked": store.count("relay"),
                "parked_inbound": {s.pipeline: s.count for s in store.summary()
                                   if s.pipeline.startswith("inbound.")},

@@ -10,6 +10,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from infra.cli_support import EXIT_CONFLICT, EXIT_INVALID, State, command, echo_json, fail
+from projections.failures import REBUILD_CURE, AheadOfStore
 
 if TYPE_CHECKING:
     from projections.base import RebuildRunning
@@ -33,12 +34,15 @@ def _names(state: State, name: str | None) -> list[str]:
 @click.argument("name", required=False)
 @command
 def status(state: State, name: str | None) -> None:
-    """Position, head, lag and parked (unresolved) items of each view."""
+    """Position, head, lag and parked (unresolved) items of each view; `refused` says why a view
+    is not run (its position beyond the store's head: rebuild it)."""
     out = []
     for n in _names(state, name):
         s = state.container.runner(n).status()
         out.append({"name": s.name, "position": s.position, "head": s.head, "lag": s.lag,
-                    "parked": s.parked})
+                    "parked": s.parked,
+                    "refused": str(AheadOfStore(s.name, s.position, s.head, REBUILD_CURE))
+                    if s.position > s.head else None})
     echo_json(out)
 
 

@@ -18,6 +18,7 @@ import click
 
 from infra.logging import configure_logging
 from infra.settings import Settings, SettingsError
+from projections.failures import AheadOfStore
 from supervision.cells import spreadsheet_safe
 from supervision.domain.errors import DomainError
 from supervision.reasons import explained
@@ -142,7 +143,8 @@ def translated_errors() -> Iterator[None]:
 
     Exit codes: a domain error's category (2 invalid input, 3 forbidden, 4 not found — saying why
     when the identifier cannot be valid —, 5 conflict); 78 (EX_CONFIG) for a setting that can never
-    work: a malformed setting, a key this store was not sealed with, or a database server that refuses
+    work: a malformed setting, a key this store was not sealed with, views or a relay beyond the
+    store's head (`AheadOfStore`: a store restored from an earlier backup), or a database server that refuses
     the configuration (`StoreMisconfigured`: no such database or role, authentication failed, no
     pg_hba.conf entry, a malformed URL, an unknown host); 69 (EX_UNAVAILABLE) for a database that
     cannot be reached now ("retry later").
@@ -154,8 +156,8 @@ def translated_errors() -> Iterator[None]:
         fail(message, EXIT_CODES.get(exc.category, EXIT_INVALID), fields)
     except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
         raise
-    except SettingsError as exc:  # e.g. a key this store was not sealed with (infra.key_check)
-        fail(str(exc), EXIT_CONFIG)
+    except (SettingsError, AheadOfStore) as exc:  # a key this store was not sealed with, a view
+        fail(str(exc), EXIT_CONFIG)                # beyond the store's head (a restored backup)
     except Exception as exc:
         unavailable = as_unavailable(exc)
         if unavailable is None:

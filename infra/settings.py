@@ -7,6 +7,7 @@ command opens the store); `infra.bootstrap` builds components from a `Settings` 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -92,7 +93,7 @@ class Settings:
             var_dir=var_dir,
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             kafka_client=_kafka_client(env.get("ELDERCARE_KAFKA_CLIENT")),
-            topic_prefix=env.get("ELDERCARE_TOPIC_PREFIX", "eldercare"),
+            topic_prefix=_topic_prefix(env.get("ELDERCARE_TOPIC_PREFIX", "eldercare")),
             tokens_file=_path(env.get("ELDERCARE_TOKENS_FILE")),
             secret_keys=keys,
             holidays_file=_path(env.get("ELDERCARE_HOLIDAYS_FILE")),
@@ -337,6 +338,19 @@ def _kafka_client(value: str | None) -> str:
         return KAFKA_PYTHON
     if value not in CLIENTS:
         raise SettingsError(f"ELDERCARE_KAFKA_CLIENT={value!r} is not one of {', '.join(CLIENTS)}")
+    return value
+
+
+#: a Kafka topic name is at most 249 of `[A-Za-z0-9._-]`; the longest name here adds 33 to the prefix
+_TOPIC_PREFIX = re.compile(r"[A-Za-z0-9._-]{0,200}")
+
+
+def _topic_prefix(value: str) -> str:
+    """ELDERCARE_TOPIC_PREFIX: what every topic name starts with (`<prefix>.facilities`); empty for
+    bare names. Refused at start rather than by the broker at the relay's first send."""
+    if not _TOPIC_PREFIX.fullmatch(value) or value in (".", ".."):
+        raise SettingsError(f"ELDERCARE_TOPIC_PREFIX={value[:60]!r}: a topic name prefix is up to 200 "
+                            "of A-Z a-z 0-9 . _ - (Kafka's topic name characters), e.g. jc.eldercare")
     return value
 
 

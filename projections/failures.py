@@ -73,6 +73,24 @@ class TransientFailure(Exception):
     """Raised by a pipeline when its outside world (store, broker) is not answering."""
 
 
+#: what cures a view ahead of its store
+REBUILD_CURE = "rebuild the views from the store: `eldercare projections rebuild`"
+
+
+class AheadOfStore(Exception):
+    """A pipeline's recorded position is beyond the event store's last notification: the store was
+    restored from an earlier backup, or the positions belong to another store. Going on would skip
+    every new event up to that position without a word (a view or topic silently missing them);
+    nothing is applied until an operator rebuilds the views (or resets the relay)."""
+
+    def __init__(self, pipeline: str, position: int, head: int, cure: str) -> None:
+        super().__init__(
+            f"{pipeline} is at notification {position}, beyond the event store's last one ({head}): the "
+            f"store was restored from an earlier backup, or this database's positions belong to "
+            f"another store; {cure}")
+        self.pipeline, self.position, self.head = pipeline, position, head
+
+
 def _kafka_kind(exc: BaseException) -> Kind | None:
     try:
         from kafka import errors as kafka_errors

@@ -21,7 +21,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import update
 
 from projections.base import ViewProjection, begin_immediate, rebuild_lock
-from projections.failures import is_transient
+from projections.failures import REBUILD_CURE, AheadOfStore, is_transient
 from projections.parked import ParkedItem, notification_key, parked_store
 from supervision.unavailable import log_failure
 
@@ -115,6 +115,8 @@ class Runner:
                 claim = self.view.claim_position(session, self.app.name)
                 start = claim.notification_id
                 if start >= head:
+                    if start > head and start > self.head():  # not just a newer head than ours
+                        raise AheadOfStore(self.name, start, self.head(), REBUILD_CURE)
                     self._seen(start, persisted=True)
                     break
                 if known is not None and start == self._persisted and len(known) < self.batch_size:
@@ -535,6 +537,8 @@ class ProjectionService:
         #: have moved (the worker answers waiting requests with it: infra.wakeup.Listener.answer)
         self.on_progress: Callable[[dict[str, int]], None] | None = None
         self._progress_lock = threading.Lock()
+        #: views not run because their position is beyond the store's head (`AheadOfStore`)
+        self.refused: dict[str, AheadOfStore] = {}
 
     def applied(self) -> int:
         """The notification id every view of this service has applied (0 before the first round)."""
@@ -558,6 +562,7 @@ class ProjectionService:
                 runner._seen(runner.position(), persisted=True)
             except Exception:
                 break
+        self._refuse_views_ahead_of_the_store()
         for runner in self.runners:
             runner.coordinated = True
             thread = threading.Thread(
@@ -569,6 +574,24 @@ class ProjectionService:
         coordinator = threading.Thread(target=self._coordinate, name="projection-coordinator", daemon=True)
         coordinator.start()
         self.threads.append(coordinator)
+
+    def _refuse_views_ahead_of_the_store(self) -> None:
+        """A view whose position is beyond the store's head (read after the positions, so a view
+        another process moved meanwhile is not mistaken) is not run: it would skip every new event
+        up to its position without a word. Kept in `refused`; /healthz and `projections status`
+        say so from the stored positions."""
+        if not self.runners or not all(r._persisted_at for r in self.runners):
+            return  # the store was unreachable: each runner's first catch-up checks it instead
+        try:
+            head = self.runners[0].head()
+        except Exception:
+            return
+        for runner in [r for r in self.runners if r._persisted > head]:
+            refusal = AheadOfStore(runner.name, runner._persisted, head, REBUILD_CURE)
+            runner.error = refusal
+            self.refused[runner.name] = refusal
+            log.error("projection_refused", view=runner.name, error=str(refusal))
+        self.runners = [r for r in self.runners if r.name not in self.refused]
 
     def _coordinate(self) -> None:
         failures = 0

@@ -167,6 +167,12 @@ def create_app(services: Any) -> Flask:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
+    @app.teardown_request
+    def _forget_request_context(_exc: BaseException | None) -> None:
+        """Log lines after the request (a background thread in this process, the next test) must not
+        carry its request id."""
+        structlog.contextvars.clear_contextvars()
+
     @app.get("/healthz")
     def healthz() -> Any:
         """Liveness, lag per view and parked items: "degraded" (200) when something is parked or a

@@ -7,19 +7,22 @@ configuration problem" when its server refuses the configuration, e.g. a databas
      "store": "up",
      "head": 1234,                                   # last notification id in the event store
      "views": {"facility_list": {"position": 1234, "head": 1234, "lag": 0}, ...},
+     "relay": {"position": 1234, "head": 1234, "lag": 0},  # with Kafka configured, once it ran
      "parked": [{"pipeline": "facility_list", "count": 1, "since": "2026-11-30T04:25:28Z"}],
      "problems": [{"what": "facility_list: 1 item(s) parked", "since": "2026-11-30T04:25:28Z"},
                   {"what": "timeline: 5000 notifications behind", "since": null},
                   {"what": "grades: stalled: notification 1200 waiting 312 s", "since": "2026-11-30T04:20Z"},
                   {"what": "grades: failing: OperationalError: ...", "since": null},
                   {"what": "timeline: failing: a configuration problem: database misconfigured: ...",
-                   "since": null}]}
+                   "since": null},
+                  {"what": "relay: refuses to publish: the relay published notifications 1–1234 under "
+                           "the topic prefix 'eldercare', but ELDERCARE_TOPIC_PREFIX is ...", "since": null}]}
 
 "degraded" whenever `problems` is not empty: an item is parked (any pipeline: views, policy
 processes, the relay, inbound consumers), a view lags by more than `LAG_DEGRADED` notifications,
 a view has left the oldest notification it has not applied waiting longer than `STALL_SECONDS` (a hung
-or stopped worker shows here even when the lag is one event), or a view's runner in this process last
-failed.
+or stopped worker shows here even when the lag is one event), a view's runner in this process last
+failed, the relay lags by more than `LAG_DEGRADED`, or it refuses to publish under a changed topic prefix.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from projections.failures import REBUILD_CURE, AheadOfStore
 from projections.parked import parked_store
 from supervision.unavailable import StoreMisconfigured, as_unavailable
 
@@ -73,7 +77,10 @@ def health(services: Any) -> dict[str, Any]:
         position = services.view(name).max_tracking_id(services.app.name) or 0
         lag = max(head - position, 0)
         views[name] = {"position": position, "head": head, "lag": lag}
-        if lag > LAG_DEGRADED:
+        ahead = _ahead(services, name, position, head, REBUILD_CURE)
+        if ahead is not None:
+            problems.append(ahead)
+        elif lag > LAG_DEGRADED:
             problems.append({"what": f"{name}: {lag} notifications behind", "since": None})
         stalled = _stall(services, name, position, memo) if lag else None
         if stalled:
@@ -89,8 +96,50 @@ def health(services: Any) -> dict[str, Any]:
                 continue
             problems.append({"what": f"{runner.name}: failing: {type(error).__name__}: {str(error)[:200]}",
                              "since": None})
+    relay = _relay(services, head)
+    if relay is not None:
+        problems.extend(relay.pop("problems"))
     parked = [s.as_dict() for s in parked_store(services.datastore.engine).summary()]
     problems.extend({"what": f"{p['pipeline']}: {p['count']} item(s) parked", "since": p["since"]}
                     for p in parked)
-    return {"status": "degraded" if problems else "ok", "store": "up", "head": head, "views": views,
-            "parked": parked, "problems": problems}
+    answer = {"status": "degraded" if problems else "ok", "store": "up", "head": head, "views": views,
+              "parked": parked, "problems": problems}
+    if relay is not None:
+        answer["relay"] = relay
+    return answer
+
+
+def _ahead(services: Any, name: str, position: int, head: int, cure: str) -> dict[str, Any] | None:
+    """The problem of a position beyond the store's head (`AheadOfStore`), or None. The head is
+    read again first: a pipeline may have applied newer events since it was read."""
+    if position <= head or position <= (head := services.app.recorder.max_notification_id() or 0):
+        return None
+    return {"what": f"{name}: refused: {AheadOfStore(name, position, head, cure)}", "since": None}
+
+
+def _relay(services: Any, head: int) -> dict[str, Any] | None:
+    """The relay's position (when Kafka is configured) and its problems: far behind, or refusing
+    to publish under a changed topic prefix (consumers.relay.DestinationChanged). None without
+    Kafka, or before the relay ever ran (its tables do not exist yet)."""
+    settings = getattr(services, "settings", None)
+    if settings is None or not getattr(settings, "kafka_bootstrap_servers", None):
+        return None
+    from sqlalchemy import inspect
+
+    from consumers.relay import RESET_CURE, RelayView, destination_refusal
+
+    view = RelayView(services.datastore)
+    if not inspect(view.engine).has_table(view.destination_table.name):
+        return None
+    position = view.max_tracking_id(services.app.name) or 0
+    lag = max(head - position, 0)
+    problems = []
+    refusal = destination_refusal(view, services.app.name, settings.topic_prefix)
+    ahead = _ahead(services, "relay", position, head, RESET_CURE)
+    if refusal is not None:
+        problems.append({"what": f"relay: refuses to publish: {refusal}", "since": None})
+    elif ahead is not None:
+        problems.append(ahead)
+    elif lag > LAG_DEGRADED:
+        problems.append({"what": f"relay: {lag} notifications behind", "since": None})
+    return {"position": position, "head": head, "lag": lag, "problems": problems}

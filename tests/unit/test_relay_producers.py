@@ -42,3 +42,15 @@ def test_the_client_is_a_setting_and_an_unknown_one_is_refused():
         Settings.from_env({"DATABASE_URL": "sqlite:///x.sqlite", "ELDERCARE_KAFKA_CLIENT": "librdkafka"})
     with pytest.raises(ValueError, match="unknown Kafka client"):
         producer_factory("b:9092", "rdkafka")
+
+
+@pytest.mark.parametrize("prefix", ["a b", "中文", "eldercare/prod", ".", "x" * 201, "tab\there"])
+def test_a_topic_prefix_kafka_cannot_name_topics_with_is_refused_at_start(prefix):
+    with pytest.raises(SettingsError, match="ELDERCARE_TOPIC_PREFIX"):
+        Settings.from_env({"DATABASE_URL": "sqlite:///x.sqlite", "ELDERCARE_TOPIC_PREFIX": prefix})
+
+
+@pytest.mark.parametrize("prefix", ["eldercare", "jc.eldercare", "prov-14_jc", ""])
+def test_a_topic_prefix_of_kafka_topic_name_characters_is_kept(prefix):
+    settings = Settings.from_env({"DATABASE_URL": "sqlite:///x.sqlite", "ELDERCARE_TOPIC_PREFIX": prefix})
+    assert settings.topic_prefix == prefix
