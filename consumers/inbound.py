@@ -28,6 +28,7 @@ from consumers.envelope import SPECVERSION, header
 from consumers.topics import Catalogue, Topic
 from projections.failures import is_transient
 from projections.parked import ParkedStore, record_key
+from supervision import strict_json
 from supervision.application import Context
 from supervision.authority import AttributionRefused, OutsideJurisdiction
 from supervision.domain.errors import (
@@ -105,7 +106,9 @@ def _decode(topic: Topic, headers: Iterable[tuple[str, bytes]] | None, value: by
     if value is None:
         return Rejected("empty record (tombstone)", {"_body": ["required"]})
     try:
-        body = json.loads(value.decode("utf-8"))
+        body = strict_json.loads(value.decode("utf-8"))
+    except strict_json.DuplicateKey as exc:
+        return Rejected(f"body is ambiguous: {exc}", {exc.key: ["given more than once in one object"]})
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return Rejected(f"body is not UTF-8 JSON: {exc}", {"_body": ["not valid JSON"]})
     except RecursionError:

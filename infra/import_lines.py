@@ -21,13 +21,13 @@ This module imports no SQLAlchemy, click or rich: a helper process starts faster
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
 import structlog
 from eventsourcing.utils import get_topic
 
+from supervision import strict_json
 from supervision.application import Context
 from supervision.commands import bounds
 from supervision.domain.errors import DomainError, InvalidCommand
@@ -151,7 +151,9 @@ def parse_json(raw: bytes) -> dict[str, Any] | str:
     if bounds.json_too_deep(raw):
         return f"JSON nested deeper than {bounds.MAX_JSON_DEPTH} levels"
     try:
-        row = json.loads(raw.decode("utf-8"))
+        row = strict_json.loads(raw.decode("utf-8"))
+    except strict_json.DuplicateKey as exc:
+        return f"ambiguous JSON: {exc}"
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return f"malformed JSON: {exc}"
     return row if isinstance(row, dict) else "line must be a JSON object"

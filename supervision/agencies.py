@@ -13,7 +13,7 @@ from typing import Any
 
 from supervision.application import Accepted, Context, SupervisionBase
 from supervision.domain.agency import Agency, AgencyAlreadyRegistered, AgencyNotFound, agency_id
-from supervision.domain.errors import Conflict, InvalidValue
+from supervision.domain.errors import Conflict, InvalidValue, PermissionDenied
 from supervision.domain.token_grant import TokenGrant, token_grant_id
 from supervision.jurisdiction import AgencyRecord
 
@@ -57,6 +57,11 @@ class AgencyCommands(SupervisionBase):
     def dissolve_agency(self, ctx: Context, *, code: str, reason: str,
                         occurred_on: date | None = None) -> Accepted:
         when = self.check_occurred_on(occurred_on)
+        if code == ctx.actor.agency:
+            # every token of the agency stops at once, the acting one too: nobody there could undo it
+            raise PermissionDenied(f"an agency cannot dissolve itself ({code}): an admin of an agency "
+                                   "whose jurisdiction holds it does (its tokens would all stop working, "
+                                   "this one too)")
         agency = self.get_agency(code)
         agency.dissolve(reason=reason, occurred_on=when, actor=ctx.actor, source=ctx.source)
         nid = self._save(agency, what=f"agency {code}")

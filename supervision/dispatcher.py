@@ -24,7 +24,7 @@ from supervision.commands import incidents as incident_schemas
 from supervision.commands import interviews as interview_schemas
 from supervision.commands import prepaid as prepaid_schemas
 from supervision.commands import spot_checks as spot_check_schemas
-from supervision.commands.fields import CommandSpec
+from supervision.commands.fields import CommandSpec, Deadline, check_horizons
 from supervision.domain.errors import InvalidCommand, PermissionDenied
 from supervision.roles import ADMIN
 
@@ -69,18 +69,26 @@ class Dispatcher:
         # Schema instances are reusable and costly to build (nested fields are deep-copied):
         # building one per command halved the bulk-import rate.
         self.schemas = {s.name: s.schema() for s in specs}
+        #: the commands with a date that may lie ahead (checked against today on every load)
+        self.with_deadlines = {name for name, schema in self.schemas.items()
+                               if any(isinstance(f, Deadline) for f in schema.fields.values())}
 
     def spec(self, name: str) -> CommandSpec:
         return self.specs[name]
 
     def load(self, name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Validate a payload into command arguments, or raise `InvalidCommand` (422)."""
+        """Validate a payload into command arguments, or raise `InvalidCommand` (422); a deadline
+        beyond the horizon (`supervision.commands.fields.check_horizons`) is `InvalidValue` (422)."""
         if not isinstance(payload, Mapping):
             raise InvalidCommand("body must be a JSON object", {"_schema": ["must be an object"]})
+        schema = self.schemas[name]
         try:
-            return self.schemas[name].load(payload)
+            args = schema.load(payload)
         except ValidationError as exc:
             raise InvalidCommand("invalid command", validation_fields(exc)) from None
+        if name in self.with_deadlines:
+            check_horizons(schema, args, self.app.today())
+        return args
 
     def authorize(self, name: str, ctx: Context) -> None:
         spec = self.specs[name]

@@ -12,6 +12,7 @@ from supervision.domain.errors import (
     FacilityAlreadyRegistered,
     FacilityNotFound,
     InvalidCommand,
+    InvalidValue,
     VersionMismatch,
 )
 from supervision.domain.facility import Facility, facility_id
@@ -134,13 +135,17 @@ class FacilityCommands(SupervisionBase):
             raise InvalidCommand("grade not supported by its scores", {"level": problems})
         facility = self.get_facility(uscc)
         refuse_grading_if_jointly_punished(self, facility.uscc, when)
+        longest = last_day_in_force(when, self.grading.validity_years)
+        if valid_until is not None and valid_until > longest:
+            raise InvalidValue("valid_until", f"a grade is valid {self.grading.validity_years} years from "
+                                              f"its certificate date: at most {longest.isoformat()}")
         facility.assess_grade(
             level=level,
             score=score,
             parts=dict(parts or {}),
             assessing_body=assessing_body,
             certificate_no=certificate_no,
-            valid_until=valid_until or last_day_in_force(when, self.grading.validity_years),
+            valid_until=valid_until or longest,
             policy_version=self.grading.version,
             occurred_on=when,
             actor=ctx.actor,

@@ -14,6 +14,7 @@ import structlog
 from flask import Flask, g, jsonify, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 
+from supervision import strict_json
 from supervision.api import errors
 from supervision.api.agencies import blp as agencies_blp
 from supervision.api.asyncapi import blp as asyncapi_blp
@@ -230,7 +231,8 @@ def check_request(req: Any) -> None:
     """The door for every request, before any handler parses it: a body over `MAX_BODY_BYTES` is 413
     (werkzeug raises it while reading), JSON nested deeper than `MAX_JSON_DEPTH` is 422 (found by a
     scan that does not recurse, so the JSON parser never sees it), and path or query values holding
-    control characters or unpaired surrogates are 422 (they would reach SQL as they are)."""
+    control characters or unpaired surrogates are 422 (they would reach SQL as they are), and a JSON
+    object naming a key twice is 422 (`supervision.strict_json`)."""
     problems: dict[str, list[str]] = {}
     for name, value in [*(req.view_args or {}).items(), *req.args.items(multi=True)]:
         if isinstance(value, str) and (bounds.text_problem(value) or len(value) > 4 * bounds.TEXT):
@@ -242,6 +244,14 @@ def check_request(req: Any) -> None:
         if data and bounds.json_too_deep(data):
             raise InvalidCommand(f"JSON nested deeper than {bounds.MAX_JSON_DEPTH} levels", {
                 "_body": [f"arrays and objects may nest at most {bounds.MAX_JSON_DEPTH} levels deep"]})
+        if data and req.is_json:
+            try:
+                strict_json.loads(data)
+            except strict_json.DuplicateKey as exc:
+                raise InvalidCommand(str(exc), {exc.key: ["given more than once in one object: which one "
+                                                         "was meant?"]}) from None
+            except ValueError:
+                pass  # malformed: the handler's parser says so
         key = req.headers.get(IDEMPOTENCY_HEADER)
         if key is not None and req.path.startswith("/api/"):
             # every write documents the header: a malformed one is 422 on each; `run` uses this

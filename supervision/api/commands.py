@@ -34,6 +34,18 @@ def json_body() -> dict[str, Any]:
     return dict(payload)
 
 
+def with_path(body: dict[str, Any], path: Mapping[str, Any]) -> dict[str, Any]:
+    """The body with the path's parameters (`/prepaid/{uscc}/receipts`: the USCC is the path's). A
+    body that names one of them too must name the same value: another one (or one no field could
+    hold, since it would never be validated) is 422, never silently overridden."""
+    clashing = {name: [f"given in the path as {str(value)[:40]!r}: leave it out of the body or give the same"]
+                for name, value in path.items()
+                if name in body and (not isinstance(body[name], str) or body[name] != str(value))}
+    if clashing:
+        raise InvalidCommand("the body contradicts the path", clashing)
+    return {**body, **path}
+
+
 #: the header of a 202: `view=notifications behind, ...` (sorted by view name)
 LAG_HEADER = "X-Read-Models-Lag"
 Response = dict[str, Any] | tuple[dict[str, Any], int, dict[str, str]]
@@ -58,7 +70,7 @@ def run(name: str, **path: Any) -> Response:
     ctx = context()
     root.dispatcher.authorize(name, ctx)
     key = request.environ.get(IDEMPOTENCY_ENVIRON)  # normalised (or refused: 422) at the door
-    payload = {**json_body(), **path}
+    payload = with_path(json_body(), path)
     with recording_writes() as written, idempotent(key, name, ctx.actor.agency, ctx.actor.user):
         result: Accepted = root.dispatcher.dispatch(name, payload, ctx)
     body: dict[str, Any] = {

@@ -22,7 +22,8 @@ configuration problem" when its server refuses the configuration, e.g. a databas
 processes, the relay, inbound consumers), a view lags by more than `LAG_DEGRADED` notifications,
 a view has left the oldest notification it has not applied waiting longer than `STALL_SECONDS` (a hung
 or stopped worker shows here even when the lag is one event), a view's runner in this process last
-failed, the relay lags by more than `LAG_DEGRADED`, or it refuses to publish under a changed topic prefix.
+failed, or — with Kafka configured — the relay lags by more than `LAG_DEGRADED`, leaves a notification
+unpublished longer than `STALL_SECONDS`, or refuses to publish (a changed topic prefix, a store behind it).
 """
 
 from __future__ import annotations
@@ -118,8 +119,9 @@ def _ahead(services: Any, name: str, position: int, head: int, cure: str) -> dic
 
 
 def _relay(services: Any, head: int) -> dict[str, Any] | None:
-    """The relay's position (when Kafka is configured) and its problems: far behind, or refusing
-    to publish under a changed topic prefix (consumers.relay.DestinationChanged). None without
+    """The relay's position (when Kafka is configured) and its problems: far behind, its oldest
+    unpublished notification waiting longer than the stall bound (a broker down, a relay stopped),
+    or refusing to publish (a changed topic prefix, a store behind it). None without
     Kafka, or before the relay ever ran (its tables do not exist yet)."""
     settings = getattr(services, "settings", None)
     if settings is None or not getattr(settings, "kafka_bootstrap_servers", None):
@@ -140,6 +142,12 @@ def _relay(services: Any, head: int) -> dict[str, Any] | None:
         problems.append({"what": f"relay: refuses to publish: {refusal}", "since": None})
     elif ahead is not None:
         problems.append(ahead)
-    elif lag > LAG_DEGRADED:
-        problems.append({"what": f"relay: {lag} notifications behind", "since": None})
+    else:
+        if lag > LAG_DEGRADED:
+            problems.append({"what": f"relay: {lag} notifications behind", "since": None})
+        # a stopped broker or relay shows here even when a handful of events wait (the topics
+        # other agencies read stop while everything else is fine)
+        stalled = _stall(services, "relay", position, {}) if lag else None
+        if stalled:
+            problems.append(stalled)
     return {"position": position, "head": head, "lag": lag, "problems": problems}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from itertools import accumulate
 
 # -- integers ---------------------------------------------------------------------------------------
@@ -33,6 +34,16 @@ MAX_VERSION = 2**31 - 1
 #: query paging: page × page_size stays far inside a BIGINT offset
 MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 500
+
+# -- dates -------------------------------------------------------------------------------------------
+#: no date a command carries is older than the People's Republic (0001-01-01 or 1900-01-01 are typing
+#: errors) nor later than this: a deadline, a validity or a term added to it stays a valid date, and
+#: an instant in any UTC offset converts to Beijing time without overflow (year 10000 does not exist)
+EARLIEST_DAY = date(1949, 10, 1)
+LATEST_DAY = date(2199, 12, 31)
+#: a deadline or a planned date (rectification, interview, refund due, visit, listing effective) lies at
+#: most this many years after the day it is recorded: later is a typing error (9999-12-31)
+HORIZON_YEARS = 10
 
 # -- text (characters, not bytes) ---------------------------------------------------------------------
 PERSON_NAME = 50  # a person's name (legal representative, inspector, complainant)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from supervision.commands import bounds
-from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Reference, StrictInt
+from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Day, Reference, StrictInt
 from supervision.roles import ADMIN, SYSTEM
 
 
@@ -19,8 +19,8 @@ class LoadCalendarSchedule(CommandSchema):
     year = StrictInt(min=2000, max=2100, required=True)
     document_no = Reference(bounds.DOCUMENT_NO, required=True,
                             metadata={"description": "the notice's number, e.g. 国办发明电〔2026〕12号"})
-    holidays = BoundedList(fields.Date(), 120, min_length=1, required=True)
-    working_days = BoundedList(fields.Date(), 30, load_default=list)
+    holidays = BoundedList(Day(), 120, min_length=1, required=True)
+    working_days = BoundedList(Day(), 30, load_default=list)
 
 
 class RevisitProvisionalDeadlines(CommandSchema):
@@ -29,7 +29,7 @@ class RevisitProvisionalDeadlines(CommandSchema):
     class Meta(CommandSchema.Meta):
         exclude = ("occurred_on",)
 
-    today = fields.Date(load_default=None)
+    today = Day(load_default=None)
     only_if_changed = fields.Boolean(load_default=False)
 
 

@@ -12,6 +12,7 @@ from supervision.commands.fields import (
     BoundedList,
     CommandSchema,
     CommandSpec,
+    Day,
     NestedObject,
     Reference,
     Text,
@@ -84,7 +85,7 @@ class MarkComplaintOverdue(CommandSchema):
         exclude = ("occurred_on",)
 
     complaint_id = fields.UUID(required=True)
-    today = fields.Date(required=True)
+    today = Day(required=True)
 
 
 class RevealComplainantIdentity(CommandSchema):

@@ -11,6 +11,8 @@ from supervision.commands.fields import (
     BoundedList,
     CommandSchema,
     CommandSpec,
+    Day,
+    Deadline,
     Fen,
     NestedObject,
     Reference,
@@ -126,15 +128,15 @@ class DecideListingObjection(CommandSchema):
     listing_id = ListingId(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(("upheld", "rejected")))
     reasons = _text(required=True)
-    effective_on = fields.Date(load_default=None)
+    effective_on = Deadline(load_default=None)
     measures = _MEASURES
 
 
 class ConfirmListing(CommandSchema):
     listing_id = ListingId(required=True)
-    effective_on = fields.Date(load_default=None)
+    effective_on = Deadline(load_default=None)
     measures = _MEASURES
-    today = fields.Date(load_default=None, metadata={"description": "set by the clock"})
+    today = Day(load_default=None, metadata={"description": "set by the clock"})
 
 
 class ExpireListing(Schema):
@@ -142,7 +144,7 @@ class ExpireListing(Schema):
         unknown = "raise"
 
     listing_id = ListingId(required=True)
-    today = fields.Date(required=True)
+    today = Day(required=True)
 
 
 class RepairListingCredit(CommandSchema):

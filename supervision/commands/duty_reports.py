@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, Identifier, Uscc
+from supervision.commands.fields import CommandSchema, CommandSpec, Day, Identifier, Uscc
 from supervision.policy.duty_reports import REPORT_KINDS
 from supervision.roles import CIVIL_AFFAIRS, MARKET, SYSTEM
 
@@ -39,7 +39,7 @@ class MarkDutyReport(ReportRef):
     class Meta(CommandSchema.Meta):
         exclude = ("occurred_on",)
 
-    today = fields.Date(required=True)
+    today = Day(required=True)
 
 
 COMMANDS = (

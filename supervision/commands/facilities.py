@@ -11,6 +11,7 @@ from supervision.commands.fields import (
     CommandSpec,
     Count,
     CountyCode,
+    Day,
     NestedObject,
     Reference,
     StrictInt,
@@ -44,7 +45,7 @@ class ProfileFields(CommandSchema):
     nursing_beds = Count(bounds.MAX_BEDS)
     legal_representative = Text(bounds.PERSON_NAME)
     person_in_charge = Text(bounds.PERSON_NAME)
-    opened_on = fields.Date(allow_none=True)
+    opened_on = Day(allow_none=True)
     personal = NestedObject(PersonalSchema)
 
 
@@ -59,7 +60,7 @@ class RegisterFacility(ProfileFields):
     nursing_beds = Count(bounds.MAX_BEDS, required=True)
     legal_representative = Text(bounds.PERSON_NAME, load_default="")
     person_in_charge = Text(bounds.PERSON_NAME, load_default="")
-    opened_on = fields.Date(load_default=None, allow_none=True)
+    opened_on = Day(load_default=None, allow_none=True)
 
 
 class ChangeFacilityProfile(ProfileFields):
@@ -74,7 +75,7 @@ class AssessFacilityGrade(CommandSchema):
     parts = BoundedDict(Text(bounds.CODE, min_length=1), Count(bounds.MAX_SCORE), load_default=None)
     assessing_body = Text(bounds.TITLE, min_length=1, required=True)
     certificate_no = Reference(bounds.DOCUMENT_NO, required=True)
-    valid_until = fields.Date(load_default=None)
+    valid_until = Day(load_default=None)
 
 
 class CloseFacility(CommandSchema):

@@ -30,6 +30,7 @@ from supervision.commands.facilities import RegisterFacility
 from supervision.commands.fields import (
     CommandSchema,
     CountyCode,
+    Day,
     FullMatch,
     Identifier,
     Meaningful,
@@ -94,7 +95,7 @@ def _text_check(field: Text) -> Check:
     def check(value: Any) -> Any:
         if type(value) is not str or not low <= len(value) <= high:
             return _UNSURE
-        if meaningful and not value.strip():
+        if not value.strip():  # blank, or empty: marshmallow says whether that is allowed here
             return _UNSURE
         if text_problem(value) is not None or personal_problem(value) is not None:
             return _UNSURE
@@ -189,7 +190,7 @@ def _int_check(field: StrictInt) -> Check:
     return check
 
 
-def _date_check(field: fields.Date) -> Check:
+def _date_check(field: Day) -> Check:
     _only(field)
     if field.format not in (None, "iso", "iso8601"):
         raise _Unknown("date format")
@@ -201,9 +202,10 @@ def _date_check(field: fields.Date) -> Check:
         if type(value) is not str or _ISO_DATE.fullmatch(value) is None:
             return _UNSURE
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return _UNSURE
+        return day if bounds.EARLIEST_DAY <= day <= bounds.LATEST_DAY else _UNSURE
 
     return check
 
@@ -279,7 +281,7 @@ def compile_schema(schema: Schema, nested: dict[str, Callable[[Schema], Plan]] |
             check = _one_of_check(field)
         elif kind is StrictInt:
             check = _int_check(field)
-        elif kind is fields.Date:
+        elif kind is Day:
             check = _date_check(field)
         elif kind is ResidentIdNumber:
             check = _resident_id_check(field)

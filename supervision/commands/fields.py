@@ -56,16 +56,19 @@ class Text(fields.String):
     """Free text with a maximum length in characters; single-line unless `multiline` (then \\n and
     \\t are allowed, CR LF becomes LF). NUL, control and invisible characters are refused; so is a
     mobile or resident ID number (`bounds.personal_number_problem`: personal data lives in sealed
-    fields). With `min_length`, whitespace alone is blank (refused); `min_letters` asks for that many
-    letters or digits (an audit reason must say something)."""
+    fields). Whitespace alone is blank, and refused: a required text (`required` implies
+    `min_length=1`) or one with `min_length` must say something, an optional one may be empty ("")
+    but not blank; `min_letters` asks for that many letters or digits (an audit reason must say
+    something)."""
 
     def __init__(self, max_length: int, *, min_length: int = 0, multiline: bool = False,
                  min_letters: int = 0, validate: Any = None, **kwargs: Any) -> None:
         extra = [validate] if callable(validate) else list(validate or [])
+        if kwargs.get("required") and not min_length:
+            min_length = 1
         checks: list[Any] = [validate_length(min_length, max_length), NoControlCharacters(multiline),
-                             NoPersonalNumbers()]
-        if min_length or min_letters:
-            checks.append(Meaningful(max(min_letters, 0)))
+                             NoPersonalNumbers(),
+                             Meaningful(max(min_letters, 0), allow_empty=not (min_length or min_letters))]
         super().__init__(validate=[*checks, *extra], **kwargs)
         self.multiline = multiline
 
@@ -238,6 +241,53 @@ class Fen(fields.Integer):
         return out
 
 
+class Day(fields.Date):
+    """A date (ISO `YYYY-MM-DD`) between `bounds.EARLIEST_DAY` (1949-10-01) and `bounds.LATEST_DAY`
+    (2199-12-31): every date a command carries, so date arithmetic on it (a term, a deadline, a
+    conversion) can never leave Python's range and answer 500. Rules relative to today (a fact not
+    after today, a deadline within `HORIZON_YEARS`) are checked where today is known."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return within_days(super()._deserialize(value, attr, data, **kwargs))
+
+
+class Deadline(Day):
+    """A date that may lie ahead (a rectification deadline, an interview, a refund due, a visit, a
+    listing's effective date): at most `bounds.HORIZON_YEARS` years after the day it is recorded
+    (the dispatcher checks it against today: `check_horizons`)."""
+
+
+class Moment(fields.DateTime):
+    """An instant (ISO 8601 with its UTC offset) whose own date is within `Day`'s bounds, so the
+    conversion to Beijing time cannot overflow (`0001-01-01T00:00:00+14:00` is refused, not a 500)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        within_days(moment.date())
+        return moment
+
+
+def within_days(day: Any) -> Any:
+    if not bounds.EARLIEST_DAY <= day <= bounds.LATEST_DAY:
+        raise ValidationError(f"must be between {bounds.EARLIEST_DAY.isoformat()} and "
+                              f"{bounds.LATEST_DAY.isoformat()}")
+    return day
+
+
+def check_horizons(schema: Schema, args: Mapping[str, Any], today: Any) -> None:
+    """Raise `InvalidValue` (422) for a `Deadline` of the command more than `bounds.HORIZON_YEARS`
+    after `today` (top-level fields: deadlines are never nested)."""
+    try:
+        limit = today.replace(year=today.year + bounds.HORIZON_YEARS)
+    except ValueError:  # 29 February, into a common year
+        limit = today.replace(year=today.year + bounds.HORIZON_YEARS, day=28)
+    for name, field in schema.fields.items():
+        value = args.get(name)
+        if isinstance(field, Deadline) and value is not None and value > limit:
+            raise InvalidValue(name, f"{value.isoformat()} is more than {bounds.HORIZON_YEARS} years "
+                                     f"after today ({today.isoformat()}): a typing error?")
+
+
 class StrictInt(fields.Integer):
     """An integer (no floats, no strings) that must be given a range: an unbounded integer could
     overflow a view's column."""
@@ -349,14 +399,19 @@ class NoPersonalNumbers(validate.Validator):
 
 
 class Meaningful(validate.Validator):
-    """Not blank (whitespace alone), and at least `letters` letters or digits when asked."""
+    """Not blank (whitespace alone; also not empty unless `allow_empty`), and at least `letters`
+    letters or digits when asked."""
 
-    def __init__(self, letters: int = 0) -> None:
+    def __init__(self, letters: int = 0, *, allow_empty: bool = False) -> None:
         self.letters = letters
+        self.allow_empty = allow_empty
 
     def __call__(self, value: str) -> str:
         if not value.strip():
-            raise ValidationError("must not be blank")
+            if self.allow_empty and not value:
+                return value
+            raise ValidationError("must not be blank" + (" (leave it out or empty instead)"
+                                                         if self.allow_empty else ""))
         if self.letters and sum(ch.isalnum() for ch in value) < self.letters:
             raise ValidationError(f"must say something: at least {self.letters} letters or digits")
         return value
@@ -371,7 +426,7 @@ class CommandSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    occurred_on = fields.Date(load_default=None, metadata={"description": "when it happened (≤ today)"})
+    occurred_on = Day(load_default=None, metadata={"description": "when it happened (≤ today)"})
 
     @pre_load
     def _refuse_unkeepable_strings(self, data: Any, **_: Any) -> Any:

@@ -11,7 +11,16 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from supervision.commands import bounds
-from supervision.commands.fields import BoundedList, CommandSchema, CommandSpec, Reference, Text, Uscc
+from supervision.commands.fields import (
+    BoundedList,
+    CommandSchema,
+    CommandSpec,
+    Day,
+    Deadline,
+    Reference,
+    Text,
+    Uscc,
+)
 from supervision.commands.publication import PublicSummary
 from supervision.domain.fire_safety import CATEGORIES, ORIGINS, REPORTERS
 from supervision.roles import CIVIL_AFFAIRS, FIRE, SYSTEM
@@ -53,12 +62,12 @@ class RecordFireFinding(CommandSchema):
     spot_check_inspection_id = Reference(bounds.SHORT_NO, load_default=None)
     order_no = _no(load_default=None,
                    metadata={"description": "责令限期整改通知书 number (with due_on)"})
-    due_on = fields.Date(load_default=None, metadata={"description": "rectification deadline, as written"})
+    due_on = Deadline(load_default=None, metadata={"description": "rectification deadline, as written"})
 
 
 class OrderRectification(CaseRef):
     order_no = _no(required=True)
-    due_on = fields.Date(required=True)
+    due_on = Deadline(required=True)
 
 
 class ReportRectification(CaseRef):
@@ -77,7 +86,7 @@ class RejectRectification(CaseRef):
     reasons = BoundedList(Text(bounds.ADDRESS, min_length=1), bounds.MAX_LIST_TEXTS, min_length=1,
                           required=True)
     new_order_no = _no(load_default=None)
-    new_due_on = fields.Date(load_default=None)
+    new_due_on = Deadline(load_default=None)
 
 
 class SealPremises(CaseRef):
@@ -92,8 +101,8 @@ class UnsealPremises(CaseRef):
 
 
 class MarkRectificationOverdue(CaseRef):
-    due_on = fields.Date(required=True, metadata={"description": "the deadline that passed"})
-    today = fields.Date(required=True)
+    due_on = Day(required=True, metadata={"description": "the deadline that passed"})
+    today = Day(required=True)
 
 
 COMMANDS = (

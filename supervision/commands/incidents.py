@@ -5,7 +5,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from supervision.commands import bounds
-from supervision.commands.fields import CommandSchema, CommandSpec, NestedObject, StrictInt, Text, Uscc
+from supervision.commands.fields import (
+    CommandSchema,
+    CommandSpec,
+    Moment,
+    NestedObject,
+    StrictInt,
+    Text,
+    Uscc,
+)
 from supervision.commands.personal import ResidentIdNumber
 from supervision.domain.incident import INCIDENT_CATEGORIES, REPORTERS, RESPONSIBILITIES, SEVERITIES
 from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET
@@ -37,11 +45,11 @@ class ReportIncident(CommandSchema):
             "regulator: the regulator learnt of it otherwise"
         },
     )
-    occurred_at = fields.DateTime(
+    occurred_at = Moment(
         required=True,
         metadata={"description": "when it happened (ISO 8601; without offset read as Asia/Shanghai)"},
     )
-    reported_at = fields.DateTime(
+    reported_at = Moment(
         required=True, metadata={"description": "when the report reached the regulator"}
     )
     summary = Text(2000, min_length=1, multiline=True, required=True,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, NestedObject, StrictInt, Text, Uscc
+from supervision.commands.fields import (
+    CommandSchema,
+    CommandSpec,
+    Day,
+    Deadline,
+    NestedObject,
+    StrictInt,
+    Text,
+    Uscc,
+)
 from supervision.domain.interview import SUMMONED_ROLES
 from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET, SYSTEM
 
@@ -26,13 +35,13 @@ class CommitmentSchema(Schema):
         unknown = "raise"
 
     item = Text(500, min_length=1, multiline=True, required=True)
-    due_on = fields.Date(required=True)
+    due_on = Deadline(required=True)
 
 
 class SummonInterview(CommandSchema):
     uscc = Uscc(required=True)
     reason = Text(2000, min_length=1, multiline=True, required=True)
-    scheduled_on = fields.Date(required=True)
+    scheduled_on = Deadline(required=True)
     summoned_roles = fields.List(
         fields.String(validate=validate.OneOf(SUMMONED_ROLES)),
         required=True,
@@ -75,7 +84,7 @@ class MarkInterviewCommitmentOverdue(InterviewStep):
         exclude = ("occurred_on",)
 
     commitment_no = StrictInt(required=True, min=1, max=50)
-    today = fields.Date(required=True)
+    today = Day(required=True)
 
 
 COMMANDS = (

@@ -7,7 +7,17 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 from supervision.commands import bounds
-from supervision.commands.fields import CommandSchema, CommandSpec, Fen, Reference, StrictInt, Text, Uscc
+from supervision.commands.fields import (
+    CommandSchema,
+    CommandSpec,
+    Day,
+    Deadline,
+    Fen,
+    Reference,
+    StrictInt,
+    Text,
+    Uscc,
+)
 from supervision.domain.errors import InvalidValue
 from supervision.domain.prepaid import CUSTODY_ARRANGEMENTS, KINDS, resident_ref
 from supervision.roles import CIVIL_AFFAIRS, MARKET, SYSTEM
@@ -63,7 +73,7 @@ class RecordRefundDue(CommandSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     resident_ref = ResidentRef(required=True)
     amount_fen = Fen(required=True, validate=validate.Range(min=1))
-    due_on = fields.Date(required=True)
+    due_on = Deadline(required=True)
     reason = Text(bounds.ADDRESS, multiline=True, load_default="")
     due_ref = _no(load_default=None)
 
@@ -80,8 +90,8 @@ class RecordCustodyDeposit(CommandSchema):
 class MarkRefundOverdue(CommandSchema):
     uscc = Uscc(required=True)
     due_ref = _no(required=True)
-    due_on = fields.Date(required=True)
-    today = fields.Date(required=True)
+    due_on = Day(required=True)
+    today = Day(required=True)
 
 
 COMMANDS = (

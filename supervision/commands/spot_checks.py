@@ -12,6 +12,8 @@ from supervision.commands.fields import (
     BoundedList,
     CommandSchema,
     CommandSpec,
+    Day,
+    Deadline,
     Identifier,
     NestedObject,
     Reference,
@@ -116,7 +118,7 @@ class CommitSpotCheckSeed(_NoSeed):
 
 class DrawSpotCheck(_NoSeed):
     campaign_id = fields.UUID(required=True)
-    visit_on = fields.Date(required=True, metadata={
+    visit_on = Deadline(required=True, metadata={
         "description": "first day of the unannounced visits: until then only the campaign's organisers "
                        "see the draw (inspectors their own assignments); from then on it is public"})
 
@@ -137,7 +139,7 @@ class RecordSpotCheckResult(CommandSchema):
     conclusion = fields.String(required=True, validate=validate.OneOf(tuple(CONCLUSIONS)))
     items = BoundedList(NestedObject(ResultItem), bounds.MAX_RESULT_ITEMS, load_default=list)
     evidence = BoundedList(Reference(bounds.EVIDENCE_REF), bounds.MAX_EVIDENCE, load_default=list)
-    completed_on = fields.Date(load_default=None, metadata={"description": "default: occurred_on"})
+    completed_on = Day(load_default=None, metadata={"description": "default: occurred_on"})
 
 
 class PublishSpotCheckResult(CommandSchema):
@@ -149,7 +151,7 @@ class PublishSpotCheckResult(CommandSchema):
 class MarkPublicationOverdue(CommandSchema):
     campaign_id = fields.UUID(required=True)
     uscc = Uscc(required=True)
-    today = fields.Date(required=True)
+    today = Day(required=True)
 
 
 _POOL_KEEPERS = (CIVIL_AFFAIRS, FIRE, MARKET)

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -148,5 +149,36 @@ def test_a_relay_from_before_the_check_adopts_its_prefix(pg_url, tmp_path, today
         assert [e["event"] for e in logs if e["log_level"] == "error"] == ["relay_refused"]
         assert not [e for e in logs if e["event"] in ("relay_failed", "relay_broker_unavailable")]
         assert view.destination(name) == first
+    finally:
+        container.close()
+
+
+def test_healthz_says_when_the_relay_leaves_events_unpublished(pg_url, tmp_path, today, broker, unique_name):
+    """A broker down or a relay stopped: the topics other agencies read stop while every view is
+    current. /healthz says so once the oldest unpublished event waited longer than the stall bound."""
+    container = make_container(pg_url, tmp_path / "var", today=today, topic_prefix=unique_name("stall"),
+                               kafka_bootstrap_servers=broker.bootstrap_servers)
+    try:
+        load_city(container, 3)
+        relay = build_relay(container, broker.bootstrap_servers, two_processes=False, **FAST_PRODUCER)
+        relay.catch_up()
+        for runner in container.runners():
+            runner.catch_up()
+        client = create_app(container).test_client()
+        assert client.get("/healthz").get_json()["status"] == "ok"
+
+        load_city(container, 2, start=3)  # stored, not relayed: the relay is not running
+        for runner in container.runners():
+            runner.catch_up()
+        container.settings = replace(container.settings, health_stall_s=1.0)
+        body = client.get("/healthz").get_json()
+        assert body["status"] == "ok" and body["relay"]["lag"] > 0  # waiting less than the bound
+        time.sleep(1.5)
+        body = client.get("/healthz").get_json()
+        assert body["status"] == "degraded"
+        assert [p["what"].split(":")[:2] for p in body["problems"]] == [["relay", " stalled"]]
+        relay.catch_up()
+        relay.close()
+        assert client.get("/healthz").get_json()["status"] == "ok"
     finally:
         container.close()
