@@ -37,7 +37,10 @@ from supervision.application import Context
 from supervision.console import deadlines, imports
 from supervision.console import oidc as console_oidc
 from supervision.console import session as console_session
-from supervision.console.forms import CHOICE_WORDS, build_fields, payload_from_form
+from supervision.console.forms import build_fields, payload_from_form
+from supervision.console.messages import field_label, field_root, translate
+from supervision.console.previews import cap_warnings
+from supervision.console.words import CHOICE_WORDS, ROLE_WORDS
 from supervision.domain.complaint import CATEGORIES, STATUSES
 from supervision.domain.errors import DomainError, InvalidCommand, InvalidValue
 from supervision.domain.uscc import validate_uscc
@@ -48,8 +51,6 @@ blp = Blueprint("console", __name__, url_prefix="/console", template_folder="tem
                 static_folder="static", static_url_path="/static")
 csrf = CSRFProtect()
 
-ROLE_WORDS = {"civil_affairs": "民政", "fire": "消防救援", "market": "市场监管", "admin": "平台管理",
-              "inspector": "执法检查人员"}
 
 #: the commands the console offers: name → Chinese title
 COMMANDS: dict[str, str] = {
@@ -181,6 +182,17 @@ def _domain_error(error: DomainError) -> Any:
     titles = {403: "无权访问", 404: "未找到", 409: "与当前状态冲突", 422: "输入有误"}
     return render_template("console/error.html", title=titles.get(status, "错误"), message=error.message,
                            fields=error.fields, status=status), status
+
+
+@blp.app_template_filter("zh")
+def _zh(message: Any) -> str:
+    """A message of the system in Chinese (`messages.translate`; unknown ones as they are)."""
+    return translate(message)
+
+
+@blp.app_template_filter("field_label")
+def _field_label(key: str) -> str:
+    return field_label(key)
 
 
 @blp.app_context_processor
@@ -481,29 +493,6 @@ def prepaid(uscc: str) -> Any:
                            residents=view.resident_balances(row["uscc"]))
 
 
-def cap_warnings(payload: dict[str, Any]) -> list[Any]:
-    """Before a receipt is recorded: the caps (`app.prepaid_caps`, the policy the application applies
-    on save) this receipt would exceed, on the resident's balance as the `prepaid` view holds it. The
-    receipt may still be recorded (it happened); the regulator confirms first."""
-    from supervision.policy.prepaid_caps import CapInput
-
-    root = services()
-    try:
-        args = root.dispatcher.load("record_prepayment", payload)  # the schema's reading of the form
-    except InvalidCommand:
-        return []  # the dispatcher will show the field errors
-    row = root.view("facility_list").get(args["uscc"])
-    if row is None:
-        return []
-    balances = root.view("prepaid").resident_balances(row["uscc"], args["kind"])
-    held = sum(b["held_fen"] for b in balances if b["resident_ref"] == args["resident_ref"])
-    figures = {k: args[k] for k in ("covers_months", "monthly_bed_fee_fen", "last_year_avg_monthly_fee_fen")
-               if args.get(k) is not None}
-    receipt = CapInput(kind=args["kind"], amount_fen=args["amount_fen"],
-                       balance_after_fen=held + args["amount_fen"], **figures)
-    return list(root.app.prepaid_caps.check(row["region_code"], receipt, today()))
-
-
 # -- charts ----------------------------------------------------------------------------------------
 TREND_WEEKS = 12
 
@@ -632,7 +621,8 @@ def act(command: str) -> Any:
     status = 200
     if request.method == "POST":
         payload, errors = payload_from_form(schema, request.form)
-        warnings = cap_warnings(payload) if command == "record_prepayment" and not errors else []
+        warnings = (cap_warnings(root, payload, actor_context(), today())
+                    if command == "record_prepayment" and not errors else [])
         if warnings and request.form.get("confirm_over_cap") != "yes":
             form_fields = build_fields(schema, values, {})
             return render_template("console/act.html", command=command, title=COMMANDS[command],
@@ -665,7 +655,7 @@ def act(command: str) -> Any:
     else:  # a regulator whose role may not issue the command learns it before filling the form
         root.dispatcher.authorize(command, actor_context())
     form_fields = build_fields(schema, values, errors)
-    unplaced = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] not in schema.fields}
+    unplaced = {k: v for k, v in errors.items() if field_root(k) not in schema.fields}
     return render_template("console/act.html", command=command, title=COMMANDS[command], fields=form_fields,
                            message=message, unplaced=unplaced, next=values.get("next", ""),
                            warnings=[], grading=_grading(command), submission=_submission(values)), status
