@@ -83,8 +83,12 @@ RULES: tuple[Rule, ...] = (
     # the domain's values (supervision/domain/values.py, uscc.py)
     _rule(rf"(?P<day>{_DAY}) is in the future \(today is (?P<today>{_DAY})\)",
           "{day} 晚于今天（今天是 {today}）"),
-    _rule(rf"(?P<day>{_DAY}) is before (?P<earliest>{_DAY}) \(a typing error\?\)",
-          "{day} 早于 {earliest}（是否输入有误？）"),
+    _rule(rf"must be between (?P<earliest>{_DAY}) and (?P<latest>{_DAY})",
+          "须在 {earliest} 至 {latest} 之间"),
+    _rule(rf"(?P<day>{_DAY}) is more than (?P<n>\d+) years after today \((?P<today>{_DAY})\): "
+          r"a typing error\?", "{day} 晚于今天（{today}）超过 {n} 年（是否输入有误？）"),
+    _rule(rf"a grade is valid (?P<n>\d+) years from its certificate date: at most (?P<day>{_DAY})",
+          "等级评定有效期为自证书日期起 {n} 年：最迟到 {day}"),
     _rule(r"must be 18 characters, got (?P<n>\d+)", "须为 18 位，实际为 {n} 位"),
     _rule(r"check character is wrong: expected (?P<expected>\S+), got (?P<got>\S+)",
           "校验码错误：应为 {expected}，实际为 {got}"),
