@@ -79,7 +79,7 @@ def test_the_scan_and_the_loop_agree_on_the_invisible_characters():
     ("region_code", "140500", "province or city code"),
     ("region_code", "140523", "abolished in 1993"),
     ("opened_on", "2030-01-01", "in the future"),
-    ("opened_on", "0001-01-01", "before 1949-10-01"),
+    ("opened_on", "0001-01-01", "between 1949-10-01 and 2199-12-31"),
 ])
 def test_a_facility_where_no_facility_can_be_is_refused(pg_client, field, value, says):
     """Seen: 140599 (no such division) became its own district on the site; a facility opening in 2030
