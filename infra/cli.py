@@ -126,21 +126,43 @@ def facility_exit(state: State, uscc: str, reason: str, occurred_on: str | None)
 
 @facility.command("show")
 @click.argument("uscc")
-@click.option("--history/--no-history", default=True, help="include the full event history")
+@click.option("--history/--no-history", default=None,
+              help="include the full event history (a regulator of the facility's region; needs a "
+                   "token). Default: included when a token is given and may read it")
 @command
-def facility_show(state: State, uscc: str, history: bool) -> None:
-    """Show one facility from the read model, with its history."""
-    from supervision.domain.errors import FacilityNotFound
+def facility_show(state: State, uscc: str, history: bool | None) -> None:
+    """Show one facility's public registry entry (persons masked), as GET /api/v1/facilities/{uscc}
+    answers anyone; its history as GET .../events answers the token's actor."""
+    from supervision import reads
+    from supervision.public.shapes import FacilityPublic
 
     code = facility_uscc(uscc)  # one that cannot be valid is not registered: exit 4, saying why
     state.container.runner("facility_list").catch_up()
-    row = state.container.view("facility_list").get(code)
-    if row is None:
-        raise FacilityNotFound(code)
-    if history:
-        state.container.runner("timeline").catch_up()
-        row["history"] = state.container.view("timeline").history(code)
+    row = FacilityPublic.render(reads.facility(state.container, code))
+    if history or (history is None and state.token):
+        row["history"] = _history(state, code, required=bool(history))
+        if row["history"] is None:
+            del row["history"]
     echo_json(row)
+
+
+def _history(state: State, code: str, required: bool) -> list[dict[str, Any]] | None:
+    """The facility's history as the token's actor may read it (`reads.facility_history`). When
+    not `required` (history not asked for by name), a refusal leaves it out, saying why on stderr;
+    an invalid token is an error either way (exit 3)."""
+    from supervision import reads
+    from supervision.domain.errors import PermissionDenied
+
+    reader = state.reader()
+    for name in ("timeline", "spot_checks"):
+        state.container.runner(name).catch_up()
+    try:
+        return reads.facility_history(reader, code)
+    except PermissionDenied as exc:
+        if required:
+            raise
+        click.echo(f"note: history not shown ({exc}); --no-history leaves it out", err=True)
+        return None
 
 
 @facility.command("list")
@@ -154,21 +176,23 @@ def facility_show(state: State, uscc: str, history: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, hidden=True, help="same as --format json")
 @command
 def facility_list(state: State, as_json: bool, **filters: Any) -> None:
-    """List and filter facilities."""
+    """List and filter facilities: the public registry (persons masked), as GET /api/v1/facilities."""
     from rich.console import Console
     from rich.table import Table
 
     from projections.facility_list import FacilityQuery
+    from supervision import reads
 
     state.container.runner("facility_list").catch_up()
     query = FacilityQuery(**filters)
-    items, total = state.container.view("facility_list").search(query)
+    page = reads.facility_page(state.container, query)  # the public registry: persons masked
     if as_json or output_format() != "table":
         if as_json:
             click.get_current_context().find_root().meta["output_format"] = "json"
-        echo_json({"items": items, "total": total, "page": query.page})
+        echo_json(page)
         return
-    table = Table(title=f"facilities {len(items)} of {total} (page {query.page})")
+    items = page["items"]
+    table = Table(title=f"facilities {len(items)} of {page['total']} (page {query.page})")
     for col in ("uscc", "name", "region", "ownership", "profit", "beds", "grade", "status"):
         table.add_column(col, no_wrap=col in ("uscc", "region", "beds"), overflow="fold")
     for r in items:
@@ -330,12 +354,14 @@ def token_revoke(state: State, token_id: str, reason: str, bootstrap: bool) -> N
 
 
 @token.command("list")
+@click.option("--bootstrap", is_flag=True, help="no admin token: the owner of the server's var/ lists them")
 @command
-def token_list(state: State) -> None:
-    """Ids, actors, expiry and revocation of the issued tokens (never the tokens)."""
+def token_list(state: State, bootstrap: bool) -> None:
+    """Ids, actors, expiry and revocation of the issued tokens (never the tokens): an admin token,
+    the tokens of agencies in its jurisdiction; --bootstrap: the owner of the server's var/, all."""
     from infra.cli_agencies import list_tokens
 
-    list_tokens(state)
+    list_tokens(state, bootstrap)
 
 
 @token.command("demo")

@@ -63,22 +63,24 @@ def agency_dissolve(state: State, code: str, reason: str) -> None:
 @click.option("--kind", type=click.Choice(KINDS))
 @command
 def agency_list(state: State, region_code: str, kind: str | None) -> None:
-    """List the registry (read model)."""
+    """List the registry (read model; any valid token, as GET /api/v1/agencies)."""
+    from supervision import reads
+
+    reader = state.reader()
     state.container.runner("agencies").catch_up()
-    echo_json(state.container.view("agencies").search(region_code, kind))
+    echo_json(reads.agencies(reader, region_code, kind))
 
 
 @agency.command("show")
 @click.argument("code")
 @command
 def agency_show(state: State, code: str) -> None:
-    from supervision.domain.agency import AgencyNotFound
+    """One registered agency (any valid token, as GET /api/v1/agencies/{code}); exit 4 unknown."""
+    from supervision import reads
 
+    reader = state.reader()
     state.container.runner("agencies").catch_up()
-    row = state.container.view("agencies").get(code)
-    if row is None:
-        raise AgencyNotFound(code)
-    echo_json(row)
+    echo_json(reads.agency(reader, code))
 
 
 # -- tokens (the commands themselves live in infra/cli.py) -----------------------------------
@@ -140,5 +142,22 @@ def revoke_token(state: State, tid: str, reason: str, bootstrap: bool) -> None:
     echo_json({"token_id": tid, "revoked": True})
 
 
-def list_tokens(state: State) -> None:
-    echo_json([e.as_dict() for e in state.container.tokens.entries()])
+def list_tokens(state: State, bootstrap: bool) -> None:
+    """The issued tokens (ids, actors, expiry, revocation; never the tokens) an admin may see: those
+    of agencies in its jurisdiction (a national admin, and the bootstrap owner of `var/`, all).
+    No token: exit 3 unless --bootstrap; a token of another role: exit 3."""
+    rows = [e.as_dict() for e in state.container.tokens.entries()]
+    if token_context(state, bootstrap).actor.role != "system":  # the bootstrap owner sees all
+        rows = _tokens_in_jurisdiction(state, rows)
+    echo_json(rows)
+
+
+def _tokens_in_jurisdiction(state: State, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The token rows whose agency's region the token's admin covers (`Reader.scope_rows`)."""
+    reader = state.reader()
+    reader.require_role((), "list tokens")  # admin only
+    state.container.runner("agencies").catch_up()
+    regions = {a["code"]: a["region_code"] for a in state.container.view("agencies").search("", None)}
+    scoped = reader.scope_rows([{**r, "region_code": regions.get(r["agency"])} for r in rows],
+                               region_key="region_code")
+    return [{k: v for k, v in r.items() if k != "region_code"} for r in scoped]

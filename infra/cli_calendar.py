@@ -48,25 +48,11 @@ def revisit(state: State) -> None:
 @click.argument("year", type=int)
 @command
 def show(state: State, year: int) -> None:
-    """The statutory holidays of YEAR, the loaded notice if any, and which data deadlines use."""
-    from datetime import date
-
-    from supervision.policy.statutory_holidays import rule_for, statutory_holidays
+    """The statutory holidays of YEAR, the loaded notice if any, and which data deadlines use
+    (public, as GET /api/v1/calendar/{year}); exit 2 for a year no rule covers."""
+    from supervision import reads
 
     try:
-        rule = rule_for(year)
+        echo_json(reads.calendar_year(state.container.app, year))
     except ValueError as exc:
         fail(str(exc), EXIT_INVALID)
-    app = state.container.app
-    loaded = app.loaded_schedules().get(year)
-    probe = app.calendar.add_working_days(date(year, 1, 1), 1)
-    echo_json({
-        "year": year,
-        "statutory_basis": rule.source,
-        "statutory_holidays": [{"date": d, "name": n} for d, n in statutory_holidays(year).items()],
-        "loaded_notice": None if loaded is None else {
-            "document_no": loaded.document_no, "holidays": sorted(loaded.holidays),
-            "working_days": sorted(loaded.working_days)},
-        "basis": probe.basis,
-        "note": probe.note,
-    })

@@ -12,15 +12,6 @@ from infra.cli_support import DATE, State, command, dispatch, echo_json, load_js
 from supervision.domain.complaint import CATEGORIES, CHANNELS, STATUSES
 
 
-def _regulator(state: State) -> None:
-    from supervision.commands.complaints import READ_ROLES
-    from supervision.domain.errors import PermissionDenied
-
-    role = state.context().actor.role
-    if role not in READ_ROLES:
-        raise PermissionDenied(f"role {role!r} may not read complaints; allowed: {', '.join(READ_ROLES)}")
-
-
 def _view(state: State) -> Any:
     state.container.runner("complaints").catch_up()
     return state.container.view("complaints")
@@ -110,27 +101,27 @@ def reveal(state: State, complaint_id: str, reason: str) -> None:
 @click.option("--page-size", type=PAGE_SIZE, default=50)
 @command
 def list_(state: State, **filters: Any) -> None:
-    """List complaints (no complainant identities)."""
+    """List complaints (no complainant identities) in the token's jurisdiction, as GET
+    /api/v1/complaints: {items, page, page_size, total}."""
     from projections.complaints import ComplaintQuery
+    from supervision import reads
 
-    _regulator(state)
-    query = ComplaintQuery(**filters)
-    items, total = _view(state).search(query)
-    echo_json({"items": items, "total": total, "page": query.page})
+    reader = state.reader()
+    _view(state)  # caught up
+    echo_json(reads.complaint_page(reader, ComplaintQuery(**filters)))
 
 
 @complaint.command("show")
 @click.argument("complaint_id")
 @command
 def show(state: State, complaint_id: str) -> None:
-    """Show one complaint (no complainant identity)."""
-    from supervision.domain.complaint import ComplaintNotFound
+    """Show one complaint (no complainant identity), as GET /api/v1/complaints/{id}: exit 4
+    unknown, exit 3 outside the token's jurisdiction."""
+    from supervision import reads
 
-    _regulator(state)
-    row = _view(state).get(complaint_id)
-    if row is None:
-        raise ComplaintNotFound(complaint_id)
-    echo_json(row)
+    reader = state.reader()
+    _view(state)  # caught up
+    echo_json(reads.complaint(reader, complaint_id))
 
 
 @complaint.command("deadlines")
@@ -138,17 +129,26 @@ def show(state: State, complaint_id: str) -> None:
 @click.option("--as-of", "as_of", type=DATE, help="default today")
 @command
 def deadlines(state: State, uscc: str | None, as_of: str | None) -> None:
-    """Acknowledgement and conclusion deadlines still waiting, soonest first."""
-    _regulator(state)
-    today = date.fromisoformat(as_of) if as_of else state.container.clock()
-    echo_json(_view(state).deadlines(today, uscc))
+    """Acknowledgement and conclusion deadlines still waiting, soonest first (the token's
+    jurisdiction, as GET /api/v1/complaints/deadlines)."""
+    from supervision import reads
+
+    reader = state.reader()
+    _view(state)  # caught up
+    echo_json(reads.complaint_deadlines(reader, date.fromisoformat(as_of) if as_of else None, uscc))
 
 
 @complaint.command("summary")
 @click.argument("uscc")
 @command
 def summary(state: State, uscc: str) -> None:
-    """The public summary of a facility: concluded complaints by category and outcome."""
+    """The public summary of a facility: concluded complaints by category and outcome (no token
+    needed, as GET /api/v1/public/complaint-summary); exit 4 for an unknown facility."""
+    from supervision import reads
     from supervision.domain.uscc import validate_uscc
+    from supervision.public.shapes import ComplaintSummaryPublic
 
-    echo_json(_view(state).public_summary(validate_uscc(uscc)))
+    code = validate_uscc(uscc)  # as the query parameter: a code that cannot be valid is exit 2
+    state.container.runner("facility_list").catch_up()
+    _view(state)  # caught up
+    echo_json(ComplaintSummaryPublic.render(reads.complaint_summary(state.container, code)))

@@ -46,23 +46,21 @@ def lists() -> None:
 @click.argument("name", type=click.Choice(["blacklist", "joint-punishment", "key-attention"]))
 @click.option("--as-of", "as_of", type=_DATE, help="answer as of this date (default today)")
 @click.option("--region", default="", help="region code or prefix")
-@click.option("--public", is_flag=True, help="published form: responsible persons masked")
+@click.option("--public", is_flag=True, help="published form, no token needed: persons masked")
 @command
 def lists_show(state: State, name: str, as_of: str | None, region: str, public: bool) -> None:
     """Show a list in force on a date: blacklist = 失信名单, joint-punishment = 失信联合惩戒对象名单,
-    key-attention = 重点关注名单."""
-    from projections.credit_lists import KINDS, CreditListsView
+    key-attention = 重点关注名单. --public: as GET /api/v1/public/credit/{name} (anyone); else full
+    detail as GET /api/v1/credit/lists/{name}: a valid token, narrowed to its jurisdiction."""
+    from supervision import reads
 
+    reader = None if public else state.reader()
     _caught_up(state, "credit_lists")
-    view = state.container.view("credit_lists")
     day = _day(state, as_of)
-    if name == "blacklist":
-        items = view.blacklist(day, region)
+    if reader is None:
+        echo_json(reads.public_credit_list(state.container, name, day, region))
     else:
-        items = view.in_force(KINDS[name], day, region)
-        if public:
-            items = [CreditListsView.public_entry(r) for r in items]
-    echo_json({"list": name, "as_of": day, "total": len(items), "items": items})
+        echo_json(reads.credit_list(reader, name, day, region))
 
 
 # -- listing -----------------------------------------------------------------------------------
@@ -164,14 +162,13 @@ def listing_remove(state: State, listing_id: str, reason: str, basis: str,
 @click.argument("listing_id")
 @command
 def listing_show(state: State, listing_id: str) -> None:
-    """A listing with its explanation (rule, legal basis, chain of events)."""
-    from supervision.domain.listing import ListingNotFound
+    """A listing with its explanation (rule, legal basis, chain of events), as GET
+    /api/v1/credit/listings/{id}/explain: a valid token; exit 3 outside its jurisdiction."""
+    from supervision import reads
 
-    _caught_up(state, "credit_lists")
-    out = state.container.view("credit_lists").explain(listing_id)
-    if out is None:
-        raise ListingNotFound(listing_id)
-    echo_json(out)
+    reader = state.reader()
+    _caught_up(state, "facility_list", "credit_lists")
+    echo_json(reads.listing_explanation(reader, listing_id))
 
 
 # -- penalty -----------------------------------------------------------------------------------
@@ -216,13 +213,12 @@ def penalty_revoke(state: State, decision_no: str, reason: str, revoked_by: str,
 @click.option("--as-of", "as_of", type=_DATE, help="answer as of this date (default today)")
 @command
 def facility_explain(state: State, uscc: str, as_of: str | None) -> None:
-    """Why a facility stands where it does: grade, rating points, listings, decisions."""
+    """Why a facility stands where it does: grade, rating points, listings, decisions (as GET
+    /api/v1/facilities/{uscc}/explain: a valid token; exit 3 outside its jurisdiction)."""
     from infra.cli_bounds import facility_uscc
-    from supervision.api.credit import explain_facility
-    from supervision.domain.errors import FacilityNotFound
+    from supervision import reads
 
     code = facility_uscc(uscc)  # as GET /facilities/{uscc}/explain: 404 / exit 4, saying why
+    reader = state.reader()
     _caught_up(state, "facility_list", "grades", "supervision_rating", "credit_lists")
-    if state.container.view("facility_list").get(code) is None:
-        raise FacilityNotFound(code)
-    echo_json(explain_facility(state.container, code, _day(state, as_of)))
+    echo_json(reads.facility_explanation(reader, code, _day(state, as_of)))

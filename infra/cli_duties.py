@@ -62,16 +62,18 @@ _step(
 def incident_list(
     state: State, uscc: str | None, status: str | None, late: bool | None, page: int, page_size: int
 ) -> None:
-    """List incidents (JSON, no resident data)."""
+    """List incidents (no resident data) in the token's jurisdiction (regulators), as GET
+    /api/v1/incidents: {items, page, page_size, total}."""
     from projections.incidents import IncidentQuery
+    from supervision import reads
     from supervision.domain.uscc import validate_uscc
 
+    reader = state.reader()
     state.container.runner("incidents").catch_up()
     query = IncidentQuery(
         uscc=validate_uscc(uscc) if uscc else None, status=status, late=late, page=page, page_size=page_size
     )
-    items, total = state.container.view("incidents").search(query)
-    echo_json({"items": items, "total": total, "page": page})
+    echo_json(reads.incident_page(reader, query))
 
 
 # -- reports -----------------------------------------------------------------------------------
@@ -114,10 +116,13 @@ def report_list(
     page: int,
     page_size: int,
 ) -> None:
-    """List report obligations (JSON)."""
+    """List report obligations in the token's jurisdiction (regulators), as GET
+    /api/v1/duty-reports: {items, page, page_size, total}."""
     from projections.duty_reports import DutyReportQuery
+    from supervision import reads
     from supervision.domain.uscc import validate_uscc
 
+    reader = state.reader()
     state.container.runner("duty_reports").catch_up()
     query = DutyReportQuery(
         uscc=validate_uscc(uscc) if uscc else None,
@@ -127,8 +132,7 @@ def report_list(
         page=page,
         page_size=page_size,
     )
-    items, total = state.container.view("duty_reports").search(query)
-    echo_json({"items": items, "total": total, "page": page})
+    echo_json(reads.duty_report_page(reader, query))
 
 
 # -- interviews --------------------------------------------------------------------------------
@@ -181,11 +185,10 @@ def interview_fulfil(state: State, uscc: str, interview_id: str, commitment_no: 
 @click.argument("interview_id")
 @command
 def interview_show(state: State, interview_id: str) -> None:
-    """One interview with its commitments (JSON; attendees stay sealed)."""
-    from supervision.domain.interview import InterviewNotFound
+    """One interview with its commitments (attendees stay sealed), as GET /api/v1/interviews/{id}:
+    a regulator's token; exit 3 outside its jurisdiction."""
+    from supervision import reads
 
+    reader = state.reader()
     state.container.runner("interviews").catch_up()
-    row = state.container.view("interviews").get(interview_id)
-    if row is None:
-        raise InterviewNotFound(interview_id)
-    echo_json(row)
+    echo_json(reads.interview(reader, interview_id))

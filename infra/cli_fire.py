@@ -46,14 +46,13 @@ _case_command("unseal", "unseal_premises", "Lift the sealing: decision_no, reaso
 @click.argument("case_id")
 @command
 def fire_show(state: State, case_id: str) -> None:
-    """Show one case from the read model."""
-    from supervision.domain.fire_safety import FireCaseNotFound
+    """Show one case, as GET /api/v1/fire-safety/cases/{id}: a valid token; exit 3 outside its
+    jurisdiction, exit 4 unknown."""
+    from supervision import reads
 
+    reader = state.reader()
     state.container.runner("fire_safety").catch_up()
-    row = state.container.view("fire_safety").get(case_id)
-    if row is None:
-        raise FireCaseNotFound(case_id)
-    echo_json(row)
+    echo_json(reads.fire_case(reader, case_id))
 
 
 @fire.command("list")
@@ -68,12 +67,14 @@ def fire_show(state: State, case_id: str) -> None:
 @command
 def fire_list(state: State, uscc: str | None, status: str | None, open_: bool | None, major: bool | None,
               overdue: bool | None, sealed: bool | None, page: int, page_size: int) -> None:
-    """List cases (JSON)."""
+    """List cases in the token's jurisdiction, as GET /api/v1/fire-safety/cases:
+    {items, page, page_size, total}."""
     from projections.fire_safety import FireCaseQuery
+    from supervision import reads
     from supervision.domain.uscc import validate_uscc
 
+    reader = state.reader()
     state.container.runner("fire_safety").catch_up()
     query = FireCaseQuery(uscc=validate_uscc(uscc) if uscc else None, status=status, open=open_,
                           major=major, overdue=overdue, sealed=sealed, page=page, page_size=page_size)
-    items, total = state.container.view("fire_safety").search(query)
-    echo_json({"items": items, "total": total, "page": page})
+    echo_json(reads.fire_case_page(reader, query))

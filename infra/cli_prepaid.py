@@ -38,17 +38,21 @@ _ledger_command("custody", "record_custody_deposit",
 @click.option("--residents", is_flag=True, help="include per-resident balances (pseudonymous references)")
 @command
 def prepaid_show(state: State, uscc: str, residents: bool) -> None:
-    """A facility's ledger summary from the read model."""
+    """A facility's ledger summary, public as GET /api/v1/prepaid/{uscc} (no token needed);
+    --residents adds the per-resident balances and refunds due of GET .../residents (a regulator's
+    token of the facility's region: exit 3 otherwise)."""
     from infra.cli_bounds import facility_uscc
+    from supervision import reads
+    from supervision.public.shapes import PrepaidSummaryPublic
 
     code = facility_uscc(uscc)  # as GET /prepaid/{uscc}: one that cannot be valid is exit 4, saying why
-    state.context()  # reads of the ledger need a known actor
-    state.container.runner("prepaid").catch_up()
-    view = state.container.view("prepaid")
-    out = view.summary(code)
-    if residents:
-        out["residents"] = view.resident_balances(code)
-        out["refunds_due"] = view.refunds_due(code)
+    reader = state.reader() if residents else None
+    for name in ("facility_list", "prepaid"):
+        state.container.runner(name).catch_up()
+    out = PrepaidSummaryPublic.render(reads.prepaid_summary(state.container, code))
+    if reader is not None:
+        ledger = reads.prepaid_residents(reader, code)
+        out["residents"], out["refunds_due"] = ledger["balances"], ledger["refunds_due"]
     echo_json(out)
 
 
@@ -57,22 +61,23 @@ def prepaid_show(state: State, uscc: str, residents: bool) -> None:
 @click.option("--active/--all", default=True)
 @command
 def prepaid_signals(state: State, uscc: str | None, active: bool) -> None:
-    """Illegal fund-raising risk signals."""
-    from supervision.domain.uscc import validate_uscc
+    """Illegal fund-raising risk signals in the token's jurisdiction (regulators), as GET
+    /api/v1/prepaid/risk-signals."""
+    from supervision import reads
 
-    state.context()
+    reader = state.reader()
     state.container.runner("prepaid").catch_up()
-    echo_json(state.container.view("prepaid").signal_list(validate_uscc(uscc) if uscc else None,
-                                                          True if active else None))
+    echo_json(reads.prepaid_signals(reader, uscc, True if active else None))
 
 
 @prepaid.command("violations")
 @click.option("--uscc")
 @command
 def prepaid_violations(state: State, uscc: str | None) -> None:
-    """Cap violations (CapExceeded)."""
-    from supervision.domain.uscc import validate_uscc
+    """Cap violations (CapExceeded) in the token's jurisdiction (regulators), as GET
+    /api/v1/prepaid/violations."""
+    from supervision import reads
 
-    state.context()
+    reader = state.reader()
     state.container.runner("prepaid").catch_up()
-    echo_json(state.container.view("prepaid").violation_list(validate_uscc(uscc) if uscc else None))
+    echo_json(reads.prepaid_violations(reader, uscc))

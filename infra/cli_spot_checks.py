@@ -68,17 +68,11 @@ def draw(state: State, campaign_id: str, visit_on: str, occurred_on: str | None)
 def verify(state: State, campaign_id: str) -> None:
     """commitment → seed → snapshot → result; exit code 1 when it does not verify. Before the visit
     date only the campaign's organisers may run it (exit 3 for others)."""
-    from supervision.domain.errors import PermissionDenied
-    from supervision.domain.spot_check import draw_visibility
+    from supervision import reads
 
-    app = state.container.app
-    campaign = app.get_campaign(campaign_id)
-    if campaign.is_drawn:
-        actor = state.context().actor
-        if draw_visibility(actor, campaign.agencies, campaign.visit_on, app.today()) not in (
-                "public", "organiser"):
-            raise PermissionDenied("the draw stays with the campaign's organisers until the visit date")
-    outcome = app.verify_spot_check_draw(campaign_id)
+    reader = state.reader(required=False)  # anyone from the visit date on; a given token is checked
+    _view(state)  # caught up
+    outcome = reads.verify_draw(reader, campaign_id)
     echo_json(outcome)
     if not outcome["verified"]:
         raise SystemExit(1)
@@ -116,20 +110,14 @@ def publish(state: State, campaign_id: str, uscc: str, channel: str | None, occu
 @click.argument("campaign_id", required=False)
 @command
 def list_(state: State, campaign_id: str | None) -> None:
-    """Campaigns, or one campaign with its draw and inspections."""
-    from supervision.api.spot_checks import redact_campaign
-    from supervision.domain.spot_check import CampaignNotFound
-    from supervision.spot_checks import campaign_key
+    """Campaigns, or one campaign with its draw and inspections, as GET
+    /api/v1/spot-checks/campaigns[/{id}]: a valid token; campaigns in its jurisdiction or organised
+    by its agency (exit 3 for another), the draw redacted until the visit date."""
+    from supervision import reads
 
-    view, actor, today = _view(state), state.context().actor, state.container.app.today()
-    if campaign_id is None:
-        echo_json([redact_campaign(row, actor, today) for row in view.campaign_list()])
-        return
-    key = campaign_key(campaign_id)
-    row = view.campaign(key)
-    if row is None:
-        raise CampaignNotFound(key)
-    echo_json(redact_campaign(row, actor, today))
+    reader = state.reader()
+    _view(state)  # caught up
+    echo_json(reads.campaigns(reader) if campaign_id is None else reads.campaign(reader, campaign_id))
 
 
 # -- inspector -----------------------------------------------------------------------------
@@ -163,5 +151,10 @@ def conflict(state: State, inspector_id: str, uscc: str, reason: str) -> None:
 @click.option("--status", type=click.Choice(["certified", "decertified"]))
 @command
 def list_inspectors(state: State, agency: str | None, status: str | None) -> None:
-    """The pool with declared conflicts (no personal data)."""
-    echo_json(_view(state).inspector_list(agency=agency, status=status))
+    """The pool with declared conflicts (no personal data): a valid token, inspectors of its
+    jurisdiction, as GET /api/v1/inspectors."""
+    from supervision import reads
+
+    reader = state.reader()
+    _view(state)  # caught up
+    echo_json(reads.inspectors(reader, agency=agency, status=status))

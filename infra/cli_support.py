@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the composition root is imported when a command needs it, n
     # `eldercare serve` (a supervisor that builds nothing) starts without importing the app
     from infra.bootstrap import Container
     from supervision.application import Context
+    from supervision.scope import Reader
 
 #: exit codes (documented in README): 2 = invalid input, as click uses for usage errors
 EXIT_INVALID = 2
@@ -77,6 +78,8 @@ class State:
         return self._container
 
     def context(self, source: str = "cli") -> Context:
+        """The token's actor as a command's context: no token is a usage error (exit 2), an
+        unknown, revoked or expired one exit 3 ("unknown or revoked token")."""
         if not self.token:
             raise click.UsageError("a token is required: --token or ELDERCARE_TOKEN")
         actor = self.container.tokens.actor_for(self.token)
@@ -85,6 +88,20 @@ class State:
         from supervision.application import Context
 
         return Context(actor=actor, source=source)
+
+    def reader(self, required: bool = True) -> Reader:
+        """Who reads, for `supervision.reads`: the token's actor, as the HTTP API's bearer token.
+        A secured read (`required`) needs a token (none: usage error, exit 2; unknown, revoked or
+        expired: exit 3, as every command); a public read without a token reads anonymously (the
+        public shapes), and one with a token checks it (exit 3 when it is not valid). The facility
+        registry is caught up first: the jurisdiction of a record is its facility's region."""
+        from supervision.scope import Reader
+
+        if not required and not self.token:
+            return Reader(self.container, None, "cli")
+        actor = self.context().actor
+        self.container.runner("facility_list").catch_up()  # the regions that scope the read
+        return Reader(self.container, actor, "cli")
 
     def close(self) -> None:
         if self._container is not None:

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
+from supervision import reads
 from supervision.api.commands import command_doc, json_body, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import context, current_actor
+from supervision.api.security import context, reader
 from supervision.auth import DEFAULT_TOKEN_LIFETIME, token_id
 from supervision.commands import agencies as cmd
 from supervision.commands.fields import Text, agency_code, region_prefix
 from supervision.dispatcher import validation_fields
-from supervision.domain.agency import AgencyNotFound
 from supervision.domain.errors import InvalidCommand, NotFound
 from supervision.domain.values import Actor
 from supervision.jurisdiction import KINDS
@@ -88,19 +88,14 @@ def expiry(now: datetime, expires_in_days: int | None, expires_on: Any) -> datet
 @blp.response(200, AgencySchema(many=True))
 def list_agencies(region_code: str, kind: str | None) -> list[dict[str, Any]]:
     """The agency registry (any signed-in actor)."""
-    current_actor()
-    return services().view("agencies").search(region_code, kind)
+    return reads.agencies(reader(), region_code, kind)
 
 
 @blp.route("/agencies/<string:code>")
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, AgencySchema)
 def show_agency(code: str) -> dict[str, Any]:
-    current_actor()
-    row = services().view("agencies").get(code)
-    if row is None:
-        raise AgencyNotFound(code)
-    return row
+    return reads.agency(reader(), code)
 
 
 @blp.route("/agencies", methods=["POST"])

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
+from supervision import reads
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.commands import calendar as cmd
-from supervision.policy.statutory_holidays import rule_for, statutory_holidays
 
 blp = Blueprint("calendar", __name__, url_prefix="/api/v1/calendar",
                 description="工作日历: official holiday schedules and the provisional fallback")
@@ -50,21 +49,6 @@ def load_schedule() -> dict[str, Any]:
 def show_year(year: int) -> dict[str, Any]:
     """The statutory holidays of a year, the loaded notice if any, and which data deadlines use."""
     try:
-        rule = rule_for(year)
+        return reads.calendar_year(services().app, year)
     except ValueError as exc:
         abort(404, message=str(exc))
-    if year > 2100:
-        abort(404, message="no calendar kept after 2100")
-    app = services().app
-    loaded = app.loaded_schedules().get(year)
-    probe = app.calendar.add_working_days(date(year, 1, 1), 1)
-    return {
-        "year": year,
-        "statutory_basis": rule.source,
-        "statutory_holidays": [{"date": d, "name": n} for d, n in statutory_holidays(year).items()],
-        "loaded_notice": None if loaded is None else {
-            "document_no": loaded.document_no, "holidays": sorted(loaded.holidays),
-            "working_days": sorted(loaded.working_days)},
-        "basis": probe.basis,
-        "note": probe.note,
-    }

@@ -12,14 +12,14 @@ from uuid import UUID
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from supervision import reads
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import current_actor, require_jurisdiction, require_role, scope_page, scope_rows
+from supervision.api.security import current_actor, reader
 from supervision.api.view_cache import served_from_views
 from supervision.commands import complaints as cmd
 from supervision.commands.fields import Uscc, page, page_size
 from supervision.domain.complaint import CATEGORIES, CHANNELS, OUTCOMES, STATUSES, ComplaintNotFound
-from supervision.domain.errors import FacilityNotFound
 from supervision.public.shapes import ComplaintSummaryPublic
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1", description="投诉举报 complaints")
@@ -113,10 +113,6 @@ class ComplaintSummaryArgs(Schema):
 
 
 
-def _regulator() -> None:
-    require_role(READ_ROLES, "read complaints")
-
-
 def _complaint_id(value: str) -> str:
     """An id that is not a UUID names no complaint: 404, like any unknown id."""
     try:
@@ -139,8 +135,7 @@ def list_complaints(**query: Any) -> dict[str, Any]:
     """Regulators' list of complaints, newest first (no complainant identities)."""
     from projections.complaints import ComplaintQuery
 
-    _regulator()
-    return scope_page(services().view("complaints"), ComplaintQuery(**query))
+    return reads.complaint_page(reader(), ComplaintQuery(**query))
 
 
 @blp.route("/complaints", methods=["POST"])
@@ -156,9 +151,7 @@ def register() -> dict[str, Any]:
 @blp.response(200, ComplaintDeadlineSchema(many=True))
 def deadlines(uscc: str | None = None, as_of: Any = None) -> list[dict[str, Any]]:
     """Acknowledgement and conclusion deadlines still waiting for their act, soonest first."""
-    _regulator()
-    root = services()
-    return scope_rows(root.view("complaints").deadlines(as_of or root.clock(), uscc))
+    return reads.complaint_deadlines(reader(), as_of, uscc)
 
 
 @blp.route("/complaints/<string:complaint_id>")
@@ -166,14 +159,7 @@ def deadlines(uscc: str | None = None, as_of: Any = None) -> list[dict[str, Any]
 @blp.response(200, ComplaintSchema)
 def show(complaint_id: str) -> dict[str, Any]:
     """One complaint as regulators see it (no complainant identity)."""
-    _regulator()
-    cid = _complaint_id(complaint_id)
-    row = services().view("complaints").get(cid)
-    if row is None:
-        raise ComplaintNotFound(cid)
-    require_jurisdiction((services().view("facility_list").get(row["uscc"]) or {}).get("region_code"),
-                         f"complaint {cid}")
-    return row
+    return reads.complaint(reader(), complaint_id)
 
 
 @blp.route("/complaints/<string:complaint_id>/acknowledgement", methods=["POST"])
@@ -219,7 +205,4 @@ def reveal_identity(complaint_id: str) -> dict[str, Any]:
 @blp.response(200, ComplaintSummaryPublic)
 def public_summary(uscc: str) -> dict[str, Any]:
     """Public: counts of concluded complaints about a facility by category and outcome."""
-    root = services()
-    if root.view("facility_list").get(uscc) is None:
-        raise FacilityNotFound(uscc)
-    return root.view("complaints").public_summary(uscc)
+    return reads.complaint_summary(services(), uscc)

@@ -12,10 +12,12 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from supervision import reads
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
 from supervision.api.security import (
     current_actor,
+    reader,
     require_jurisdiction,
     require_row_jurisdiction,
     scope_rows,
@@ -24,25 +26,21 @@ from supervision.api.security import (
 from supervision.api.view_cache import served_from_views
 from supervision.commands import credit as cmd
 from supervision.commands.fields import Uscc, region_prefix
-from supervision.domain.errors import FacilityNotFound, InvalidValue, NotFound
 from supervision.domain.listing import ListingNotFound
 from supervision.domain.penalty import PenaltyDecisionNotFound
-from supervision.domain.uscc import validate_uscc
 from supervision.public.shapes import (
-    BlacklistEntryPublic,
     CreditListPublic,
     GradeAsOfPublic,
     GradeListPublic,
-    ListEntryPublic,
 )
+from supervision.reads import LIST_NAMES, explain_facility  # noqa: F401 - imported from here too
 
 blp = Blueprint("credit", __name__, url_prefix="/api/v1",
                 description="信用监管: grades, rating, credit lists")
 public_blp = Blueprint("public_credit", __name__, url_prefix="/api/v1/public",
                        description="公示: published credit lists and grades (no personal data)")
 
-LIST_NAMES = ("blacklist", "joint-punishment", "key-attention")
-PUBLIC_LISTS = ("blacklist", "joint-punishment", "key-attention")
+PUBLIC_LISTS = LIST_NAMES
 AUTH = {"security": [{"bearerAuth": []}]}
 
 
@@ -95,29 +93,8 @@ def _as_of(value: date | None) -> date:
 
 
 def _facility(uscc: str, as_of: date | None = None) -> dict[str, Any]:
-    """The facility's row; 404 when unknown, or when `as_of` is before it was registered (there
-    was nothing to rate, grade or list then)."""
-    try:
-        code = validate_uscc(uscc)
-    except InvalidValue:
-        raise FacilityNotFound(uscc) from None
-    row = _view("facility_list").get(code)
-    if row is None:
-        raise FacilityNotFound(code)
-    if as_of is not None and row.get("registered_on") and as_of < row["registered_on"]:
-        raise NotFound(f"facility {code} was not registered on {as_of.isoformat()} "
-                       f"(registered {row['registered_on'].isoformat()})",
-                       {"as_of": ["before the facility was registered"]})
-    return row
-
-
-def _list(name: str, as_of: date, region: str) -> list[dict[str, Any]]:
-    from projections.credit_lists import KINDS
-
-    view = _view("credit_lists")
-    if name == "blacklist":
-        return view.blacklist(as_of, region)
-    return view.in_force(KINDS[name], as_of, region)
+    """The facility's row; 404 when unknown, or when `as_of` is before it was registered."""
+    return reads.facility(services(), uscc, as_of)
 
 
 # -- regulator reads ---------------------------------------------------------------------------
@@ -127,13 +104,7 @@ def _list(name: str, as_of: date, region: str) -> list[dict[str, Any]]:
 @blp.response(200)
 def credit_list(name: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     """A credit list in force on a date: blacklist, joint-punishment (measures, persons), key-attention."""
-    current_actor()
-    if name not in LIST_NAMES:
-        raise InvalidValue("name", f"must be one of {', '.join(LIST_NAMES)}")
-    day = _as_of(as_of)
-    region = scoped_prefix(region_code)  # narrowed to the caller's jurisdiction; None: no overlap
-    items = _list(name, day, region) if region is not None else []
-    return {"list": name, "as_of": day, "total": len(items), "items": items}
+    return reads.credit_list(reader(), name, _as_of(as_of), region_code)
 
 
 @blp.route("/credit/listings")
@@ -163,11 +134,7 @@ def listing_show(listing_id: str) -> dict[str, Any]:
 @blp.response(200)
 def listing_explain(listing_id: str) -> dict[str, Any]:
     """Why this listing: criterion, legal basis, the decision it rests on, the chain of events."""
-    current_actor()
-    out = _view("credit_lists").explain(listing_id)
-    if out is None:
-        raise ListingNotFound(listing_id)
-    return require_row_jurisdiction(out, f"listing {listing_id}")
+    return reads.listing_explanation(reader(), listing_id)
 
 
 @blp.route("/credit/penalty-decisions/<string:decision_no>")
@@ -228,28 +195,12 @@ def facility_grade(uscc: str, as_of: date | None, region_code: str) -> dict[str,
     return _view("grades").grade(code, _as_of(as_of))
 
 
-def explain_facility(services: Any, uscc: str, as_of: date) -> dict[str, Any]:
-    """Why a facility stands where it does on a date: grade, rating points, listings and decisions."""
-    lists = services.view("credit_lists")
-    listings = lists.history(uscc=uscc)
-    return {
-        "uscc": uscc,
-        "as_of": as_of,
-        "grade": services.view("grades").grade(uscc, as_of),
-        "rating": services.view("supervision_rating").rating(uscc, as_of),
-        "listings": [lists.explain(row["listing_id"]) for row in listings if row["proposed_on"] <= as_of],
-        "penalty_decisions": [d for d in lists.decisions_of(uscc) if d["decided_on"] <= as_of],
-    }
-
-
 @blp.route("/facilities/<string:uscc>/explain")
 @blp.doc(**AUTH)
 @blp.arguments(AsOfArgs, location="query", as_kwargs=True)
 @blp.response(200)
 def facility_explain(uscc: str, as_of: date | None, region_code: str) -> dict[str, Any]:
-    current_actor()
-    code = require_row_jurisdiction(_facility(uscc), f"facility {uscc}")["uscc"]
-    return explain_facility(services(), code, _as_of(as_of))
+    return reads.facility_explanation(reader(), uscc, _as_of(as_of))
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -308,18 +259,7 @@ for _step in _STEPS:
 @public_blp.response(200, CreditListPublic)
 def public_list(name: str, as_of: date | None, region_code: str) -> dict[str, Any]:
     """信用公示: the blacklist / joint-punishment / key-attention list in force (persons masked)."""
-    from projections.credit_lists import KINDS, CreditListsView
-
-    if name not in PUBLIC_LISTS:
-        raise InvalidValue("name", f"must be one of {', '.join(PUBLIC_LISTS)}")
-    day = _as_of(as_of)
-    view = _view("credit_lists")
-    if name == "blacklist":
-        items = BlacklistEntryPublic.render_many(view.blacklist(day, region_code))
-    else:
-        items = ListEntryPublic.render_many(
-            CreditListsView.public_entry(r) for r in view.in_force(KINDS[name], day, region_code))
-    return {"list": name, "as_of": day, "total": len(items), "items": items}
+    return reads.public_credit_list(services(), name, _as_of(as_of), region_code)
 
 
 @public_blp.route("/grades")

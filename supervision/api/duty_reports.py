@@ -7,16 +7,17 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from supervision import reads
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import require_role, scope_page
+from supervision.api.security import reader
 from supervision.api.view_cache import served_from_views
 from supervision.commands import duty_reports as cmd
 from supervision.commands.fields import Uscc
 from supervision.policy.duty_reports import ANNUAL, DUTY_REPORTS_DEFAULT, QUARTERLY, REPORT_KINDS
 
 blp = Blueprint("duty_reports", __name__, url_prefix="/api/v1", description="定期报告 / 年度报告 reports")
-READ_ROLES = (*cmd.REPORT_ROLES, "fire")
+READ_ROLES = reads.DUTY_REPORT_READ_ROLES
 _PERIOD = validate.Regexp(r"^\d{4}(Q[1-4])?$", error="must be a year (2025) or a quarter (2025Q3)")
 
 
@@ -127,8 +128,7 @@ def list_reports(**query: Any) -> dict[str, Any]:
     """Report obligations touched so far (submitted or missing), for regulators."""
     from projections.duty_reports import DutyReportQuery
 
-    require_role(READ_ROLES, "read report obligations")
-    return scope_page(services().view("duty_reports"), DutyReportQuery(**query))
+    return reads.duty_report_page(reader(), DutyReportQuery(**query))
 
 
 @blp.route("/duty-reports/schedules")

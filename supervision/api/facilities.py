@@ -7,31 +7,20 @@ from typing import Any
 from flask import Response, jsonify, request
 from flask_smorest import Blueprint
 
+from supervision import reads
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import (
     AcceptedSchema,
     FacilityQueryArgs,
     TimelineEntrySchema,
 )
-from supervision.api.security import require_jurisdiction, require_role
-from supervision.api.spot_checks import hide_undisclosed_draws
+from supervision.api.security import reader
 from supervision.api.view_cache import served_from_views
 from supervision.commands import facilities as cmd
-from supervision.domain.errors import FacilityNotFound, InvalidValue
-from supervision.domain.uscc import validate_uscc
 from supervision.public.shapes import FacilityPagePublic, FacilityPublic
-from supervision.roles import CIVIL_AFFAIRS, FIRE, MARKET
-
-HISTORY_ROLES = (CIVIL_AFFAIRS, FIRE, MARKET)
+from supervision.reads import HISTORY_ROLES  # noqa: F401 - the console reads it from here
 
 blp = Blueprint("facilities", __name__, url_prefix="/api/v1/facilities", description="养老机构 registry")
-
-
-def _uscc(value: str) -> str:
-    try:
-        return validate_uscc(value)
-    except InvalidValue:
-        raise FacilityNotFound(value) from None
 
 
 @blp.route("")
@@ -47,10 +36,7 @@ def list_facilities(**query: Any) -> Response:
     """
     from projections.facility_list import FacilityQuery
 
-    q = FacilityQuery(**query)
-    items, total = services().view("facility_list").search(q)
-    return jsonify({"items": FacilityPublic.render_many(items), "page": q.page, "page_size": q.page_size,
-                    "total": total})
+    return jsonify(reads.facility_page(services(), FacilityQuery(**query)))
 
 
 @blp.route("", methods=["POST"])
@@ -64,11 +50,7 @@ def register() -> dict[str, Any]:
 @blp.response(200, FacilityPublic)
 def show(uscc: str) -> dict[str, Any]:
     """One facility's current registry entry (public)."""
-    code = _uscc(uscc)
-    row = services().view("facility_list").get(code)
-    if row is None:
-        raise FacilityNotFound(code)
-    return row
+    return reads.facility(services(), uscc)
 
 
 @blp.route("/<string:uscc>", methods=["PATCH"])
@@ -104,10 +86,4 @@ def history(uscc: str) -> list[dict[str, Any]]:
 
     Not public and not for inspectors: it holds complaint summaries and draws before their visit.
     """
-    require_role(HISTORY_ROLES, "read a facility's full history")
-    code = _uscc(uscc)
-    row = services().view("facility_list").get(code)
-    if row is None:
-        raise FacilityNotFound(code)
-    require_jurisdiction(row["region_code"], f"facility {code}")
-    return hide_undisclosed_draws(services().view("timeline").history(code))
+    return reads.facility_history(reader(), uscc)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from supervision.api.commands import command_doc, run, services
+from supervision import reads
+from supervision.api.commands import command_doc, run
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import current_actor, require_row_jurisdiction, scope_page
+from supervision.api.security import reader
 from supervision.commands import fire_safety as cmd
 from supervision.commands.fields import Uscc, page, page_size
-from supervision.domain.fire_safety import CATEGORIES, FireCaseNotFound
+from supervision.domain.fire_safety import CATEGORIES
 from supervision.domain.uscc import validate_uscc
 
 blp = Blueprint("fire_safety", __name__, url_prefix="/api/v1/fire-safety",
@@ -78,10 +78,9 @@ def list_cases(**query: Any) -> dict[str, Any]:
     """Fire-safety cases (regulators): filter by facility, status, open, major, overdue, sealed."""
     from projections.fire_safety import FireCaseQuery
 
-    current_actor()
     if query.get("uscc"):
         query["uscc"] = validate_uscc(query["uscc"])
-    return scope_page(services().view("fire_safety"), FireCaseQuery(**query))
+    return reads.fire_case_page(reader(), FireCaseQuery(**query))
 
 
 @blp.route("/cases", methods=["POST"])
@@ -96,15 +95,7 @@ def record_finding() -> dict[str, Any]:
 @blp.response(200, FireCaseSchema)
 def show_case(case_id: str) -> dict[str, Any]:
     """One case's current state (regulators); its history is in the facility's events."""
-    current_actor()
-    try:
-        key = str(UUID(case_id))
-    except ValueError:
-        raise FireCaseNotFound(case_id) from None
-    row = services().view("fire_safety").get(key)
-    if row is None:
-        raise FireCaseNotFound(case_id)
-    return require_row_jurisdiction(row, f"fire-safety case {key}")
+    return reads.fire_case(reader(), case_id)
 
 
 def _case_command(name: str, path: str, schema: type[Schema], summary: str) -> None:

@@ -11,9 +11,10 @@ from uuid import UUID
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from supervision import reads
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import require_role, require_row_jurisdiction, scope_page
+from supervision.api.security import reader, require_role, require_row_jurisdiction
 from supervision.api.view_cache import served_from_views
 from supervision.commands import incidents as cmd
 from supervision.commands.fields import Uscc
@@ -26,7 +27,7 @@ from supervision.domain.incident import (
 )
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="突发重大情况 incidents")
-READ_ROLES = cmd.INCIDENT_ROLES
+READ_ROLES = reads.INCIDENT_READ_ROLES
 
 
 class IncidentSchema(Schema):
@@ -105,8 +106,7 @@ def list_incidents(**query: Any) -> dict[str, Any]:
     """Incidents (regulators): filter by facility, status, category, late."""
     from projections.incidents import IncidentQuery
 
-    require_role(READ_ROLES, "read incidents")
-    return scope_page(services().view("incidents"), IncidentQuery(**query))
+    return reads.incident_page(reader(), IncidentQuery(**query))
 
 
 @blp.route("/incidents", methods=["POST"])

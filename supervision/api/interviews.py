@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from supervision import reads
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema, UtcDateTime
-from supervision.api.security import require_role, require_row_jurisdiction, scope_page
+from supervision.api.security import reader, require_role, scope_page
 from supervision.commands import interviews as cmd
 from supervision.commands.fields import Uscc
-from supervision.domain.interview import STATUSES, InterviewNotFound
+from supervision.domain.interview import STATUSES
 
 blp = Blueprint("interviews", __name__, url_prefix="/api/v1", description="约谈 supervisory interviews")
-READ_ROLES = cmd.INTERVIEW_ROLES
+READ_ROLES = reads.INTERVIEW_READ_ROLES
 
 
 class CommitmentStateSchema(Schema):
@@ -86,15 +86,7 @@ def summon_interview() -> dict[str, Any]:
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, InterviewSchema)
 def show_interview(interview_id: str) -> dict[str, Any]:
-    require_role(READ_ROLES, "read interviews")
-    try:
-        key = str(UUID(interview_id))
-    except ValueError:
-        raise InterviewNotFound(interview_id) from None
-    row = services().view("interviews").get(key)
-    if row is None:
-        raise InterviewNotFound(interview_id)
-    return require_row_jurisdiction(row, f"interview {key}")
+    return reads.interview(reader(), interview_id)
 
 
 def _step(name: str, path: str, schema: type[Schema], summary: str, numbered: bool = False) -> None:

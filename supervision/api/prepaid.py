@@ -11,22 +11,20 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from supervision import reads
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import require_jurisdiction, require_role, scope_rows
+from supervision.api.security import reader
 from supervision.commands import prepaid as cmd
 from supervision.commands.fields import Uscc
-from supervision.domain.errors import FacilityNotFound, InvalidValue
 from supervision.domain.prepaid import KINDS
-from supervision.domain.uscc import validate_uscc
 from supervision.public.shapes import PrepaidSummaryPublic
-from supervision.roles import ADMIN, CIVIL_AFFAIRS, MARKET
 
 blp = Blueprint("prepaid", __name__, url_prefix="/api/v1/prepaid",
                 description="预收费用: prepaid-fee ledgers")
 
 #: who may see resident references and the regulators' lists
-REGULATORS = (CIVIL_AFFAIRS, MARKET, ADMIN)
+REGULATORS = reads.PREPAID_READ_ROLES
 
 
 
@@ -101,28 +99,13 @@ class ResidentArgs(Schema):
     kind = fields.String(validate=validate.OneOf(KINDS))
 
 
-def _regulator() -> None:
-    require_role(REGULATORS, "read residents' prepaid balances")
-
-
-def _known(uscc: str) -> str:
-    try:
-        code = validate_uscc(uscc)
-    except InvalidValue:
-        raise FacilityNotFound(uscc) from None
-    if services().view("facility_list").get(code) is None:
-        raise FacilityNotFound(code)
-    return code
-
-
 @blp.route("/violations")
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.arguments(ListArgs, location="query", as_kwargs=True)
 @blp.response(200, ViolationSchema(many=True))
 def violations(uscc: str | None = None, active: bool | None = None) -> list[dict[str, Any]]:
     """Cap violations across facilities (regulators)."""
-    _regulator()
-    return scope_rows(services().view("prepaid").violation_list(validate_uscc(uscc) if uscc else None))
+    return reads.prepaid_violations(reader(), uscc)
 
 
 @blp.route("/risk-signals")
@@ -131,15 +114,14 @@ def violations(uscc: str | None = None, active: bool | None = None) -> list[dict
 @blp.response(200, SignalSchema(many=True))
 def risk_signals(uscc: str | None = None, active: bool | None = None) -> list[dict[str, Any]]:
     """Illegal fund-raising risk signals (regulators); `active=true` for open episodes only."""
-    _regulator()
-    return scope_rows(services().view("prepaid").signal_list(validate_uscc(uscc) if uscc else None, active))
+    return reads.prepaid_signals(reader(), uscc, active)
 
 
 @blp.route("/<string:uscc>")
 @blp.response(200, PrepaidSummaryPublic)
 def summary(uscc: str) -> dict[str, Any]:
     """A facility's prepaid-fee balances, custody coverage, violations and signals (public)."""
-    return services().view("prepaid").summary(_known(uscc))
+    return reads.prepaid_summary(services(), uscc)
 
 
 @blp.route("/<string:uscc>/residents")
@@ -148,13 +130,7 @@ def summary(uscc: str) -> dict[str, Any]:
 @blp.response(200, ResidentsSchema)
 def residents(uscc: str, kind: str | None = None) -> dict[str, Any]:
     """Per-resident balances and refunds due, by pseudonymous reference (regulators)."""
-    _regulator()
-    code = _known(uscc)
-    require_jurisdiction(services().view("facility_list").get(code)["region_code"],
-                         f"facility {code}'s resident balances")
-    view = services().view("prepaid")
-    return {"uscc": code, "balances": view.resident_balances(code, kind),
-            "refunds_due": view.refunds_due(code)}
+    return reads.prepaid_residents(reader(), uscc, kind)
 
 
 def _ledger_command(name: str, path: str, schema: type[Schema], summary_text: str) -> None:

@@ -13,23 +13,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from supervision import reads
 from supervision.api.commands import command_doc, run, services
 from supervision.api.schemas import AcceptedSchema
-from supervision.api.security import current_actor, require_row_jurisdiction, scope_rows
+from supervision.api.security import current_actor, reader, require_row_jurisdiction
 from supervision.api.view_cache import served_from_views
 from supervision.commands import spot_checks as cmd
 from supervision.commands.fields import Uscc, agency_code, page, page_size
-from supervision.domain.errors import InvalidValue, PermissionDenied
+from supervision.domain.errors import InvalidValue
 from supervision.domain.inspector import InspectorNotFound, check_inspector_id
-from supervision.domain.spot_check import CampaignNotFound, InspectionNotFound, draw_visibility
+from supervision.domain.spot_check import CampaignNotFound, InspectionNotFound
 from supervision.domain.uscc import validate_uscc
-from supervision.domain.values import Actor
 from supervision.policy.draw import DRAW_PROTOCOL
 from supervision.public.shapes import SpotCheckResultPagePublic
+from supervision.reads import (  # noqa: F401 - the web pages and the console import them from here
+    DRAW_EVENT_TYPES,
+    inspections_for,
+    redact_campaign,
+    visibility,
+)
 from supervision.spot_checks import campaign_key
 
 blp = Blueprint("spot_checks", __name__, url_prefix="/api/v1", description="双随机、一公开 spot checks")
@@ -39,61 +44,13 @@ def _view() -> Any:
     return services().view("spot_checks")
 
 
-def visibility(row: dict[str, Any], actor: Actor | None, today: date) -> str:
-    """public | organiser | own | none: what `actor` sees of this campaign row's draw on `today`."""
-    visit_on = row.get("visit_on") if row.get("status") == "drawn" else None
-    return draw_visibility(actor, list(row["agencies"]), visit_on, today)
-
-
-#: campaign fields that give the draw away before the visit (the seed rebuilds it from the snapshot)
-_SECRET_CAMPAIGN_FIELDS = ("seed", "visit_on")
-
-
-def inspections_for(row: dict[str, Any], inspections: list[dict[str, Any]], actor: Actor | None,
-                    today: date) -> list[dict[str, Any]]:
-    """The inspections of campaign `row` that `actor` may see today (an inspector: their own)."""
-    seen = visibility(row, actor, today)
-    if seen in ("public", "organiser"):
-        return inspections
-    if seen == "own" and actor is not None:
-        return [i for i in inspections if actor.user in (i.get("inspectors") or [])]
-    return []
-
-
-def redact_campaign(row: dict[str, Any], actor: Actor | None, today: date) -> dict[str, Any]:
-    """A campaign row as `actor` may see it today (shared by the API and the CLI)."""
-    seen = visibility(row, actor, today)
-    out = {**row, "draw_visibility": seen}
-    if seen not in ("public", "organiser"):
-        out.update(dict.fromkeys(_SECRET_CAMPAIGN_FIELDS))
-    if "inspections" in row:
-        out["inspections"] = inspections_for(row, row["inspections"], actor, today)
-    return out
-
-
 def _today() -> date:
     return services().app.today()
 
 
-#: timeline events that name a drawn facility (and its team) before the visit
-DRAW_EVENT_TYPES = frozenset({"Inspection.Scheduled", "Inspection.Redrawn", "Inspection.Withdrawn"})
-
-
 def hide_undisclosed_draws(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A facility's history without the draw events the caller may not see yet (`draw_visibility`):
-    a regulator outside a campaign must not learn from the timeline that a facility was drawn."""
-    actor = current_actor(required=False)
-    seen: dict[str, bool] = {}
-
-    def visible(campaign_id: str) -> bool:
-        if campaign_id not in seen:
-            row = _view().campaign(campaign_id)
-            seen[campaign_id] = row is not None and visibility(row, actor, _today()) in (
-                "public", "organiser")
-        return seen[campaign_id]
-
-    return [e for e in entries if e.get("event_type") not in DRAW_EVENT_TYPES
-            or visible(str((e.get("payload") or {}).get("campaign_id")))]
+    """`reads.hide_undisclosed_draws` for the request's caller (signed in or not)."""
+    return reads.hide_undisclosed_draws(reader(required=False), entries)
 
 
 def _uscc(value: str, campaign_id: str) -> str:
@@ -289,8 +246,7 @@ def certify_inspector() -> dict[str, Any]:
 @blp.response(200, SpotCheckInspectorSchema(many=True))
 def list_inspectors(**query: Any) -> list[dict[str, Any]]:
     """The inspector pool with declared conflicts (regulators; no personal data)."""
-    current_actor()
-    return scope_rows(_view().inspector_list(**query), region_key="region_code")
+    return reads.inspectors(reader(), **query)
 
 
 @blp.route("/inspectors/<string:inspector_id>")
@@ -330,16 +286,10 @@ def plan_campaign() -> dict[str, Any]:
     return run("plan_spot_check_campaign")
 
 
-def _organiser(agency: Any, row: dict[str, Any]) -> bool:
-    """The campaign's organising agencies see it even when its region prefix is wider than theirs."""
-    return getattr(g.get("actor"), "agency", None) in (row.get("agencies") or [])
-
-
 def _in_scope(row: dict[str, Any], key: str) -> None:
     """403 (jurisdiction rule) unless the campaign's region prefix is inside the caller's
     jurisdiction or the caller's agency organises it."""
-    if not _organiser(None, row):
-        require_row_jurisdiction(row, f"campaign {key}", region_key="region_prefix")
+    reads.require_campaign_scope(reader(), row, key)
 
 
 @blp.route("/spot-checks/campaigns")
@@ -347,9 +297,7 @@ def _in_scope(row: dict[str, Any], key: str) -> None:
 @blp.response(200, SpotCheckCampaignSummarySchema(many=True))
 def list_campaigns() -> list[dict[str, Any]]:
     """Campaigns; seed and visit date only for organisers before the visit."""
-    actor = current_actor()
-    rows = scope_rows(_view().campaign_list(), region_key="region_prefix", also=_organiser)
-    return [redact_campaign(row, actor, _today()) for row in rows]
+    return reads.campaigns(reader())
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>")
@@ -358,13 +306,7 @@ def list_campaigns() -> list[dict[str, Any]]:
 def show_campaign(campaign_id: str) -> dict[str, Any]:
     """A campaign with its draw. Before the visit date the drawn facilities and teams are shown to
     the campaign's organisers only; an inspector sees only their own assignments."""
-    actor = current_actor()
-    key = campaign_key(campaign_id)
-    row = _view().campaign(key)
-    if row is None:
-        raise CampaignNotFound(key)
-    _in_scope(row, key)
-    return redact_campaign(row, actor, _today())
+    return reads.campaign(reader(), campaign_id)
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>/commitment", methods=["POST"])
@@ -389,15 +331,7 @@ def draw(campaign_id: str) -> dict[str, Any]:
 def verify(campaign_id: str) -> dict[str, Any]:
     """commitment → seed → snapshot → result of the current draw. Public from the visit date on;
     before it, the campaign's organisers only (403 for others: the seed rebuilds the draw)."""
-    key = campaign_key(campaign_id)
-    row = _view().campaign(key)
-    if row is None:
-        raise CampaignNotFound(key)
-    actor = current_actor(required=False)
-    if row["status"] == "drawn" and visibility(row, actor, _today()) not in ("public", "organiser"):
-        raise PermissionDenied("the draw stays with the campaign's organisers until the visit date; "
-                               "its commitment is public at /api/v1/public/spot-check-draws/{campaign_id}")
-    return services().app.verify_spot_check_draw(key)
+    return reads.verify_draw(reader(required=False), campaign_id)
 
 
 @blp.route("/spot-checks/campaigns/<string:campaign_id>/inspections")

@@ -52,7 +52,9 @@ def test_a_new_installation_bootstraps_an_admin_then_tokens_need_that_admin(tmp_
     assert not_admin.returncode == 3
     revoked = run("token", "revoke", li["id"], "--reason", "调离", token=admin)
     assert revoked.returncode == 0, revoked.stderr
-    assert run("agency", "show", "MZJ-140522").returncode == 0  # the registry is no secret
+    # the registry is not scoped, but read by a signed-in actor, as GET /api/v1/agencies/{code}
+    assert run("agency", "show", "MZJ-140522", token=admin).returncode == 0
+    assert run("agency", "show", "MZJ-140522").returncode == 2  # no token
 
     container = Container(Settings(database_url=url, var_dir=var))
     try:
