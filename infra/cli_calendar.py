@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from infra.cli_support import EXIT_INVALID, State, command, dispatch, echo_json, fail
+from supervision import strict_json
 
 
 @click.group()
@@ -27,9 +28,11 @@ def load(state: State, file: Path) -> None:
     """Load a year's schedule from FILE (JSON: year, document_no, holidays, working_days) as an event,
     then revise every open provisional deadline; prints the deadlines revised."""
     try:
-        payload = json.loads(file.read_text(encoding="utf-8"))
+        payload = strict_json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         fail(f"no such file: {file.name}", EXIT_INVALID)
+    except strict_json.DuplicateKey as exc:
+        fail(f"{file.name} is ambiguous: {exc}", EXIT_INVALID)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         fail(f"{file.name} is not valid JSON: {exc}", EXIT_INVALID)
     if not isinstance(payload, dict):

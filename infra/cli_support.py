@@ -19,6 +19,7 @@ import click
 from infra.logging import configure_logging
 from infra.settings import Settings, SettingsError
 from projections.failures import AheadOfStore
+from supervision import strict_json
 from supervision.cells import spreadsheet_safe
 from supervision.domain.errors import DomainError
 from supervision.reasons import explained
@@ -338,7 +339,9 @@ def load_json_option(value: str | None) -> dict[str, Any]:
     if json_too_deep(text):
         fail(f"--data nests arrays/objects deeper than {MAX_JSON_DEPTH} levels", EXIT_INVALID)
     try:
-        data = json.loads(text)
+        data = strict_json.loads(text)
+    except strict_json.DuplicateKey as exc:
+        fail(f"--data is ambiguous: {exc}", EXIT_INVALID, {exc.key: ["given more than once in one object"]})
     except json.JSONDecodeError as exc:
         fail(f"--data is not valid JSON: {exc}", EXIT_INVALID)
     if not isinstance(data, dict):

@@ -10,12 +10,12 @@ the fields. The console adds no rule.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import fields, validate
 
+from supervision import strict_json
 from supervision.commands import bounds
 from supervision.commands.fields import Text
 from supervision.console.messages import field_root, translate
@@ -111,7 +111,9 @@ def payload_from_form(schema: Any, form: dict[str, str]) -> tuple[dict[str, Any]
                 problems[name] = [f"嵌套超过 {bounds.MAX_JSON_DEPTH} 层"]
                 continue
             try:
-                payload[name] = json.loads(raw)
+                payload[name] = strict_json.loads(raw)
+            except strict_json.DuplicateKey as exc:
+                problems[name] = [f"键 {exc.key!r} 出现了两次（应只出现一次）"]
             except ValueError:
                 problems[name] = ["不是有效的 JSON"]
         elif widget == "csv":

@@ -167,3 +167,18 @@ def test_an_agency_cannot_dissolve_itself(client):
     assert r.status_code == 403 and "cannot dissolve itself" in r.json["error"]
     assert head(client) == before
     assert client.post(FAC, facility_payload(uscc=USCC, region_code="140502"), as_="admin").status_code == 201
+
+
+def test_a_key_given_twice_is_refused_in_cli_data_jsonl_imports_and_inbound_records(capsys):
+    from consumers.inbound import Rejected, decode
+    from infra.cli_support import load_json_option
+    from infra.import_lines import parse_json
+    from tests.unit.test_inbound_decode import DISPATCHER, FIRE, headers
+
+    doubled = '{"uscc": "91350100M000100Y43", "uscc": "91350100M000101Y40"}'
+    with pytest.raises(SystemExit) as exit_:
+        load_json_option(doubled)
+    assert exit_.value.code == 2 and "appears twice" in capsys.readouterr().err
+    assert parse_json(doubled.encode()).startswith("ambiguous JSON")
+    out = decode(FIRE, headers(), doubled.encode(), DISPATCHER)
+    assert isinstance(out, Rejected) and "appears twice" in out.reason and "uscc" in out.fields
