@@ -27,7 +27,8 @@ class MirrorStore:
     """The downstream agency's own tables (any SQLAlchemy database); one table set per list topic."""
 
     def __init__(self, url_or_engine: str | Engine, table: str = "mirror_joint_punishment") -> None:
-        self.engine = create_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        self.engine = (create_engine(url_or_engine, hide_parameters=True) if isinstance(url_or_engine, str)
+                       else url_or_engine)
         self.metadata = MetaData()
         self.entries = Table(
             table, self.metadata,

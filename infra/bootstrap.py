@@ -277,7 +277,9 @@ class Container:
     @cached_property
     def datastore(self) -> SQLAlchemyDatastore:
         url = self.settings.views_sqlalchemy_url()
-        kwargs: dict[str, Any] = {}
+        # a failed statement's message (parked items, logs, `parked show`) never carries its row values:
+        # those can be personal data (names, residents) that must not leave the store in clear
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
             kwargs["pool_pre_ping"] = True

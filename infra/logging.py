@@ -11,6 +11,8 @@ import sys
 
 import structlog
 
+from supervision.redact import redact_log_values
+
 
 def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
@@ -43,6 +45,7 @@ def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info if use_json else structlog.processors.StackInfoRenderer(),
+            redact_log_values,  # a constraint's DETAIL line quotes row values: withheld
             renderer,
         ],
     )

@@ -97,7 +97,8 @@ def misconfigured_store(settings: Settings) -> StoreMisconfigured | None:
 
     for url in _postgres_urls(settings):
         try:
-            engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+            engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5},
+                                   hide_parameters=True)
         except Exception:  # a URL SQLAlchemy cannot parse: the settings' own check says it later
             continue
         try:

@@ -23,6 +23,7 @@ import sqlalchemy.exc
 from eventsourcing import persistence
 
 from supervision.domain.errors import ConcurrentModification
+from supervision.redact import without_row_values
 from supervision.unavailable import StoreUnavailable
 
 Kind = Literal["transient", "permanent"]
@@ -142,7 +143,7 @@ def is_transient(exc: BaseException) -> bool:
 
 def describe_error(exc: BaseException, limit: int = 2000) -> tuple[str, str]:
     """(error class, first `limit` characters of its message) for a parked item."""
-    message = str(exc) or repr(exc)
+    message = without_row_values(str(exc) or repr(exc))  # a constraint's DETAIL quotes the row
     return f"{type(exc).__module__}.{type(exc).__qualname__}", message[:limit]
 
 
