@@ -43,6 +43,17 @@ def _key(value: str, not_found: type[NotFound]) -> str:
         raise not_found(value) from None
 
 
+def _scoped_record(r: Reader, view: str, record_id: str, not_found: type[NotFound],
+                   what: str) -> dict[str, Any]:
+    """The row of `view` under the UUID `record_id`: `not_found` when there is none, 403 outside the
+    reader's jurisdiction."""
+    key = _key(record_id, not_found)
+    row = r.view(view).get(key)
+    if row is None:
+        raise not_found(record_id)
+    return r.require_row_jurisdiction(row, f"{what} {key}")
+
+
 # -- facilities (public registry; history and explanation secured) ------------------------------
 def facility(services: Any, uscc: str, as_of: date | None = None) -> dict[str, Any]:
     """The facility's registry row (unshaped). `FacilityNotFound` for an unknown or impossible USCC;
@@ -148,11 +159,7 @@ def fire_case(r: Reader, case_id: str) -> dict[str, Any]:
     from supervision.domain.fire_safety import FireCaseNotFound
 
     r.signed_in()
-    key = _key(case_id, FireCaseNotFound)
-    row = r.view("fire_safety").get(key)
-    if row is None:
-        raise FireCaseNotFound(case_id)
-    return r.require_row_jurisdiction(row, f"fire-safety case {key}")
+    return _scoped_record(r, "fire_safety", case_id, FireCaseNotFound, "fire-safety case")
 
 
 def incident_page(r: Reader, query: Any) -> dict[str, Any]:
@@ -166,11 +173,7 @@ def interview(r: Reader, interview_id: str) -> dict[str, Any]:
     from supervision.domain.interview import InterviewNotFound
 
     r.require_role(INTERVIEW_READ_ROLES, "read interviews")
-    key = _key(interview_id, InterviewNotFound)
-    row = r.view("interviews").get(key)
-    if row is None:
-        raise InterviewNotFound(interview_id)
-    return r.require_row_jurisdiction(row, f"interview {key}")
+    return _scoped_record(r, "interviews", interview_id, InterviewNotFound, "interview")
 
 
 def duty_report_page(r: Reader, query: Any) -> dict[str, Any]:
