@@ -44,7 +44,7 @@ from consumers.producers import KAFKA_PYTHON
 from consumers.producers import producer_factory as make_producer_factory
 from consumers.topics import LIST_KINDS, Catalogue, Topic
 from projections.base import RowBuffer, View
-from projections.failures import AheadOfStore, TransientFailure, is_transient
+from projections.failures import AheadOfStore, TransientFailure, is_transient, recorded_refusal, refuse_ahead
 from projections.parked import notification_key, parked_store
 from supervision.public.events import GradeListItem, ListingListItem, RecordedResultPublic, public_event_data
 from supervision.unavailable import log_failure
@@ -126,9 +126,11 @@ class RelayView(View):
         its next page (its transaction rolls back) and then refuses to go on (`DestinationChanged`)."""
         position = self.max_tracking_id(application_name) or 0
         table = self.tracking_record_cls.__table__
+        parked = parked_store(self.engine)
         with self.transaction(commit=True) as session:
             session.execute(delete(table).where(table.c.application_name == application_name))
             session.execute(delete(self.list_state))
+            parked.forget_pipeline(session, PIPELINE)  # republished from 1: a poison parks again
             self.record_destination(session, application_name, topic_prefix)
         return position
 
@@ -842,9 +844,13 @@ class Relay:
         refusal = destination_refusal(self.view, self.app.name, configured)
         if refusal is not None:
             raise refusal
+        refused = recorded_refusal(self.view.engine, PIPELINE)
+        if refused is not None:  # found earlier: holds after new events passed the position
+            raise refused
         position = self.position()
         if position and position > (head := self.head()):  # read after the position: no race
-            raise AheadOfStore("the relay", position, head, RESET_CURE)
+            ahead = AheadOfStore("the relay", position, head, RESET_CURE)
+            raise refuse_ahead(self.view.engine, PIPELINE, ahead)
         if self.view.destination(self.app.name) != configured:
             with self.view.transaction(commit=True) as session:
                 self.view.record_destination(session, self.app.name, configured)

@@ -16,6 +16,7 @@ from infra.cli_support import (
     apply_grammar,
     as_date,
     command,
+    data_with,
     dispatch,
     echo_json,
     fail,
@@ -99,7 +100,7 @@ def facility_register(state: State, data: str) -> None:
 @command
 def facility_change(state: State, uscc: str, data: str) -> None:
     """Change a facility's profile."""
-    dispatch(state, "change_facility_profile", {**load_json_option(data), "uscc": uscc})
+    dispatch(state, "change_facility_profile", data_with(data, uscc=uscc))
 
 
 @facility.command("grade")
@@ -108,7 +109,7 @@ def facility_change(state: State, uscc: str, data: str) -> None:
 @command
 def facility_grade(state: State, uscc: str, data: str) -> None:
     """Record an official grade assessment (等级评定)."""
-    dispatch(state, "assess_facility_grade", {**load_json_option(data), "uscc": uscc})
+    dispatch(state, "assess_facility_grade", data_with(data, uscc=uscc))
 
 
 @facility.command("exit")

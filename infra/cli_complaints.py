@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from infra.cli_bounds import PAGE, PAGE_SIZE
-from infra.cli_support import DATE, State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import DATE, State, command, data_with, dispatch, echo_json, load_json_option
 from supervision.domain.complaint import CATEGORIES, CHANNELS, STATUSES
 
 
@@ -69,7 +69,7 @@ def assign(state: State, complaint_id: str, agency: str, officer: str, note: str
 @command
 def conclude(state: State, complaint_id: str, data: str) -> None:
     """Conclude a complaint with its outcome and measures (办结)."""
-    dispatch(state, "conclude_complaint", {**load_json_option(data), "complaint_id": complaint_id})
+    dispatch(state, "conclude_complaint", data_with(data, complaint_id=complaint_id))
 
 
 @complaint.command("close")

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from infra.cli_support import DATE, State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import DATE, EXIT_INVALID, State, command, dispatch, echo_json, fail, load_json_option
+from supervision.commands.fields import contradictions
 
 _DATE = DATE
 
@@ -21,14 +22,15 @@ def _day(state: State, value: str | None) -> date:
 
 
 def _with(payload: dict[str, Any], **options: Any) -> dict[str, Any]:
-    """Options given on the command line win over --data; unset options are left out."""
-    out = dict(payload)
-    for key, value in options.items():
-        if isinstance(value, datetime):
-            value = value.date().isoformat()
-        if value not in (None, ""):
-            out[key] = value
-    return out
+    """--data with the options given on the command line (unset ones left out); --data naming one
+    with another value is exit 2, never silently overridden (`contradictions`)."""
+    given = {key: value.date().isoformat() if isinstance(value, datetime) else value
+             for key, value in options.items()}
+    given = {key: value for key, value in given.items() if value not in (None, "")}
+    clashing = contradictions(payload, given)
+    if clashing:
+        fail("--data contradicts the command's options", EXIT_INVALID, clashing)
+    return {**payload, **given}
 
 
 def _caught_up(state: State, *names: str) -> None:

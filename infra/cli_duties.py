@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from infra.cli_support import State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import State, command, data_with, dispatch, echo_json, load_json_option
 
 DATA_HELP = "JSON object or @file.json (see the OpenAPI schema of the command)"
 
@@ -18,7 +18,7 @@ def _step(group: click.Group, cli_name: str, command_name: str, id_field: str, s
     @click.option("--data", "data", default="{}", help=DATA_HELP)
     @command
     def run(state: State, uscc: str, record_id: str, data: str) -> None:
-        dispatch(state, command_name, {**load_json_option(data), "uscc": uscc, id_field: record_id})
+        dispatch(state, command_name, data_with(data, uscc=uscc, **{id_field: record_id}))
 
 
 # -- incidents ---------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def _report_command(cli_name: str, command_name: str, summary: str) -> None:
     @command
     def run(state: State, uscc: str, kind: str, period: str, data: str) -> None:
         dispatch(
-            state, command_name, {**load_json_option(data), "uscc": uscc, "kind": kind, "period": period}
+            state, command_name, data_with(data, uscc=uscc, kind=kind, period=period)
         )
 
 
@@ -172,12 +172,7 @@ def interview_fulfil(state: State, uscc: str, interview_id: str, commitment_no: 
     dispatch(
         state,
         "fulfil_interview_commitment",
-        {
-            **load_json_option(data),
-            "uscc": uscc,
-            "interview_id": interview_id,
-            "commitment_no": commitment_no,
-        },
+        data_with(data, uscc=uscc, interview_id=interview_id, commitment_no=commitment_no),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from infra.cli_bounds import PAGE, PAGE_SIZE
-from infra.cli_support import State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import State, command, data_with, dispatch, echo_json, load_json_option
 
 DATA_HELP = "JSON object or @file.json (see the OpenAPI schema of the command)"
 
@@ -30,7 +30,7 @@ def _case_command(cli_name: str, command_name: str, summary: str) -> None:
     @click.option("--data", "data", default="{}", help=DATA_HELP)
     @command
     def run(state: State, case_id: str, data: str) -> None:
-        dispatch(state, command_name, {**load_json_option(data), "case_id": case_id})
+        dispatch(state, command_name, data_with(data, case_id=case_id))
 
 
 _case_command("order", "order_rectification", "Order rectification by a deadline: order_no, due_on.")

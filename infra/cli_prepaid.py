@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from infra.cli_support import State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import State, command, data_with, dispatch, echo_json
 
 DATA_HELP = "JSON object or @file.json (see the OpenAPI schema of the command); amounts in fen"
 
@@ -21,7 +21,7 @@ def _ledger_command(cli_name: str, command_name: str, summary: str) -> None:
     @click.option("--data", "data", required=True, help=DATA_HELP)
     @command
     def run(state: State, uscc: str, data: str) -> None:
-        dispatch(state, command_name, {**load_json_option(data), "uscc": uscc})
+        dispatch(state, command_name, data_with(data, uscc=uscc))
 
 
 _ledger_command("receive", "record_prepayment",

@@ -10,7 +10,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from infra.cli_support import EXIT_CONFLICT, EXIT_INVALID, State, command, echo_json, fail
-from projections.failures import REBUILD_CURE, AheadOfStore
+from projections.failures import REBUILD_CURE, AheadOfStore, recorded_refusal
 
 if TYPE_CHECKING:
     from projections.base import RebuildRunning
@@ -38,11 +38,12 @@ def status(state: State, name: str | None) -> None:
     is not run (its position beyond the store's head: rebuild it)."""
     out = []
     for n in _names(state, name):
-        s = state.container.runner(n).status()
+        runner = state.container.runner(n)
+        s = runner.status()
+        refusal = recorded_refusal(runner.view.engine, n) or (
+            AheadOfStore(s.name, s.position, s.head, REBUILD_CURE) if s.position > s.head else None)
         out.append({"name": s.name, "position": s.position, "head": s.head, "lag": s.lag,
-                    "parked": s.parked,
-                    "refused": str(AheadOfStore(s.name, s.position, s.head, REBUILD_CURE))
-                    if s.position > s.head else None})
+                    "parked": s.parked, "refused": str(refusal) if refusal else None})
     echo_json(out)
 
 

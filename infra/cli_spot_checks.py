@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from infra.cli_support import DATE, State, command, dispatch, echo_json, load_json_option
+from infra.cli_support import DATE, State, command, data_with, dispatch, echo_json, load_json_option
 
 
 def _view(state: State) -> Any:
@@ -87,7 +87,7 @@ def verify(state: State, campaign_id: str) -> None:
 def result(state: State, campaign_id: str, uscc: str, data: str) -> None:
     """Record the inspection result of a drawn facility (drawn inspectors or civil affairs)."""
     dispatch(state, "record_spot_check_result",
-              {**load_json_option(data), "campaign_id": campaign_id, "uscc": uscc})
+              data_with(data, campaign_id=campaign_id, uscc=uscc))
 
 
 @spot_check.command("publish")

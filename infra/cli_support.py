@@ -349,12 +349,28 @@ def load_json_option(value: str | None) -> dict[str, Any]:
     return data
 
 
+def data_with(data: str | None, **arguments: Any) -> dict[str, Any]:
+    """`--data` with the command's arguments (`facility change USCC --data ...`: the USCC is the
+    argument's). `--data` naming one of them with another value is exit 2, never overridden."""
+    from supervision.commands.fields import contradictions
+
+    payload = load_json_option(data)
+    clashing = contradictions(payload, arguments)
+    if clashing:
+        fail("--data contradicts the command's arguments", EXIT_INVALID, clashing)
+    return {**payload, **arguments}
+
+
 def dispatch(state: State, name: str, payload: dict[str, Any]) -> None:
     """Run a command as the token's actor and print what it returned (id, version, position)."""
     result = state.container.dispatcher.dispatch(name, payload, state.context())
     from projections.credit_policy import catch_up_policy_processes
 
-    catch_up_policy_processes(state.container)  # what the command caused is visible when it returns
+    try:
+        catch_up_policy_processes(state.container)  # what the command caused is visible when it returns
+    except AheadOfStore as exc:  # recorded all the same: a non-zero exit would invite a second one
+        click.echo(f"warning: recorded as notification {result.notification_id}, but the views are "
+                   f"refused: {exc}", err=True)
     echo_json({"id": result.id, "version": result.version, "notification_id": result.notification_id,
                **result.data})
 

@@ -16,7 +16,7 @@ retried for ever:
 from __future__ import annotations
 
 import sqlite3
-from typing import Literal
+from typing import Any, Literal
 
 import psycopg
 import sqlalchemy.exc
@@ -90,6 +90,38 @@ class AheadOfStore(Exception):
             f"store was restored from an earlier backup, or this database's positions belong to "
             f"another store; {cure}")
         self.pipeline, self.position, self.head = pipeline, position, head
+
+    @classmethod
+    def recorded(cls, message: str) -> AheadOfStore:
+        """The refusal as it was recorded when found (`AHEAD_KEY`): it holds after new events
+        brought the head past the position again, until the cure (a rebuild, a relay reset)."""
+        refusal = cls.__new__(cls)
+        Exception.__init__(refusal, message)
+        refusal.pipeline, refusal.position, refusal.head = "", 0, 0
+        return refusal
+
+
+#: the parked item a pipeline found ahead of its store leaves (durable: new events soon bring the
+#: head past the position, and the events between would be skipped without a word); a rebuild of
+#: the view (`View.reset_tables`) or `relay reset` forgets it
+AHEAD_KEY = "ahead-of-store"
+
+
+def refuse_ahead(engine: Any, pipeline: str, refusal: AheadOfStore) -> AheadOfStore:
+    """Record `refusal` (a parked item of `pipeline`, `AHEAD_KEY`) and return it, to be raised."""
+    from projections.parked import parked_store
+
+    parked_store(engine).park_now(pipeline=pipeline, item_key=AHEAD_KEY, position=refusal.position,
+                                  error=refusal)
+    return refusal
+
+
+def recorded_refusal(engine: Any, pipeline: str) -> AheadOfStore | None:
+    """The refusal recorded for `pipeline` (`refuse_ahead`), or None."""
+    from projections.parked import parked_store
+
+    found = [item for item in parked_store(engine).with_key(AHEAD_KEY) if item.pipeline == pipeline]
+    return AheadOfStore.recorded(found[0].error_message) if found else None
 
 
 def _kafka_kind(exc: BaseException) -> Kind | None:

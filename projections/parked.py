@@ -197,6 +197,13 @@ class ParkedStore:
             rows = conn.execute(query.limit(limit)).all()
         return [ParkedItem(**row._mapping) for row in rows]
 
+    def with_key(self, item_key: str) -> list[ParkedItem]:
+        """The unresolved items of every pipeline under `item_key` (e.g. a pipeline's refusal)."""
+        t = self.table
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.item_key == item_key, t.c.resolved_at.is_(None))).all()
+        return [ParkedItem(**row._mapping) for row in rows]
+
     def get(self, item_id: int) -> ParkedItem | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(self.table).where(self.table.c.id == item_id)).first()

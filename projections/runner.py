@@ -21,7 +21,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import update
 
 from projections.base import ViewProjection, begin_immediate, rebuild_lock
-from projections.failures import REBUILD_CURE, AheadOfStore, is_transient
+from projections.failures import REBUILD_CURE, AheadOfStore, is_transient, recorded_refusal, refuse_ahead
 from projections.parked import ParkedItem, notification_key, parked_store
 from supervision.unavailable import log_failure
 
@@ -62,6 +62,8 @@ class Runner:
         #: held while this runner's own thread works, and by the coordinator while it applies this
         #: view's events itself (`ProjectionService.apply_round`): one of them at a time
         self.busy = threading.Lock()
+        #: a refusal recorded earlier (`AheadOfStore`) was looked for (`catch_up`)
+        self._refusal_checked = False
 
     @property
     def name(self) -> str:
@@ -96,6 +98,11 @@ class Runner:
         already read and decoded, `(notification, event)` pairs; used when the view's position is
         still the one this runner last saw, so the log is not read a second time.
         """
+        if not self._refusal_checked:  # once per runner: a refusal recorded before holds
+            refusal = recorded_refusal(self.view.engine, self.name)
+            if refusal is not None:
+                raise refusal
+            self._refusal_checked = True
         head = self.head() if head is None else head
         read = 0
         if known is not None and len(known) < self.batch_size and self._persisted_at:
@@ -108,6 +115,7 @@ class Runner:
                 self.error = None
                 return read
         window = self.batch_size * (SCAN_WINDOW_PAGES if self.topics else 1)  # ids per read
+        ahead: AheadOfStore | None = None
         while True:
             with self.view.transaction(commit=True) as session:
                 # The position is read under the lock (a row lock on PostgreSQL, the database's
@@ -116,7 +124,8 @@ class Runner:
                 start = claim.notification_id
                 if start >= head:
                     if start > head and start > self.head():  # not just a newer head than ours
-                        raise AheadOfStore(self.name, start, self.head(), REBUILD_CURE)
+                        ahead = AheadOfStore(self.name, start, self.head(), REBUILD_CURE)
+                        break  # recorded below, outside this transaction (SQLite: its write lock)
                     self._seen(start, persisted=True)
                     break
                 if known is not None and start == self._persisted and len(known) < self.batch_size:
@@ -144,6 +153,8 @@ class Runner:
             if progress:
                 progress(last - start)
             self._seen(last, persisted=True)
+        if ahead is not None:
+            raise refuse_ahead(self.view.engine, self.name, ahead)
         self.error = None  # caught up: an earlier failure (kept for status and /healthz) is over
         return read
 
@@ -359,7 +370,8 @@ class Runner:
         with rebuild_lock(self.view):
             with self.applied:
                 self.last_applied = self._persisted = 0
-            self.view.reset_tables(self.name)
+            self.view.reset_tables(self.name)  # forgets what it parked, a refusal too
+            self._refusal_checked = False
             return self.catch_up(progress)
 
     def wait(self, notification_id: int, timeout: float = 2.0) -> bool:
@@ -584,10 +596,13 @@ class ProjectionService:
             return  # the store was unreachable: each runner's first catch-up checks it instead
         try:
             head = self.runners[0].head()
+            recorded = {r.name: recorded_refusal(r.view.engine, r.name) for r in self.runners}
         except Exception:
             return
-        for runner in [r for r in self.runners if r._persisted > head]:
-            refusal = AheadOfStore(runner.name, runner._persisted, head, REBUILD_CURE)
+        for runner in [r for r in self.runners if r._persisted > head or recorded[r.name]]:
+            refusal = recorded[runner.name] or refuse_ahead(
+                runner.view.engine, runner.name,
+                AheadOfStore(runner.name, runner._persisted, head, REBUILD_CURE))
             runner.error = refusal
             self.refused[runner.name] = refusal
             log.error("projection_refused", view=runner.name, error=str(refusal))

@@ -10,6 +10,7 @@ from flask import current_app, request
 from supervision.api.schemas import AcceptedSchema, ErrorSchema
 from supervision.api.security import context
 from supervision.application import Accepted, recording_writes
+from supervision.commands.fields import contradictions
 from supervision.domain.errors import InvalidCommand
 from supervision.idempotency import ENVIRON as IDEMPOTENCY_ENVIRON
 from supervision.idempotency import idempotent
@@ -36,11 +37,9 @@ def json_body() -> dict[str, Any]:
 
 def with_path(body: dict[str, Any], path: Mapping[str, Any]) -> dict[str, Any]:
     """The body with the path's parameters (`/prepaid/{uscc}/receipts`: the USCC is the path's). A
-    body that names one of them too must name the same value: another one (or one no field could
-    hold, since it would never be validated) is 422, never silently overridden."""
-    clashing = {name: [f"given in the path as {str(value)[:40]!r}: leave it out of the body or give the same"]
-                for name, value in path.items()
-                if name in body and (not isinstance(body[name], str) or body[name] != str(value))}
+    body that names one of them too must name the same (`restates`): another one, or one no field
+    could hold (it would never be validated), is 422, never silently overridden."""
+    clashing = contradictions(body, path)
     if clashing:
         raise InvalidCommand("the body contradicts the path", clashing)
     return {**body, **path}

@@ -31,7 +31,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.failures import REBUILD_CURE, AheadOfStore
+from projections.failures import AHEAD_KEY, REBUILD_CURE, AheadOfStore
 from projections.parked import parked_store
 from supervision.unavailable import StoreMisconfigured, as_unavailable
 
@@ -74,11 +74,13 @@ def health(services: Any) -> dict[str, Any]:
     views: dict[str, dict[str, int]] = {}
     problems: list[dict[str, Any]] = []
     memo: dict[int, datetime | None] = {}
+    refusals = {item.pipeline: item.error_message  # found ahead of the store earlier: still refused
+                for item in parked_store(services.datastore.engine).with_key(AHEAD_KEY)}
     for name in services.projections:
         position = services.view(name).max_tracking_id(services.app.name) or 0
         lag = max(head - position, 0)
         views[name] = {"position": position, "head": head, "lag": lag}
-        ahead = _ahead(services, name, position, head, REBUILD_CURE)
+        ahead = _ahead(services, name, position, head, REBUILD_CURE, refusals.get(name))
         if ahead is not None:
             problems.append(ahead)
         elif lag > LAG_DEGRADED:
@@ -110,9 +112,13 @@ def health(services: Any) -> dict[str, Any]:
     return answer
 
 
-def _ahead(services: Any, name: str, position: int, head: int, cure: str) -> dict[str, Any] | None:
-    """The problem of a position beyond the store's head (`AheadOfStore`), or None. The head is
-    read again first: a pipeline may have applied newer events since it was read."""
+def _ahead(services: Any, name: str, position: int, head: int, cure: str,
+           recorded: str | None = None) -> dict[str, Any] | None:
+    """The problem of a position beyond the store's head (`AheadOfStore`), as recorded when found
+    (`recorded`: new events may have brought the head past it since) or found now, or None. The
+    head is read again first: a pipeline may have applied newer events since it was read."""
+    if recorded is not None:
+        return {"what": f"{name}: refused: {recorded}", "since": None}
     if position <= head or position <= (head := services.app.recorder.max_notification_id() or 0):
         return None
     return {"what": f"{name}: refused: {AheadOfStore(name, position, head, cure)}", "since": None}
@@ -137,7 +143,9 @@ def _relay(services: Any, head: int) -> dict[str, Any] | None:
     lag = max(head - position, 0)
     problems = []
     refusal = destination_refusal(view, services.app.name, settings.topic_prefix)
-    ahead = _ahead(services, "relay", position, head, RESET_CURE)
+    recorded = [i.error_message for i in parked_store(services.datastore.engine).with_key(AHEAD_KEY)
+                if i.pipeline == "relay"]
+    ahead = _ahead(services, "relay", position, head, RESET_CURE, recorded[0] if recorded else None)
     if refusal is not None:
         problems.append({"what": f"relay: refuses to publish: {refusal}", "since": None})
     elif ahead is not None:

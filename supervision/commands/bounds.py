@@ -156,6 +156,16 @@ def personal_number_problem(value: str) -> str | None:
     return None
 
 
+#: characters that show nothing though `str.isspace` says no (Hangul fillers, the blank Braille
+#: pattern, the Mongolian vowel separator, zero-width characters): a name made of them is blank
+_BLANK_LIKE = "\u115f\u1160\u3164\uffa0\u2800\u180e\u200b\u200c\u200d\u2060\ufeff"
+
+
+def is_blank(value: str) -> bool:
+    """Nothing a reader would see: empty, whitespace, or only blank-looking characters."""
+    return all(ch.isspace() or ch in _BLANK_LIKE for ch in value)
+
+
 def normalise_text(value: str, *, multiline: bool = False) -> str:
     """Multi-line text: CR LF → LF (a bare CR stays, and is then refused as a control character)."""
     return value.replace("\r\n", "\n") if multiline else value

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from supervision.commands.fields import CommandSchema, CommandSpec, Day, Identifier, Uscc
+from supervision.commands import bounds
+from supervision.commands.fields import CommandSchema, CommandSpec, Day, Identifier, Reference, Uscc
 from supervision.policy.duty_reports import REPORT_KINDS
 from supervision.roles import CIVIL_AFFAIRS, MARKET, SYSTEM
 
@@ -26,11 +27,8 @@ class SubmitDutyReport(ReportRef):
 
 
 class RemindDutyReport(ReportRef):
-    reference = fields.String(
-        load_default="",
-        validate=validate.Length(max=100),
-        metadata={"description": "number of the written reminder (催报通知)"},
-    )
+    reference = Reference(bounds.DOCUMENT_NO, min_length=0, load_default="",
+                          metadata={"description": "number of the written reminder (催报通知)"})
 
 
 class MarkDutyReport(ReportRef):

@@ -95,7 +95,7 @@ def _text_check(field: Text) -> Check:
     def check(value: Any) -> Any:
         if type(value) is not str or not low <= len(value) <= high:
             return _UNSURE
-        if not value.strip():  # blank, or empty: marshmallow says whether that is allowed here
+        if bounds.is_blank(value):  # blank, or empty: marshmallow says whether that is allowed here
             return _UNSURE
         if text_problem(value) is not None or personal_problem(value) is not None:
             return _UNSURE

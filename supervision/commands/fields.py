@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -288,6 +289,24 @@ def check_horizons(schema: Schema, args: Mapping[str, Any], today: Any) -> None:
                                      f"after today ({today.isoformat()}): a typing error?")
 
 
+def restates(given: Any, value: Any) -> bool:
+    """Does `given` (a body's or `--data`'s value) say the same as `value` (the path's or the
+    argument's)? Compared as identifiers are read: NFKC, case-insensitive (`１２１４…`, lower case)."""
+    if given == value:
+        return True
+    if not isinstance(given, str):
+        return False
+    fold = lambda text: unicodedata.normalize("NFKC", text).strip().casefold()  # noqa: E731
+    return fold(given) == fold(str(value))
+
+
+def contradictions(body: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Per name of `given` (path parameters, CLI arguments) that `body` names with another value (or
+    one never validated), the problem: 422 / exit 2, never silently overridden."""
+    return {name: [f"given as {str(value)[:40]!r} already: leave it out or give the same"]
+            for name, value in given.items() if name in body and not restates(body[name], value)}
+
+
 class StrictInt(fields.Integer):
     """An integer (no floats, no strings) that must be given a range: an unbounded integer could
     overflow a view's column."""
@@ -407,7 +426,7 @@ class Meaningful(validate.Validator):
         self.allow_empty = allow_empty
 
     def __call__(self, value: str) -> str:
-        if not value.strip():
+        if bounds.is_blank(value):
             if self.allow_empty and not value:
                 return value
             raise ValidationError("must not be blank" + (" (leave it out or empty instead)"

@@ -10,6 +10,7 @@ from supervision.commands.fields import (
     CommandSpec,
     Moment,
     NestedObject,
+    Reference,
     StrictInt,
     Text,
     Uscc,
@@ -28,7 +29,7 @@ class ResidentSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    name = fields.String(validate=validate.Length(min=1, max=50))
+    name = Text(bounds.PERSON_NAME, min_length=1)
     id_number = ResidentIdNumber()
     outcome = fields.String(validate=validate.OneOf(("dead", "injured", "missing", "affected")))
 
@@ -87,11 +88,8 @@ class OpenIncidentInvestigation(IncidentStep):
 class FindIncidentResponsibility(IncidentStep):
     authority = Text(bounds.TITLE, min_length=1, load_default=None, allow_none=True, metadata={
         "description": f"the competent authority that made the finding; {_AUTHORITY_NOTE}"})
-    decision_no = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=100),
-        metadata={"description": "number of the finding / investigation decision"},
-    )
+    decision_no = Reference(bounds.DOCUMENT_NO, required=True,
+                            metadata={"description": "number of the finding / investigation decision"})
     responsibility = fields.String(
         required=True,
         validate=validate.OneOf(RESPONSIBILITIES),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from supervision.commands import bounds
 from supervision.commands.fields import (
     CommandSchema,
     CommandSpec,
     Day,
     Deadline,
     NestedObject,
+    Reference,
     StrictInt,
     Text,
     Uscc,
@@ -26,8 +28,8 @@ class AttendeeSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    position = fields.String(load_default="", validate=validate.Length(max=50))
+    name = Text(bounds.PERSON_NAME, required=True)
+    position = Text(bounds.PERSON_NAME, load_default="")
 
 
 class CommitmentSchema(Schema):
@@ -47,12 +49,9 @@ class SummonInterview(CommandSchema):
         required=True,
         validate=validate.Length(min=1, max=len(SUMMONED_ROLES)),
     )
-    place = fields.String(load_default="", validate=validate.Length(max=200))
-    notice_no = fields.String(
-        load_default="",
-        validate=validate.Length(max=100),
-        metadata={"description": "number of the written summons (约谈通知书)"},
-    )
+    place = Text(bounds.TITLE, load_default="")
+    notice_no = Reference(bounds.DOCUMENT_NO, min_length=0, load_default="",
+                          metadata={"description": "number of the written summons (约谈通知书)"})
 
 
 class InterviewStep(CommandSchema):
@@ -64,7 +63,7 @@ class HoldInterview(InterviewStep):
     attendees = fields.List(
         NestedObject(AttendeeSchema), required=True, validate=validate.Length(min=1, max=50)
     )
-    minutes = fields.String(required=True, validate=validate.Length(min=1, max=8000))
+    minutes = Text(8000, multiline=True, required=True)
     commitments = fields.List(
         NestedObject(CommitmentSchema), load_default=list, validate=validate.Length(max=50)
     )
@@ -76,7 +75,7 @@ class RecordInterviewNotAttended(InterviewStep):
 
 class FulfilInterviewCommitment(InterviewStep):
     commitment_no = StrictInt(required=True, min=1, max=50)
-    evidence = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    evidence = Text(bounds.TEXT, multiline=True, required=True)
 
 
 class MarkInterviewCommitmentOverdue(InterviewStep):

@@ -124,6 +124,36 @@ def test_every_deadline_is_checked_against_the_horizon(today):
 
 
 # -- text ----------------------------------------------------------------------------------------------
+def test_every_free_string_a_command_carries_is_text_with_the_blank_rule():
+    """A plain marshmallow String (no blank rule, no control-character rule of its own) only for a
+    closed set of choices; free text is `Text`, document numbers `Reference`, identifiers typed."""
+    from marshmallow import validate
+
+    from supervision.commands.fields import Identifier, Reference, Text
+
+    plain = []
+
+    def walk(schema, prefix):
+        for name, field in schema.fields.items():
+            inner = field.inner if isinstance(field, f.List) else field
+            if isinstance(inner, f.Nested):
+                walk(inner.schema, f"{prefix}{name}.")
+            elif (type(inner) is f.String
+                  and not any(isinstance(v, validate.OneOf) for v in inner.validators)):
+                plain.append(f"{prefix}{name}")
+
+    for spec in ALL_COMMANDS:
+        walk(spec.schema(), f"{spec.name}.")
+    assert plain == []
+    assert Identifier and Reference and Text
+
+
+@pytest.mark.parametrize("blank", ["\u2800", "\u3164", "\u115f", "\uffa0", "\u3000 \u00a0"])
+def test_characters_that_show_nothing_are_blank(client, blank):
+    before = head(client)
+    refused(client.post(FAC, facility_payload(uscc=USCC, region_code="140502", name=blank)), "name")
+    assert head(client) == before
+
 @pytest.mark.parametrize(("field", "value"), [("address", ""), ("address", "   "), ("name", "\u3000"),
                                               ("legal_representative", " "), ("person_in_charge", "\t")])
 def test_blank_text_is_refused_where_it_is_required_or_given(client, field, value):
@@ -154,10 +184,12 @@ def test_a_body_contradicting_its_path_is_refused(client):
     before = head(client)
     for value in ["91350100M000101Y40", "\u0000", [1] * 100, {}]:
         r = client.patch(f"{FAC}/{USCC}", {"uscc": value, "address": "新地址1号"})
-        assert "given in the path" in refused(r, "uscc")
+        assert "given as '91350100M000100Y43' already" in refused(r, "uscc")
     assert head(client) == before
-    same = client.patch(f"{FAC}/{USCC}", {"uscc": USCC, "address": "新地址1号"})
-    assert same.status_code == 200, same.json
+    full_width = USCC.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    for same_value in (USCC, USCC.lower(), full_width):  # the same identifier, as it is read
+        same = client.patch(f"{FAC}/{USCC}", {"uscc": same_value, "address": "新地址1号"})
+        assert same.status_code == 200, same.json
 
 
 def test_an_agency_cannot_dissolve_itself(client):
@@ -182,3 +214,13 @@ def test_a_key_given_twice_is_refused_in_cli_data_jsonl_imports_and_inbound_reco
     assert parse_json(doubled.encode()).startswith("ambiguous JSON")
     out = decode(FIRE, headers(), doubled.encode(), DISPATCHER)
     assert isinstance(out, Rejected) and "appears twice" in out.reason and "uscc" in out.fields
+
+
+def test_cli_data_contradicting_an_argument_is_refused_not_overridden(capsys):
+    from infra.cli_support import data_with
+
+    with pytest.raises(SystemExit) as exit_:
+        data_with('{"uscc": "91350100M000101Y40", "total_beds": 77}', uscc=USCC)
+    assert exit_.value.code == 2 and "contradicts" in capsys.readouterr().err
+    assert data_with(f'{{"uscc": "{USCC.lower()}"}}', uscc=USCC) == {"uscc": USCC}
+    assert data_with('{"commitment_no": 2}', commitment_no=2) == {"commitment_no": 2}
