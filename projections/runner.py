@@ -607,6 +607,8 @@ class ProjectionService:
             self.refused[runner.name] = refusal
             log.error("projection_refused", view=runner.name, error=str(refusal))
         self.runners = [r for r in self.runners if r.name not in self.refused]
+        for runner in self.runners:  # looked for above: their threads need not look again
+            runner._refusal_checked = True
 
     def _coordinate(self) -> None:
         failures = 0
