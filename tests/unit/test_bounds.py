@@ -105,6 +105,10 @@ def test_single_line_text_refuses_every_control_character(controls, left, right)
 def test_printable_text_up_to_its_maximum_is_kept_as_given(text):
     if any(bounds.text_problem(c) for c in text):  # bidi controls, separators, non-characters
         return
+    if text and bounds.is_blank(text):  # whitespace alone (or characters that show nothing) is blank
+        with pytest.raises(ValidationError):
+            load(Text(60), text)
+        return
     assert load(Text(60), text) == text
     with pytest.raises(ValidationError):
         load(Text(len(text) - 1 if text else 0, min_length=1), text + "x")
