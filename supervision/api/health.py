@@ -99,7 +99,7 @@ def health(services: Any) -> dict[str, Any]:
                 continue
             problems.append({"what": f"{runner.name}: failing: {type(error).__name__}: {str(error)[:200]}",
                              "since": None})
-    relay = _relay(services, head)
+    relay = _relay(services, head, refusals.get("relay"))
     if relay is not None:
         problems.extend(relay.pop("problems"))
     parked = [s.as_dict() for s in parked_store(services.datastore.engine).summary()]
@@ -124,7 +124,7 @@ def _ahead(services: Any, name: str, position: int, head: int, cure: str,
     return {"what": f"{name}: refused: {AheadOfStore(name, position, head, cure)}", "since": None}
 
 
-def _relay(services: Any, head: int) -> dict[str, Any] | None:
+def _relay(services: Any, head: int, recorded: str | None = None) -> dict[str, Any] | None:
     """The relay's position (when Kafka is configured) and its problems: far behind, its oldest
     unpublished notification waiting longer than the stall bound (a broker down, a relay stopped),
     or refusing to publish (a changed topic prefix, a store behind it). None without
@@ -143,9 +143,7 @@ def _relay(services: Any, head: int) -> dict[str, Any] | None:
     lag = max(head - position, 0)
     problems = []
     refusal = destination_refusal(view, services.app.name, settings.topic_prefix)
-    recorded = [i.error_message for i in parked_store(services.datastore.engine).with_key(AHEAD_KEY)
-                if i.pipeline == "relay"]
-    ahead = _ahead(services, "relay", position, head, RESET_CURE, recorded[0] if recorded else None)
+    ahead = _ahead(services, "relay", position, head, RESET_CURE, recorded)
     if refusal is not None:
         problems.append({"what": f"relay: refuses to publish: {refusal}", "since": None})
     elif ahead is not None:
