@@ -34,6 +34,7 @@ from consumers.envelope import (
     SCHEMA_VERSION,
     Message,
     ce_type,
+    encode_body,
     event_id,
     message,
     plain,
@@ -173,7 +174,7 @@ class RelayView(View):
         for (topic, uscc), items in lists.items():
             for item, data in items.items():
                 rows.insert_new({"topic": topic, "uscc": uscc, "item": item,
-                                 "data": json.dumps(data, ensure_ascii=False, sort_keys=True)})
+                                 "data": encode_body(data, sort_keys=True).decode()})
         rows.flush(session)
 
 

@@ -24,6 +24,7 @@ from supervision.crypto import Sealer
 from supervision.domain.errors import ConcurrentModification, DomainError, NotFound
 from supervision.domain.values import Actor, not_after
 from supervision.policy.calendar import WorkingCalendar
+from supervision.transcoder import FastJSONTranscoder
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -164,6 +165,12 @@ class SupervisionBase(Application[UUID]):
     def construct_mapper(self) -> Mapper[UUID]:
         limit = int(self.env.get("ELDERCARE_MAX_MESSAGE_BYTES") or DEFAULT_MAX_MESSAGE_BYTES)
         return SizedMapper(super().construct_mapper(), limit)
+
+    def construct_transcoder(self) -> JSONTranscoder:
+        """The library's JSON transcoder decoding with orjson (supervision/transcoder.py)."""
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
