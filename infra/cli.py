@@ -19,6 +19,7 @@ from infra.cli_support import (
     data_with,
     dispatch,
     echo_json,
+    echo_value,
     fail,
     load_json_option,
     output_format,
@@ -376,7 +377,7 @@ def token_demo(state: State, role: str) -> None:
     tokens = json.loads(path.read_text(encoding="utf-8"))
     if role not in tokens:
         fail(f"the demo at {path} has no {role} token (roles: {', '.join(tokens)})", 4)
-    click.echo(tokens[role])
+    echo_value(tokens[role], {"role": role, "token": tokens[role]})
 
 
 # -- clock -----------------------------------------------------------------------------------

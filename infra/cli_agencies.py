@@ -18,7 +18,16 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from infra.cli_support import EXIT_FORBIDDEN, EXIT_INVALID, State, command, dispatch, echo_json, fail
+from infra.cli_support import (
+    EXIT_FORBIDDEN,
+    EXIT_INVALID,
+    State,
+    command,
+    dispatch,
+    echo_json,
+    echo_value,
+    fail,
+)
 from supervision.application import Context
 from supervision.auth import DEFAULT_TOKEN_LIFETIME, token_id
 from supervision.domain.values import Actor
@@ -127,7 +136,8 @@ def issue_token(state: State, user: str, agency_code: str, role: str, expires_in
         "token_id": token_id(token), "user": user, "agency": agency_code, "role": role,
         "expires_at": expires.isoformat(timespec="seconds")}, ctx)
     state.container.tokens.issue(Actor(user, agency_code, role), token, expires_at=expires)
-    click.echo(token)
+    echo_value(token, {"token": token, "token_id": token_id(token), "user": user, "agency": agency_code,
+                       "role": role, "expires_at": expires.isoformat(timespec="seconds")})
     click.echo(f"token id {token_id(token)}, expires {expires.isoformat(timespec='seconds')}", err=True)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from infra.cli_support import EXIT_CONFLICT, EXIT_INVALID, State, command, echo_json, fail
+from infra.cli_support import EXIT_CONFLICT, EXIT_INVALID, State, command, echo_json, echo_value, fail
 from projections.failures import REBUILD_CURE, AheadOfStore, recorded_refusal
 
 if TYPE_CHECKING:
@@ -55,8 +55,8 @@ def run(state: State, name: str | None, once: bool) -> None:
     """Follow the event log and keep the views current (until SIGTERM/SIGINT)."""
     runners = state.container.runners(_names(state, name))
     if once:
-        for runner in runners:
-            click.echo(f"{runner.name}: applied {runner.catch_up()} notifications")
+        applied = [{"name": runner.name, "applied": runner.catch_up()} for runner in runners]
+        echo_value("\n".join(f"{a['name']}: applied {a['applied']} notifications" for a in applied), applied)
         return
     from projections.runner import ProjectionService
 

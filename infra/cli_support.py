@@ -245,6 +245,22 @@ def output_format() -> str:
     return "table" if sys.stdout.isatty() else "json"
 
 
+def chosen_format() -> str | None:
+    """The `--format` given on the command line, None when none was (the default then applies)."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.find_root().meta.get("output_format") if ctx else None
+    return str(chosen) if chosen else None
+
+
+def echo_value(text: str, data: Any) -> None:
+    """A command whose plain answer is one line a script captures (`$(eldercare token demo ...)`):
+    `text` as it is, unless `--format` was given — then `data` in that format, never ignored."""
+    if chosen_format() is None:
+        click.echo(text)
+    else:
+        echo_json(data)
+
+
 def echo_json(data: Any) -> None:
     """Print a command's answer in the chosen `--format` (the name is historical: JSON is one of
     three): `json` as is; `table` and `csv` flatten `{"items": [...]}`, a list of objects, or one

@@ -39,7 +39,7 @@ class AgenciesView(View):
         a = self.agencies
         query = select(a).order_by(a.c.region_code, a.c.code)
         if region_prefix:
-            query = query.where(a.c.region_code.startswith(region_prefix))
+            query = query.where(a.c.region_code.startswith(region_prefix, autoescape=True))
         if kind:
             query = query.where(a.c.kind == kind)
         with self.reader.connect() as conn:

@@ -159,7 +159,7 @@ class CreditListsView(View):
         t, f = self.listings, self.facilities
         conditions = [t.c.list_kind == kind, t.c.effective_on <= as_of, t.c.valid_to > as_of]
         if region_prefix:
-            conditions.append(f.c.region_code.startswith(region_prefix))
+            conditions.append(f.c.region_code.startswith(region_prefix, autoescape=True))
         return self._rows(*conditions)
 
     def blacklist(self, as_of: date, region_prefix: str = "") -> list[dict[str, Any]]:

@@ -89,7 +89,8 @@ class GradesView(View):
         return out
 
     def graded(self, as_of: date, region_prefix: str = "", status: str | None = None) -> list[dict[str, Any]]:
-        conditions = [self.facilities.c.region_code.startswith(region_prefix)] if region_prefix else []
+        region = self.facilities.c.region_code
+        conditions = [region.startswith(region_prefix, autoescape=True)] if region_prefix else []
         rows = self._current(as_of, *conditions)
         return [r for r in rows if status is None or r["status"] == status]
 

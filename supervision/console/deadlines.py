@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from supervision.console.words import CHOICE_WORDS
 from supervision.domain.listing import LISTED, NOTICE_SERVED, OBJECTION_FILED, PROPOSED
 
 HORIZON_DAYS = 7
@@ -28,6 +29,10 @@ BASIS_WORDS = {
     "term": "按期限（年）计算",
     "none": "无法定期限（所示为提出日期）",
 }
+
+
+def _word(code: str) -> str:
+    return CHOICE_WORDS.get(code, code)
 
 
 def _rows(view: Any, statement: Any) -> list[dict[str, Any]]:
@@ -71,7 +76,7 @@ def complaint_deadlines(services: Any, today: date, horizon: date) -> list[dict[
         acknowledge = r["kind"] == "acknowledge"
         out.append({"kind": "投诉受理告知（1个工作日）" if acknowledge else "投诉办结（15个工作日）",
                     "uscc": r["uscc"], "due_on": r["due_on"], "basis": r["basis"], "note": r["note"] or "",
-                    "what": f"投诉 {r['complaint_id'][:8]}…（{r['category']}）",
+                    "what": f"投诉 {r['complaint_id'][:8]}…（{_word(r['category'])}）",
                     "act": ("acknowledge_complaint" if acknowledge else "conclude_complaint",
                             {"complaint_id": r["complaint_id"]})})
     return out

@@ -40,7 +40,7 @@ from supervision.console import session as console_session
 from supervision.console.forms import build_fields, payload_from_form
 from supervision.console.messages import field_label, field_root, translate
 from supervision.console.previews import cap_warnings
-from supervision.console.words import CHOICE_WORDS, ROLE_WORDS
+from supervision.console.words import CHOICE_WORDS, RATING_FACTS, ROLE_WORDS, rating_detail
 from supervision.domain.complaint import CATEGORIES, STATUSES
 from supervision.domain.errors import DomainError, InvalidCommand, InvalidValue
 from supervision.domain.uscc import validate_uscc
@@ -197,7 +197,13 @@ def _field_label(key: str) -> str:
 
 @blp.app_context_processor
 def _globals() -> dict[str, Any]:
-    return {"role_words": ROLE_WORDS, "command_titles": COMMANDS, "choice_words": CHOICE_WORDS}
+    return {"role_words": ROLE_WORDS, "command_titles": COMMANDS, "choice_words": CHOICE_WORDS,
+            "rating_facts": RATING_FACTS}
+
+
+@blp.app_template_filter("rating_detail")
+def _rating_detail(detail: Any) -> str:
+    return rating_detail(str(detail))
 
 
 # -- sign-in ----------------------------------------------------------------------------------------

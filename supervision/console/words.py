@@ -6,6 +6,14 @@ Keys are the API's own names; anything missing is shown as the API names it.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+from supervision.domain.complaint import CATEGORIES as _COMPLAINT_CATEGORY_CODES
+from supervision.policy import rating as r
+from supervision.policy.listing_criteria import CRITERIA
+from supervision.web.words import HAZARD_CATEGORIES, LIST_KINDS
+
 ROLE_WORDS = {"civil_affairs": "民政", "fire": "消防救援", "market": "市场监管", "admin": "平台管理",
               "inspector": "执法检查人员"}
 
@@ -72,7 +80,60 @@ CHOICE_WORDS = {
     "especially_major": "特别重大", "operator": "机构报告", "regulator": "监管部门发现",
     "main": "主要责任", "direct": "直接责任", "secondary": "次要责任", "none": "无责任",
     "reported": "已报告", "investigating": "调查中",
+    "annual_report": "年度工作报告", "operations_report": "公建民营运营情况报告",
+    # fire hazard categories and list kinds: the site's words (one vocabulary)
+    **HAZARD_CATEGORIES, **LIST_KINDS,
+    # listing criteria: the 办法's titles (`criterion:` so that abuse_cheating stays a complaint category)
+    **{f"criterion:{c.code}": c.title for c in CRITERIA},
+    **{c.code: c.title for c in CRITERIA if c.code not in _COMPLAINT_CATEGORY_CODES},
 }
+
+#: the supervision rating's facts in Chinese (every fact of the rule, the non-public ones too)
+RATING_FACTS = {
+    r.SPOT_CHECK_FAILED: "双随机抽查不合格或不配合检查", r.SPOT_CHECK_PROBLEMS: "双随机抽查发现问题",
+    r.FIRE_HAZARD: "一般火灾隐患", r.MAJOR_FIRE_HAZARD: "重大火灾隐患",
+    r.RECTIFICATION_OVERDUE: "火灾隐患逾期未整改", r.PREPAID_VIOLATION: "预收费用超出上限",
+    r.COMPLAINT_SUBSTANTIATED: "投诉经查属实", r.ABUSE_COMPLAINT_SUBSTANTIATED: "虐老欺老投诉经查属实",
+    r.INCIDENT_REPORTED_LATE: "突发事件迟报", r.INCIDENT_RESPONSIBILITY: "对事故负主要或直接责任",
+    r.DUTY_REPORT_MISSING: "未按规定报送报告", r.INTERVIEW_HELD: "被约谈",
+    r.INTERVIEW_NOT_ATTENDED: "约谈未到场", r.INTERVIEW_COMMITMENT_OVERDUE: "约谈承诺逾期未履行",
+}
+
+
+def _choice(code: str) -> str:
+    return CHOICE_WORDS.get(code, code)
+
+
+#: the rating view's `detail` (English, built by `projections/supervision_rating.py`) in Chinese, the
+#: codes it carries in words; a detail not matched is shown as it is
+_DETAILS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = tuple(
+    (re.compile(pattern), render) for pattern, render in (
+        (r"spot-check conclusion (\w+)", lambda m: f"抽查结论：{_choice(m[1])}"),
+        (r"fire hazard(?: (\w+))?", lambda m: f"隐患类别：{_choice(m[1])}" if m[1] else "火灾隐患"),
+        (r"rectification not verified by its deadline", lambda m: "整改期限届满仍未复查合格"),
+        (r"prepaid-fee cap exceeded(?: (\S+))?",
+         lambda m: "超出预收费用上限" + (f"（规则 {m[1]}）" if m[1] else "")),
+        (r"complaint (\w+) (\w+)", lambda m: f"投诉类别：{_choice(m[1])}；办理结果：{_choice(m[2])}"),
+        (r"incident (\w+) reported after (\d+) h",
+         lambda m: f"{_choice('category:' + m[1]) if 'category:' + m[1] in CHOICE_WORDS else _choice(m[1])}"
+                   f"事件超过 {m[2]} 小时报告"),
+        (r"(\w+) responsibility for incident (\w+) \((.*)\)",
+         lambda m: f"对{_choice('category:' + m[2]) if 'category:' + m[2] in CHOICE_WORDS else _choice(m[2])}"
+                   f"事件负{_choice(m[1])}（{m[3]}）"),
+        (r"(\w+) (\S+) missing", lambda m: f"{_choice(m[1])} {m[2]} 未报送"),
+        (r"supervisory interview held", lambda m: "监管约谈"),
+        (r"supervisory interview not attended", lambda m: "约谈未到场"),
+        (r"interview commitment (\d+) overdue", lambda m: f"约谈承诺第 {m[1]} 项逾期未履行"),
+    ))
+
+
+def rating_detail(detail: str) -> str:
+    """A rating point's `detail` in Chinese (unknown ones as they are: never a word lost)."""
+    for pattern, render in _DETAILS:
+        match = pattern.fullmatch(detail)
+        if match:
+            return render(match)
+    return detail
 #: the command schemas' help texts (their `description`) in Chinese; a text not here is shown as written
 HELP = {
     "when it happened (≤ today)": "事情发生的日期（不晚于今天）",

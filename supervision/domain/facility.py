@@ -122,6 +122,8 @@ class Facility(Aggregate):
     ) -> bool:
         """Record only what really changes; returns False when nothing would."""
         self.check_open()
+        if occurred_on < self.registered_on:
+            raise InvalidValue("occurred_on", "a profile change cannot precede registration")
         unknown = set(changes) - set(PROFILE_FIELDS)
         if unknown:
             raise InvalidValue(sorted(unknown)[0], "is not a profile field")

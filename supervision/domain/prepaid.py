@@ -98,6 +98,19 @@ class PrepaidLedger(Aggregate):
     def balance(self, kind: str, ref: str) -> int:
         return self.held[kind].get(ref, 0)
 
+    def held_by(self, kind: str, ref: str, day: date) -> int:
+        """What the resident held of `kind` at the end of `day`: the balance less the receipts dated
+        after it (money cannot be paid back, or fall due, before it was received)."""
+        later = sum(amount for on, r, k, amount in self.receipts if (r, k) == (ref, kind) and on > day)
+        return self.balance(kind, ref) - later
+
+    def _check_held_on(self, kind: str, ref: str, amount_fen: int, day: date) -> None:
+        held = self.held_by(kind, ref, day)
+        if amount_fen > held:
+            raise InvalidValue(
+                "occurred_on", f"the resident held {held} fen of {kind} on {day.isoformat()} (the receipts "
+                f"dated after it cannot be paid back before they were received; amount: {amount_fen})")
+
     def held_by_kind(self) -> dict[str, int]:
         return {k: sum(v.values()) for k, v in self.held.items()}
 
@@ -237,6 +250,7 @@ class PrepaidLedger(Aggregate):
             raise InvalidValue(
                 "amount_fen", f"exceeds the resident's {kind} balance of {held} fen (refund: {amount_fen})"
             )
+        self._check_held_on(kind, resident_ref, amount_fen, occurred_on)
         if due_ref is not None:
             due = self.refunds_due.get(due_ref)
             if due is None:
@@ -296,6 +310,7 @@ class PrepaidLedger(Aggregate):
         held = self.balance(kind, resident_ref)
         if amount_fen > held:
             raise InvalidValue("amount_fen", f"exceeds the resident's {kind} balance of {held} fen")
+        self._check_held_on(kind, resident_ref, amount_fen, occurred_on)
         if due_on < occurred_on:
             raise InvalidValue("due_on", f"cannot precede the day it is recorded ({occurred_on.isoformat()})")
         self._refund_due(

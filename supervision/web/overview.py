@@ -47,7 +47,7 @@ def _usccs(services: Any, region_code: str) -> list[str]:
     t = view.facilities
     query = select(t.c.uscc)
     if region_code:
-        query = query.where(t.c.region_code.startswith(region_code))
+        query = query.where(t.c.region_code.startswith(region_code, autoescape=True))
     with view.engine.connect() as conn:
         return [r[0] for r in conn.execute(query)]
 
