@@ -27,7 +27,8 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Tracking
-from sqlalchemy import Column, MetaData, String, Table, Text, delete, select, update
+from sqlalchemy import Column, MetaData, String, Table, Text, any_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from consumers.envelope import (
@@ -139,17 +140,33 @@ class RelayView(View):
         return self.items_of([(topic, uscc)])[(topic, uscc)]
 
     def items_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
-        """The published list state of many (topic, USCC) keys in one query per 500 keys; {} if none."""
+        """The published list state of many (topic, USCC) keys in one query per topic (`_usccs_in`); {}
+        for a key with none."""
         t = self.list_state
         out: dict[tuple[str, str], dict[str, dict[str, Any]]] = {key: {} for key in keys}
         with self.engine.connect() as conn:
             for topic, usccs in _by_topic(out).items():
-                for start in range(0, len(usccs), 500):
-                    query = select(t.c.uscc, t.c.item, t.c.data).where(
-                        t.c.topic == topic, t.c.uscc.in_(usccs[start:start + 500]))
+                for chosen in self._usccs_in(usccs):
+                    query = select(t.c.uscc, t.c.item, t.c.data).where(t.c.topic == topic, chosen)
                     for row in conn.execute(query):
                         out[(topic, row.uscc)][row.item] = json.loads(row.data)
         return out
+
+    def _usccs_in(self, usccs: list[str]) -> Iterator[Any]:
+        """Conditions `uscc ∈ usccs`, together covering all of them: on PostgreSQL one `= ANY(array)`
+        with the array as a single parameter, which the planner answers from the primary key whatever
+        it knows of the table; elsewhere `IN` lists of 500.
+
+        Why: with the codes as an `IN` list, a table the planner has no statistics for yet (the relay's
+        first catch-up, or after `relay reset`) was read whole and every row compared with every code:
+        the page's DELETE took 13 ms at 13,000 rows and 360 ms at 40,000 (measured), so a catch-up
+        slowed page by page; with the array it stays at 5–8 ms."""
+        column = self.list_state.c.uscc
+        if self.engine.dialect.name == "postgresql":
+            yield column == any_(bindparam("usccs", usccs, type_=ARRAY(String)))
+            return
+        for start in range(0, len(usccs), 500):
+            yield column.in_(usccs[start:start + 500])
 
     def current(self, topic: str) -> dict[str, list[dict[str, Any]]]:
         """What the list topic holds per USCC (the reference consumer's mirror must equal this)."""
@@ -164,12 +181,12 @@ class RelayView(View):
         self.replace_many(session, {(topic, uscc): items})
 
     def replace_many(self, session: Session, lists: dict[tuple[str, str], dict[str, dict[str, Any]]]) -> None:
-        """Set the list state of many (topic, USCC) keys: one DELETE per 500 keys, and the rows in one
-        `COPY` on PostgreSQL (an executemany INSERT elsewhere: `RowBuffer`)."""
+        """Set the list state of many (topic, USCC) keys: one DELETE per topic (`_usccs_in`), and the
+        rows in one `COPY` on PostgreSQL (an executemany INSERT elsewhere: `RowBuffer`)."""
         t = self.list_state
         for topic, usccs in _by_topic(lists).items():
-            for start in range(0, len(usccs), 500):
-                session.execute(delete(t).where(t.c.topic == topic, t.c.uscc.in_(usccs[start:start + 500])))
+            for chosen in self._usccs_in(usccs):
+                session.execute(delete(t).where(t.c.topic == topic, chosen))
         rows = RowBuffer(t)
         for (topic, uscc), items in lists.items():
             for item, data in items.items():
