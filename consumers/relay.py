@@ -27,8 +27,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Tracking
-from sqlalchemy import Column, MetaData, String, Table, Text, any_, bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Column, MetaData, String, Table, Text, delete, select, update
 from sqlalchemy.orm import Session
 
 from consumers.envelope import (
@@ -45,7 +44,7 @@ from consumers.envelope import (
 from consumers.producers import KAFKA_PYTHON
 from consumers.producers import producer_factory as make_producer_factory
 from consumers.topics import LIST_KINDS, Catalogue, Topic
-from projections.base import RowBuffer, View
+from projections.base import RowBuffer, View, any_of
 from projections.failures import AheadOfStore, TransientFailure, is_transient, recorded_refusal, refuse_ahead
 from projections.parked import notification_key, parked_store
 from supervision.public.events import GradeListItem, ListingListItem, RecordedResultPublic, public_event_data
@@ -153,20 +152,10 @@ class RelayView(View):
         return out
 
     def _usccs_in(self, usccs: list[str]) -> Iterator[Any]:
-        """Conditions `uscc ∈ usccs`, together covering all of them: on PostgreSQL one `= ANY(array)`
-        with the array as a single parameter, which the planner answers from the primary key whatever
-        it knows of the table; elsewhere `IN` lists of 500.
-
-        Why: with the codes as an `IN` list, a table the planner has no statistics for yet (the relay's
-        first catch-up, or after `relay reset`) was read whole and every row compared with every code:
-        the page's DELETE took 13 ms at 13,000 rows and 360 ms at 40,000 (measured), so a catch-up
-        slowed page by page; with the array it stays at 5–8 ms."""
-        column = self.list_state.c.uscc
-        if self.engine.dialect.name == "postgresql":
-            yield column == any_(bindparam("usccs", usccs, type_=ARRAY(String)))
-            return
-        for start in range(0, len(usccs), 500):
-            yield column.in_(usccs[start:start + 500])
+        """Conditions `uscc ∈ usccs` (`projections.base.any_of`: one array parameter on PostgreSQL, so
+        a table the planner knows nothing of yet — the first catch-up, after `relay reset` — is still
+        read by key, not whole with each row compared with each code)."""
+        return any_of(self.list_state.c.uscc, usccs, self.engine.dialect.name)
 
     def current(self, topic: str) -> dict[str, list[dict[str, Any]]]:
         """What the list topic holds per USCC (the reference consumer's mirror must equal this)."""

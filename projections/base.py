@@ -31,7 +31,8 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import MetaData, Table, bindparam, select, text
+from sqlalchemy import MetaData, Table, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import Session
@@ -209,6 +210,21 @@ def _plain(value: Any) -> Any:
 
 
 V = TypeVar("V", bound=View)
+
+
+def any_of(column: Any, values: list[Any], dialect: str, chunk: int = 500) -> Iterator[Any]:
+    """Conditions `column ∈ values` that together cover all of `values`: on PostgreSQL one
+    `= ANY(array)` with the array as a single parameter; elsewhere `IN` lists of `chunk`.
+
+    Why (measured, issue 15): an `IN` list of parameters, once psycopg prepared the statement and
+    PostgreSQL planned it for any values, read a table without statistics (a view being rebuilt, the
+    relay's first catch-up) whole, comparing each row with each value: 8 ms a statement for a while,
+    then 340 ms, 1 s at 40,000 rows. The array parameter stays at 5–8 ms."""
+    if dialect == "postgresql":
+        yield column == any_(bindparam(f"{column.name}_any", list(values), type_=ARRAY(column.type)))
+        return
+    for start in range(0, len(values), chunk):
+        yield column.in_(values[start:start + chunk])
 
 
 class RowBuffer:

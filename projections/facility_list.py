@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from projections.base import View, ViewProjection, ddl_lock, handles
+from projections.base import View, ViewProjection, any_of, ddl_lock, handles
 from supervision.domain.facility import Facility
 
 
@@ -326,13 +326,11 @@ class FacilityListProjection(ViewProjection[FacilityListView]):
             move(facets({"grade_level": None, **values}), 1)
         changed = [key[0] for key, values in rows.updates.items() if values.keys() & set(FACETS)]
         if changed:
+            connection = session.connection()
             old = {
                 r.uscc: dict(r._mapping)
-                for chunk in range(0, len(changed), 1000)
-                for r in session.connection().execute(
-                    select(t.c.uscc, *(t.c[k] for k in FACETS))
-                    .where(t.c.uscc.in_(changed[chunk:chunk + 1000]))
-                )
+                for chosen in any_of(t.c.uscc, changed, connection.dialect.name, chunk=1000)
+                for r in connection.execute(select(t.c.uscc, *(t.c[k] for k in FACETS)).where(chosen))
             }
             for uscc in changed:
                 before = old.get(uscc)

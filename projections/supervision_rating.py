@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 
-from projections.base import View, ViewProjection, handles
+from projections.base import View, ViewProjection, any_of, handles
 from projections.optional_events import (
     COMPLAINT_CONCLUDED,
     COMPLAINT_RECEIVED,
@@ -189,15 +189,14 @@ class SupervisionRatingProjection(ViewProjection[SupervisionRatingView]):
 
     def flush(self, session: Session) -> None:
         """Rate the conclusions of complaints received in earlier transactions (their category and
-        facility read with one SELECT per 1,000), then write the buffered rows."""
+        facility read with one SELECT: `any_of`), then write the buffered rows."""
         pending: list[Any] = session.info.pop("rating_concluded", [])
         if pending:
             t = self.view.complaints
             ids = sorted({str(e.originator_id) for e in pending})
             found: dict[str, dict[str, Any]] = {}
-            for chunk in range(0, len(ids), 1000):
-                query = select(t.c.complaint_id, t.c.uscc, t.c.category).where(
-                    t.c.complaint_id.in_(ids[chunk:chunk + 1000]))
+            for chosen in any_of(t.c.complaint_id, ids, session.connection().dialect.name, chunk=1000):
+                query = select(t.c.complaint_id, t.c.uscc, t.c.category).where(chosen)
                 for r in session.connection().execute(query):
                     found[r.complaint_id] = {"uscc": r.uscc, "category": r.category}
             for event in pending:
