@@ -25,10 +25,11 @@ from tests.e2e.test_console_cap_preview import (
     act,
     city,
 )
+from tests.e2e.test_console_messages_forms import town
 from tests.e2e.test_console_session import csrf_of, signed_in
 from tests.support import facility_payload
 
-__all__ = ["city"]  # the fixture
+__all__ = ["city", "town"]  # the fixtures
 
 
 def bad_submissions(complaint: str) -> list[tuple[str, str, dict[str, str]]]:
@@ -75,13 +76,17 @@ def bad_submissions(complaint: str) -> list[tuple[str, str, dict[str, str]]]:
     ]
 
 
-def test_every_rule_matches_a_message_the_console_really_shows(city, monkeypatch):
-    client, tokens, complaint = city
+def test_every_rule_matches_a_message_the_console_really_shows(town, monkeypatch):
+    """This file's bad values and those of the spot-check, fire-safety and credit forms
+    (tests/e2e/test_console_messages_forms.py), on the state both need."""
+    from tests.e2e.test_console_messages_forms import bad_submissions as more_forms
+
+    client, tokens, complaint, state = town
     seen: list[str] = []
     read = messages._read
     monkeypatch.setattr(messages, "_read", lambda text: seen.append(text) or read(text))
     sessions = {who: signed_in(client, token)[0] for who, token in tokens.items()}
-    for who, command, form in bad_submissions(complaint):
+    for who, command, form in bad_submissions(complaint) + more_forms(state):
         r = act(sessions[who], command, form)
         assert r.status_code in (403, 404, 409, 422), (command, form, r.status_code)
     r = sessions["sc"].get(f"/console/act/close_complaint?complaint_id={complaint}")  # the role's refusal
