@@ -13,6 +13,7 @@ the latter also checks that no console form leaves a message in English.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,22 @@ _LOOKS_LIKE = {
     "a personal name in pinyin": "拼音姓名",
 }
 _LEVELS = {"national": "国家级", "province": "省级", "city": "市级", "county": "县级"}
+#: the objects the jurisdiction rule names (supervision/authority.py, `what`), by their leading noun
+_REFUSED_NOUNS = {"facility": "机构", "inspector": "检查人员", "campaign": "抽查任务", "complaint": "投诉",
+                  "listing": "名单事项", "incident": "事件"}
+_REFUSED = re.compile(r"(?P<noun>[a-z]+) (?P<ident>\S+?)(?P<part>'s resident balances)?")
+
+
+def _refused_object(text: str) -> str:
+    """`facility 9114…` → 机构 9114…, `the campaign's scope` → 抽查范围; anything else as it is."""
+    if text == "the campaign's scope":
+        return "抽查范围"
+    found = _REFUSED.fullmatch(text)
+    if found is None or found["noun"] not in _REFUSED_NOUNS:
+        return text
+    return f"{_REFUSED_NOUNS[found['noun']]} {found['ident']}{'的老人余额' if found['part'] else ''}"
+
+
 #: a credit listing's statuses (supervision/domain/listing.py) and the steps a refusal names
 _LISTING_STATUSES = {
     "proposed": "已提出", "notice_served": "已书面告知（异议期内）", "objection_filed": "已登记异议",
@@ -45,7 +62,8 @@ _LISTING_STEPS = {
     "repair credit": "信用修复", "remove": "移出名单", "withdraw": "撤回提出",
 }
 _AGENCY_KINDS = {"civil_affairs": "民政", "fire": "消防救援", "market": "市场监管"}
-GROUP_WORDS: dict[str, dict[str, str]] = {
+#: per group, a table of words or a function giving them
+GROUP_WORDS: dict[str, dict[str, str] | Callable[[str], str]] = {
     "kind": CHOICE_WORDS, "status": CHOICE_WORDS, "role": ROLE_WORDS, "action": _COMPLAINT_ACTIONS,
     "why": _COMPLAINT_WHY, "what": _LOOKS_LIKE, "level": _LEVELS,
     "single": {" (this field is a single line)": "（此字段只能填写一行）"},
@@ -53,7 +71,7 @@ GROUP_WORDS: dict[str, dict[str, str]] = {
     "needs": _LISTING_STATUSES,
     "step": _LISTING_STEPS, "agency_kind": _AGENCY_KINDS, "other_kind": _AGENCY_KINDS,
     "roles": {**ROLE_WORDS, "system": "系统（时钟、政策流程）"},
-    "severities": {},
+    "severities": {}, "refused": _refused_object,
 }
 #: groups that list several values: each value in words (codes a form asks for typed, such as the
 #: severities of the JSON items, stay codes), joined in Chinese
@@ -135,16 +153,11 @@ RULES: tuple[Rule, ...] = (
     _rule(r"(?P<region>\d{2,6}) outside (?P<agency>\S+)", "{region} 不在 {agency} 的管辖范围内"),
     _rule(r"role '(?P<role>\w+)' may not (?P<command>\w+); allowed: (?P<roles>.+)",
           "角色“{role}”无权执行 {command}（可执行的角色：{roles}）"),
-    _rule(r"jurisdiction rule: facility (?P<uscc>\w+) \(region (?P<region>\d+)\) is outside the jurisdiction "
-          r"of (?P<agency>\S+) \((?P<level>\w+), region (?P<own>\d+)\)",
-          "管辖规则：机构 {uscc}（行政区划 {region}）不在 {agency}（{level}，行政区划 {own}）的管辖范围内"),
-    _rule(r"jurisdiction rule: the campaign's scope \(region (?P<region>\d+)\) is outside the jurisdiction "
-          r"of (?P<agency>\S+) \((?P<level>\w+), region (?P<own>\d+)\)",
-          "管辖规则：抽查范围（行政区划 {region}）不在 {agency}（{level}，行政区划 {own}）的管辖范围内"),
-    _rule(r"jurisdiction rule: inspector (?P<inspector>\S+) \(region (?P<region>\d+)\) is outside the "
-          r"jurisdiction of (?P<agency>\S+) \((?P<level>\w+), region (?P<own>\d+)\)",
-          "管辖规则：检查人员 {inspector}（行政区划 {region}）不在 {agency}（{level}，行政区划 {own}）"
-          "的管辖范围内"),
+    # the jurisdiction rule names the object it refuses (supervision/authority.py): its noun in words,
+    # its identifier kept; an object it may name later is kept as the system wrote it
+    _rule(r"jurisdiction rule: (?P<refused>.+?) \(region (?P<region>\d+)\) is outside the jurisdiction of "
+          r"(?P<agency>\S+) \((?P<level>\w+), region (?P<own>\d+)\)",
+          "管辖规则：{refused}（行政区划 {region}）不在 {agency}（{level}，行政区划 {own}）的管辖范围内"),
     # marshmallow's messages for lists and nested objects, and the command fields' codes
     _rule(r"Not a valid list\.", "须为列表（JSON 数组，如 [...]）"),
     _rule(r"Unknown field\.", "不是可填写的字段"),
@@ -327,6 +340,8 @@ def _words(group: str, value: str | None) -> str:
     if value is None:
         return ""
     table = GROUP_WORDS.get(group, {})
+    if callable(table):
+        return table(value)
     if group in _JOINED:
         english, chinese = _JOINED[group]
         return chinese.join(table.get(part, part) for part in value.split(english))
