@@ -261,6 +261,16 @@ def echo_value(text: str, data: Any) -> None:
         echo_json(data)
 
 
+def progress_console() -> Any:
+    """Where a progress bar is drawn: stdout as always when no `--format` was given (the default output
+    is unchanged), stderr when one was, so the chosen format on stdout is all there is to parse."""
+    if chosen_format() is None:
+        return None  # rich's own console
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 def echo_json(data: Any) -> None:
     """Print a command's answer in the chosen `--format` (the name is historical: JSON is one of
     three): `json` as is; `table` and `csv` flatten `{"items": [...]}`, a list of objects, or one
