@@ -33,7 +33,12 @@ STATUS = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403, "
 
 
 class Unauthorized(Exception):
-    pass
+    """401. `error`: RFC 6750 §3.1's code for `WWW-Authenticate` — None when no token was presented,
+    `invalid_token` (unknown, revoked, expired) or `invalid_request` (malformed)."""
+
+    def __init__(self, message: str, error: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 def printable(value: Any, limit: int = 200) -> Any:
@@ -77,7 +82,10 @@ def install(app: Flask) -> None:
     @app.errorhandler(Unauthorized)
     def unauthorized(exc: Unauthorized) -> Any:
         response = body(str(exc), 401)
-        response.headers["WWW-Authenticate"] = 'Bearer realm="eldercare"'
+        challenge = 'Bearer realm="eldercare"'
+        if exc.error:
+            challenge += f', error="{exc.error}", error_description="{exc}"'
+        response.headers["WWW-Authenticate"] = challenge
         return response
 
     @app.errorhandler(UnsupportedMediaType)
