@@ -139,6 +139,7 @@ def facility_show(state: State, uscc: str, history: bool | None) -> None:
     from supervision.public.shapes import FacilityPublic
 
     code = facility_uscc(uscc)  # one that cannot be valid is not registered: exit 4, saying why
+    state.reader(required=False)  # a presented token must be valid (exit 3)
     state.container.runner("facility_list").catch_up()
     row = FacilityPublic.render(reads.facility(state.container, code))
     if history or (history is None and state.token):
@@ -185,6 +186,7 @@ def facility_list(state: State, as_json: bool, **filters: Any) -> None:
     from projections.facility_list import FacilityQuery
     from supervision import reads
 
+    state.reader(required=False)  # a public read: anyone, but a presented token must be valid (exit 3)
     state.container.runner("facility_list").catch_up()
     query = FacilityQuery(**filters)
     page = reads.facility_page(state.container, query)  # the public registry: persons masked

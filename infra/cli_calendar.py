@@ -55,6 +55,7 @@ def show(state: State, year: int) -> None:
     (public, as GET /api/v1/calendar/{year}); exit 2 for a year no rule covers."""
     from supervision import reads
 
+    state.reader(required=False)  # public, but a presented token must be valid (exit 3)
     try:
         echo_json(reads.calendar_year(state.container.app, year))
     except ValueError as exc:

@@ -149,6 +149,7 @@ def summary(state: State, uscc: str) -> None:
     from supervision.public.shapes import ComplaintSummaryPublic
 
     code = validate_uscc(uscc)  # as the query parameter: a code that cannot be valid is exit 2
+    state.reader(required=False)  # public, but a presented token must be valid (exit 3)
     state.container.runner("facility_list").catch_up()
     _view(state)  # caught up
     echo_json(ComplaintSummaryPublic.render(reads.complaint_summary(state.container, code)))

@@ -56,7 +56,9 @@ def lists_show(state: State, name: str, as_of: str | None, region: str, public: 
     detail as GET /api/v1/credit/lists/{name}: a valid token, narrowed to its jurisdiction."""
     from supervision import reads
 
-    reader = None if public else state.reader()
+    reader = state.reader(required=not public)  # --public: anyone, but a given token must be valid
+    if public:
+        reader = None
     _caught_up(state, "credit_lists")
     day = _day(state, as_of)
     if reader is None:

@@ -46,7 +46,9 @@ def prepaid_show(state: State, uscc: str, residents: bool) -> None:
     from supervision.public.shapes import PrepaidSummaryPublic
 
     code = facility_uscc(uscc)  # as GET /prepaid/{uscc}: one that cannot be valid is exit 4, saying why
-    reader = state.reader() if residents else None
+    reader = state.reader(required=bool(residents))  # a presented token is checked either way
+    if not residents:
+        reader = None
     for name in ("facility_list", "prepaid"):
         state.container.runner(name).catch_up()
     out = PrepaidSummaryPublic.render(reads.prepaid_summary(state.container, code))

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from infra.cli_support import EXIT_CONFLICT, EXIT_INVALID, State, command, echo_json, echo_value, fail
+from infra.cli_support import (
+    EXIT_CONFLICT,
+    EXIT_INVALID,
+    State,
+    chosen_format,
+    command,
+    echo_json,
+    echo_value,
+    fail,
+    progress_console,
+)
 from projections.failures import REBUILD_CURE, AheadOfStore, recorded_refusal
 
 if TYPE_CHECKING:
@@ -87,30 +97,73 @@ def rebuild(state: State, name: str | None, progress: bool, jobs: int) -> None:
     H)"); the other views are rebuilt, then the command exits 5 (conflict). A running worker keeps
     going meanwhile: it waits for the tables to be replaced, then takes turns with the rebuild.
     Other exits: 1 a view failed (with --jobs, after the others), 69 the database is unreachable.
+    Prints a line per view as it finishes; with `--format`, a row per view once all have (`Rebuilt`).
     """
     from projections.base import RebuildRunning, rebuild_lock
 
     names = _names(state, name)
+    results = Rebuilt()
     if jobs > 1 and len(names) > 1:
-        _rebuild_in_processes(names, jobs)
-        return
-    refused: list[str] = []
-    for n in names:
-        runner = state.container.runner(n, batch_size=REBUILD_PAGE)
-        head = runner.head()
-        try:
-            with rebuild_lock(runner.view):  # also around the checksum: no rebuild starts under it
-                with Progress(TextColumn(f"rebuild {n}"), BarColumn(), MofNCompleteColumn(),
-                              TimeRemainingColumn(), disable=not progress) as bar:
-                    task = bar.add_task(n, total=head)
-                    runner.rebuild(progress=lambda k, t=task: bar.advance(t, k))
-                position, checksum = runner.position(), runner.view.checksum()
-        except RebuildRunning as exc:
-            _say_refused(exc)
-            refused.append(n)
-            continue
-        click.echo(f"{n}: rebuilt to {position} checksum {checksum}")
-    _exit_if_refused(refused)
+        _rebuild_in_processes(names, jobs, results)
+    else:
+        for n in names:
+            runner = state.container.runner(n, batch_size=REBUILD_PAGE)
+            head = runner.head()
+            try:
+                with rebuild_lock(runner.view):  # also around the checksum: no rebuild starts under it
+                    with Progress(TextColumn(f"rebuild {n}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeRemainingColumn(), disable=not progress,
+                                  console=progress_console()) as bar:
+                        task = bar.add_task(n, total=head)
+                        runner.rebuild(progress=lambda k, t=task: bar.advance(t, k))
+                    position, checksum = runner.position(), runner.view.checksum()
+            except RebuildRunning as exc:
+                results.refused(exc)
+                continue
+            results.rebuilt(n, position, checksum)
+    results.finish()
+
+
+class Rebuilt:
+    """The outcome of each view of one `projections rebuild`.
+
+    Without `--format`: one line per view as it finishes (`<view>: rebuilt to <position> checksum
+    <sha256>`), a refused view named on stderr. With one: a row per view — name, status (`rebuilt`,
+    `refused`, `failed`), position, checksum, detail — printed in that format once all have finished
+    (refusals and failures are still said on stderr). Then exit 1 when a view failed, else 5 when one
+    was refused (its rebuild already running elsewhere).
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.failures: list[str] = []
+        self.refusals: list[str] = []
+
+    def rebuilt(self, name: str, position: int, checksum: str) -> None:
+        self.rows.append({"name": name, "status": "rebuilt", "position": position, "checksum": checksum,
+                          "detail": None})
+        if chosen_format() is None:
+            click.echo(f"{name}: rebuilt to {position} checksum {checksum}")
+
+    def refused(self, exc: RebuildRunning) -> None:
+        _say_refused(exc)
+        self.refusals.append(exc.view)
+        self.rows.append({"name": exc.view, "status": "refused", "position": None, "checksum": None,
+                          "detail": f"held by {exc.holder}"})
+
+    def failed(self, name: str, exc: Exception) -> None:
+        detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+        self.failures.append(f"{name} ({detail})")
+        self.rows.append({"name": name, "status": "failed", "position": None, "checksum": None,
+                          "detail": detail})
+
+    def finish(self) -> None:
+        """Print the rows in the chosen format (if one was chosen), then exit as the outcome says."""
+        if chosen_format() is not None:
+            echo_json(self.rows)
+        if self.failures:
+            fail(f"rebuild failed for {', '.join(self.failures)}", 1)
+        _exit_if_refused(self.refusals)
 
 
 def _say_refused(exc: RebuildRunning) -> None:
@@ -128,18 +181,17 @@ def _exit_if_refused(refused: list[str]) -> None:
 REBUILD_PAGE = 2000
 
 
-def _rebuild_in_processes(names: list[str], jobs: int) -> None:
+def _rebuild_in_processes(names: list[str], jobs: int, results: Rebuilt) -> None:
     """Each view in a worker process of its own (spawned: no connection crosses a fork), at most
-    `jobs` at a time; one line per view as it finishes. A view that fails is named (exit 1) after
-    the others finished: they are independent, each rebuilt in its own transactions. A view whose
-    rebuild already runs elsewhere is named as it is refused (exit 5 unless another failed)."""
+    `jobs` at a time; each view's outcome to `results` as it finishes. A view that fails is named
+    (exit 1) after the others finished: they are independent, each rebuilt in its own transactions.
+    A view whose rebuild already runs elsewhere is named as it is refused (exit 5 unless another
+    failed)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from projections.base import RebuildRunning
 
-    failed: list[str] = []
-    refused: list[str] = []
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context,
                              initializer=_start_worker) as pool:
@@ -148,16 +200,12 @@ def _rebuild_in_processes(names: list[str], jobs: int) -> None:
             try:
                 n, position, checksum = future.result()
             except RebuildRunning as exc:
-                _say_refused(exc)
-                refused.append(futures[future])
+                results.refused(exc)
                 continue
             except Exception as exc:
-                failed.append(f"{futures[future]} ({type(exc).__name__}: {str(exc)[:200]})")
+                results.failed(futures[future], exc)
                 continue
-            click.echo(f"{n}: rebuilt to {position} checksum {checksum}")
-    if failed:
-        fail(f"rebuild failed for {', '.join(failed)}", 1)
-    _exit_if_refused(refused)
+            results.rebuilt(n, position, checksum)
 
 
 _WORKER: dict[str, Any] = {}

@@ -94,7 +94,8 @@ class State:
         """Who reads, for `supervision.reads`: the token's actor, as the HTTP API's bearer token.
         A secured read (`required`) needs a token (none: usage error, exit 2; unknown, revoked or
         expired: exit 3, as every command); a public read without a token reads anonymously (the
-        public shapes), and one with a token checks it (exit 3 when it is not valid). The facility
+        public shapes), and one with a token checks it (exit 3 when it is not valid): every public
+        read calls this, so a presented token is never ignored (as HTTP's 401 invalid_token). The facility
         registry is caught up first: the jurisdiction of a record is its facility's region."""
         from supervision.scope import Reader
 
@@ -259,6 +260,16 @@ def echo_value(text: str, data: Any) -> None:
         click.echo(text)
     else:
         echo_json(data)
+
+
+def progress_console() -> Any:
+    """Where a progress bar is drawn: stdout as always when no `--format` was given (the default output
+    is unchanged), stderr when one was, so the chosen format on stdout is all there is to parse."""
+    if chosen_format() is None:
+        return None  # rich's own console
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def echo_json(data: Any) -> None:

@@ -23,6 +23,7 @@ import click
 import structlog
 
 from infra.bootstrap import Container
+from infra.cli_support import chosen_format, echo_json
 from infra.sample_city import facilities as sample_facilities
 from supervision.application import Context
 from supervision.domain.values import Actor
@@ -159,18 +160,22 @@ def run_demo(container: Container, host: str, port: int, facilities: int, serve:
         "topics (AsyncAPI)": f"{base}/api/asyncapi.json",
         "health": f"{base}/healthz",
     }
-    click.echo(f"eldercare-supervision demo — public site: {base}/  (API docs: {base}/api/docs)")
-    for line in lines:
-        click.echo(f"  {line}")
-    for key, value in info.items():
-        click.echo(f"  {key:18} {value}")
     cli = cli_command()
-    click.echo(f"  tokens (Authorization: Bearer <token>; kept in {demo_tokens_path(container)}, "
-               f"`{cli} token demo ROLE` prints one):")
-    for role, token in tokens.items():
-        click.echo(f"    {role:14} {token}")
-    click.echo(f"  try: curl -s '{base}/api/v1/facilities?region_code=140502&page_size=5'")
-    click.echo(f"       ELDERCARE_TOKEN={tokens['admin']} {cli} facility list --region 140502")
+    if chosen_format() is not None:  # the same facts in the chosen format, never ignored
+        echo_json({**info, "loaded": lines, "tokens": tokens,
+                   "tokens_file": str(demo_tokens_path(container))})
+    else:
+        click.echo(f"eldercare-supervision demo — public site: {base}/  (API docs: {base}/api/docs)")
+        for line in lines:
+            click.echo(f"  {line}")
+        for key, value in info.items():
+            click.echo(f"  {key:18} {value}")
+        click.echo(f"  tokens (Authorization: Bearer <token>; kept in {demo_tokens_path(container)}, "
+                   f"`{cli} token demo ROLE` prints one):")
+        for role, token in tokens.items():
+            click.echo(f"    {role:14} {token}")
+        click.echo(f"  try: curl -s '{base}/api/v1/facilities?region_code=140502&page_size=5'")
+        click.echo(f"       ELDERCARE_TOKEN={tokens['admin']} {cli} facility list --region 140502")
     if serve:
         serve_after_loading(container, host, port)
 

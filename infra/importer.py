@@ -30,7 +30,7 @@ import click
 import structlog
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from infra.cli_support import EXIT_INVALID, State
+from infra.cli_support import EXIT_INVALID, State, echo_value, progress_console
 from infra.import_lines import (
     INT_COLUMNS,
     REGISTER,
@@ -219,7 +219,7 @@ def run_import(state: State, path: Path, fmt: str, batch_size: int, rejects: Pat
     try:
         with open(path, "rb") as stream, Progress(
             TextColumn(f"import {path.name}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-            disable=not progress, transient=False,
+            disable=not progress, transient=False, console=progress_console(),
         ) as bar:
             task = bar.add_task("import", total=path.stat().st_size)
             with recording_writes() as written:  # command lines' events (this thread)
@@ -282,10 +282,10 @@ def write_rejections(report: Report, rejects: Path | None) -> None:
         with open(rejects, "w", encoding="utf-8") as out:
             for number, reason in report.rejections:
                 out.write(json.dumps({"line": number, "reason": reason}, ensure_ascii=False) + "\n")
-    click.echo(
-        f"imported {report.imported}, rejected {report.rejected} in {report.seconds:.1f}s "
-        f"({report.rate:.0f} rows/s)"
-    )
+    echo_value(f"imported {report.imported}, rejected {report.rejected} in {report.seconds:.1f}s "
+               f"({report.rate:.0f} rows/s)",
+               {"imported": report.imported, "rejected": report.rejected,
+                "seconds": round(report.seconds, 3), "rows_per_s": round(report.rate)})
 
 
 def text_stream(text: str) -> IO[bytes]:

@@ -16,7 +16,7 @@ from supervision.domain.complaint import (
 )
 from supervision.domain.complaint import complaint_id as ticket_id
 from supervision.domain.errors import FacilityNotFound
-from supervision.domain.facility import facility_id
+from supervision.domain.facility import Facility, facility_id
 from supervision.domain.uscc import validate_uscc
 from supervision.domain.values import deterministic_id, not_after
 from supervision.idempotency import fresh_id, keyed, repeated
@@ -61,8 +61,8 @@ class ComplaintCommands(SupervisionBase):
     ) -> Accepted:
         when = self.check_occurred_on(occurred_on)
         code = validate_uscc(uscc)
-        if not self._exists(facility_id(code)):
-            raise FacilityNotFound(code)
+        facility = self._get(facility_id(code), Facility, lambda: FacilityNotFound(code))
+        facility.check_not_before_start(when, "a complaint's receipt")
         # A ticket number makes redelivery (hotline consumer, re-run import) a version conflict.
         # An imported record without one is keyed by its content, so re-running an import file
         # cannot duplicate it; live intake without a ticket gets a fresh id.

@@ -166,6 +166,7 @@ class CreditCommands(SupervisionBase):
     ) -> Accepted:
         when = self.check_occurred_on(occurred_on)
         facility = self.get_facility(uscc)  # type: ignore[attr-defined]
+        facility.check_not_before_start(when, "a penalty decision")
         decision = PenaltyDecision.decide(
             uscc=facility.uscc, decision_no=decision_no, authority=authority,
             authority_kind=authority_kind, conduct=conduct, legal_basis=legal_basis, summary=summary,
@@ -225,6 +226,7 @@ class CreditCommands(SupervisionBase):
         when = self.check_occurred_on(occurred_on)
         rule = _criterion(criterion)
         facility = self.get_facility(uscc)  # type: ignore[attr-defined]
+        facility.check_not_before_start(when, "a listing proposal")
         region = facility.profile["region_code"]
         self._check_listing_bureau(ctx.actor, region)
         if dedupe_key:

@@ -102,7 +102,7 @@ class DutyReportCommands(DutiesBase):
     ) -> Accepted:
         """Record that the facility filed its report (on `occurred_on`); after the due date it is late."""
         when = self.check_occurred_on(occurred_on)
-        facility = self.duty_facility(uscc, when, closed_ok=True)
+        facility = self.duty_facility(uscc, when, closed_ok=True, what="a submission")
         report = self._obligation(ctx, facility, kind, period, when)
         report.submit(occurred_on=when, actor=ctx.actor, source=ctx.source)
         return self._report_saved(report, late=report.submitted_on is not None and when > report.due_on)

@@ -101,6 +101,7 @@ class FireSafetyCommands(SupervisionBase):
         facility = self._get(facility_id(code), Facility, lambda: FacilityNotFound(code))
         if facility.closed_on is not None and when > facility.closed_on:
             raise FacilityClosed(code)
+        facility.check_not_before_start(when, "a finding")
         if origin == "spot_check" and spot_check_inspection_id:
             self._check_inspection(spot_check_inspection_id, code)
         case = FireSafetyCase.find(

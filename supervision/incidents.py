@@ -65,7 +65,7 @@ class IncidentCommands(DutiesBase):
         self.check_occurred_on(reported.date())
         if occurred_on is not None and occurred_on != incident_on:
             raise InvalidValue("occurred_on", "must be the day of occurred_at (Asia/Shanghai) when given")
-        facility = self.duty_facility(uscc, incident_on)
+        facility = self.duty_facility(uscc, incident_on, field="occurred_at", what="an incident")
         try:
             due_at = self.incident_policy.report_due_at(category, happened)
         except KeyError:

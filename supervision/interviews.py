@@ -49,7 +49,7 @@ class InterviewCommands(DutiesBase):
     ) -> Accepted:
         """约谈通知: summon the facility's head for a supervisory interview on `scheduled_on`."""
         when = self.check_occurred_on(occurred_on)
-        facility = self.duty_facility(uscc, when)
+        facility = self.duty_facility(uscc, when, what="a summons")
         interview = Interview.summon(
             uscc=facility.uscc,
             reason=reason,

@@ -99,6 +99,7 @@ class PrepaidCommands(SupervisionBase):
         when = self.check_occurred_on(occurred_on)
         facility = self._prepaid_facility(uscc)
         facility.check_open()
+        facility.check_not_before_start(when, "a receipt")
         region = facility.profile["region_code"]
         given = {"covers_months": covers_months, "monthly_bed_fee_fen": monthly_bed_fee_fen,
                  "last_year_avg_monthly_fee_fen": last_year_avg_monthly_fee_fen}
@@ -140,6 +141,7 @@ class PrepaidCommands(SupervisionBase):
         """A refund; more than the resident's balance of that kind is refused (422), nothing written."""
         when = self.check_occurred_on(occurred_on)
         facility = self._prepaid_facility(uscc)  # a closed facility still refunds what is due
+        facility.check_not_before_start(when, "a refund")
         ledger = self.get_prepaid_ledger(facility.uscc)
         number = refund_no or fresh_number("F")
         _not_repeated(ledger, number, derived=not refund_no)
@@ -163,6 +165,7 @@ class PrepaidCommands(SupervisionBase):
     ) -> Accepted:
         when = self.check_occurred_on(occurred_on)
         facility = self._prepaid_facility(uscc)
+        facility.check_not_before_start(when, "a refund due")
         ledger = self.get_prepaid_ledger(facility.uscc)
         ref = due_ref or fresh_number("D")
         _not_repeated(ledger, ref, derived=not due_ref)
@@ -185,6 +188,7 @@ class PrepaidCommands(SupervisionBase):
     ) -> Accepted:
         when = self.check_occurred_on(occurred_on)
         facility = self._prepaid_facility(uscc)
+        facility.check_not_before_start(when, "a custody deposit")
         ledger = self._ledger_of(facility, ctx, when)
         number = deposit_no or fresh_number("C")
         _not_repeated(ledger, number, derived=not deposit_no)

@@ -154,6 +154,13 @@ def create_app(services: Any) -> Flask:
             {name: [f"not accepted by this endpoint (accepted: {accepted})"] for name in unknown},
         )
 
+    @app.before_request
+    def _refuse_invalid_credentials() -> None:
+        """A presented bearer token that is not valid is 401 everywhere, public reads included."""
+        from supervision.api.security import refuse_invalid_credentials
+
+        refuse_invalid_credentials()
+
     @app.after_request
     def _finish(response: Any) -> Any:
         actor = getattr(g, "actor", None)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app, request
 
+from supervision.api.media_type import check_json
 from supervision.api.schemas import AcceptedSchema, ErrorSchema
 from supervision.api.security import context
 from supervision.application import Accepted, recording_writes
@@ -23,7 +24,9 @@ def services() -> Any:
 
 def json_body() -> dict[str, Any]:
     """The command's JSON object. Required, as the OpenAPI document declares (`requestBody.required`):
-    an absent body is 422, `{}` is the body of a command whose fields are all optional."""
+    an absent body is 422, `{}` is the body of a command whose fields are all optional. A body declared
+    as anything but JSON is 415 (`media_type.check_json`), before it is read."""
+    check_json()
     if not request.data:
         raise InvalidCommand("a JSON object body is required ({} when every field is optional)",
                              {"_body": ["required"]})
@@ -98,6 +101,7 @@ ERROR_RESPONSES = {
     "403": "role not allowed",
     "404": "unknown id",
     "409": "conflict with current state",
+    "415": "the body is not declared `Content-Type: application/json`",
     "422": "invalid input, field by field",
     "503": "database unavailable",
 }

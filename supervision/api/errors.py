@@ -5,10 +5,11 @@ The request id is normally set by the app's first hook; an error raised before i
 routing) gets one made here, so no error answer of the Flask app is without it (gunicorn's own
 answers to requests it cannot parse: infra/gunicorn_errors.py).
 
-Status: 422 invalid input, 401, 403, 404, 409, 413; 503 when the database cannot be used — with
-``Retry-After`` when it is unreachable (transient), and saying "a configuration problem" without
-``Retry-After`` when the server refused the configuration (`StoreMisconfigured`: no such database
-or role, authentication failed); 500 otherwise, its details only in the log.
+Status: 422 invalid input, 401, 403, 404, 409, 413, 415 (a command's body not declared JSON); 503
+when the database cannot be used — with ``Retry-After`` when it is unreachable (transient), and
+saying "a configuration problem" without ``Retry-After`` when the server refused the configuration
+(`StoreMisconfigured`: no such database or role, authentication failed); 500 otherwise, its details
+only in the log.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import uuid
 from typing import Any
 
 import structlog
-from flask import Flask, g, jsonify
+from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from supervision.api.media_type import EXPECTED, UnsupportedMediaType
 from supervision.crypto import SealError
 from supervision.domain.errors import DomainError
 from supervision.reasons import explained
@@ -31,7 +33,12 @@ STATUS = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403, "
 
 
 class Unauthorized(Exception):
-    pass
+    """401. `error`: RFC 6750 §3.1's code for `WWW-Authenticate` — None when no token was presented,
+    `invalid_token` (unknown, revoked, expired) or `invalid_request` (malformed)."""
+
+    def __init__(self, message: str, error: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 def printable(value: Any, limit: int = 200) -> Any:
@@ -75,7 +82,16 @@ def install(app: Flask) -> None:
     @app.errorhandler(Unauthorized)
     def unauthorized(exc: Unauthorized) -> Any:
         response = body(str(exc), 401)
-        response.headers["WWW-Authenticate"] = 'Bearer realm="eldercare"'
+        challenge = 'Bearer realm="eldercare"'
+        if exc.error:
+            challenge += f', error="{exc.error}", error_description="{exc}"'
+        response.headers["WWW-Authenticate"] = challenge
+        return response
+
+    @app.errorhandler(UnsupportedMediaType)
+    def unsupported_media_type(exc: UnsupportedMediaType) -> Any:
+        response = body(str(exc), 415, {"_body": [f"Content-Type must be {EXPECTED}"]})
+        response.headers["Accept-Patch" if request.method == "PATCH" else "Accept-Post"] = EXPECTED
         return response
 
     @app.errorhandler(RequestEntityTooLarge)

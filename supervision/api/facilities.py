@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 from flask_smorest import Blueprint
 
 from supervision import reads
 from supervision.api.commands import command_doc, run, services
+from supervision.api.preconditions import IF_MATCH_PARAMETER, expected_version
 from supervision.api.schemas import (
     AcceptedSchema,
     FacilityQueryArgs,
@@ -54,13 +55,15 @@ def show(uscc: str) -> dict[str, Any]:
 
 
 @blp.route("/<string:uscc>", methods=["PATCH"])
-@blp.doc(**command_doc(cmd.ChangeFacilityProfile, "change a facility's profile (If-Match: version)"))
+@blp.doc(**command_doc(cmd.ChangeFacilityProfile, "change a facility's profile (If-Match: version)"),
+         parameters=[IF_MATCH_PARAMETER])
 @blp.response(200, AcceptedSchema)
 def change_profile(uscc: str) -> dict[str, Any]:
+    """Change the profile; `If-Match` names the version last seen (`*`: any, as without it)."""
     extra: dict[str, Any] = {"uscc": uscc}
-    if_match = request.headers.get("If-Match", "").strip('"W/ ')
-    if if_match:
-        extra["expected_version"] = int(if_match) if if_match.isdigit() else if_match
+    version = expected_version()
+    if version is not None:
+        extra["expected_version"] = version
     return run("change_facility_profile", **extra)
 
 

@@ -17,18 +17,42 @@ from supervision.domain.values import Actor
 from supervision.scope import Reader
 
 
-def current_actor(required: bool = True) -> Actor | None:
+def presented_token() -> str | None:
+    """The bearer token the request presents: None when it presents none (no `Authorization`
+    header, or another scheme); raises Unauthorized (invalid_request) for `Bearer` with nothing
+    usable after it."""
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    token = token.strip()
+    if not token or any(c.isspace() or not c.isprintable() for c in token):
+        raise Unauthorized("malformed bearer token (Authorization: Bearer <token>)", "invalid_request")
+    return token
+
+
+def current_actor(required: bool = True) -> Actor | None:
+    """The actor of the request's bearer token. No token: None, or 401 when `required`. A token that
+    is presented but not valid (unknown, revoked, expired, malformed) is 401 whether or not the
+    endpoint needs one (RFC 6750 §3.1 `invalid_token`): never read as anonymous."""
+    if "actor" in g:
+        return g.actor  # type: ignore[no-any-return]
+    token = presented_token()
+    if token is None:
         if required:
             raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
         return None
-    actor = current_app.extensions["eldercare"].tokens.actor_for(token.strip())
+    actor = current_app.extensions["eldercare"].tokens.actor_for(token)
     if actor is None:
-        raise Unauthorized("unknown or revoked token")
+        raise Unauthorized("unknown or revoked token", "invalid_token")
     g.actor = actor
     return actor
+
+
+def refuse_invalid_credentials() -> None:
+    """Before every request: a presented bearer token must be valid, also on public reads and pages
+    (they stay open to a request that presents none). Raises Unauthorized (401)."""
+    current_actor(required=False)
 
 
 def reader(required: bool = True) -> Reader:

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from supervision.domain.errors import Conflict, InvalidCommand, NotFound
+from supervision.domain.errors import Conflict, InvalidCommand, InvalidValue, NotFound
 from supervision.domain.values import Actor, deterministic_id
 from supervision.jurisdiction import AgencyRecord, level_problem
 
@@ -60,12 +60,16 @@ class Agency(Aggregate):
     def __init__(self, *, code: str, kind: str, level: str, region_code: str, name: str,
                  occurred_on: date, actor: Actor, source: str) -> None:
         self.code, self.kind, self.level, self.region_code, self.name = code, kind, level, region_code, name
+        self.registered_on = occurred_on
         self.dissolved_on: date | None = None
 
     def dissolve(self, *, reason: str, occurred_on: date, actor: Actor, source: str) -> None:
         """撤销/合并: the agency stops acting; its past acts keep their attribution."""
         if self.dissolved_on is not None:
             raise AgencyDissolved(self.code)
+        if occurred_on < self.registered_on:
+            raise InvalidValue("occurred_on", f"a dissolution cannot precede the agency's registration "
+                                              f"({self.registered_on.isoformat()})")
         self._dissolved(code=self.code, reason=reason, occurred_on=occurred_on, actor=actor, source=source)
 
     @event("Dissolved")

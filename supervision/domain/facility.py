@@ -110,6 +110,24 @@ class Facility(Aggregate):
         if self.is_closed:
             raise FacilityClosed(self.uscc)
 
+    @property
+    def began_on(self) -> date:
+        """The first day the facility is known to have existed: its opening (`opened_on`, when the
+        profile records it) or its registration (备案, often after the first residents), the earlier."""
+        opened = self.profile.get("opened_on")
+        if isinstance(opened, str):
+            opened = date.fromisoformat(opened)
+        return min(opened, self.registered_on) if isinstance(opened, date) else self.registered_on
+
+    def check_not_before_start(self, day: date, what: str, field: str = "occurred_on") -> None:
+        """A step of another record about this facility (a prepaid entry, a finding, a penalty
+        decision, a complaint, an incident, an interview, a duty report) rests on the facility: it
+        cannot be dated before the facility existed. Raises InvalidValue (422) on `field`."""
+        began = self.began_on
+        if day < began:
+            raise InvalidValue(field, f"{what} cannot precede the facility's opening or registration "
+                                      f"({began.isoformat()})")
+
     # -- commands ---------------------------------------------------------------------------
     def change_profile(
         self,

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from supervision.domain.errors import Conflict
+from supervision.domain.errors import Conflict, InvalidValue
 from supervision.domain.values import Actor, deterministic_id
 
 
@@ -35,11 +35,15 @@ class TokenGrant(Aggregate):
                  occurred_on: date, actor: Actor, source: str) -> None:
         self.token_id, self.user, self.agency, self.role = token_id, user, agency, role
         self.expires_at = expires_at
+        self.issued_on = occurred_on
         self.revoked_on: date | None = None
 
     def revoke(self, *, reason: str, occurred_on: date, actor: Actor, source: str) -> None:
         if self.revoked_on is not None:
             raise TokenAlreadyRevoked(self.token_id)
+        if occurred_on < self.issued_on:
+            raise InvalidValue("occurred_on", f"a revocation cannot precede the issue "
+                                              f"({self.issued_on.isoformat()})")
         self._revoked(token_id=self.token_id, agency=self.agency, reason=reason, occurred_on=occurred_on,
                       actor=actor, source=source)
 

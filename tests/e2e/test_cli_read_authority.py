@@ -150,3 +150,18 @@ def test_a_county_token_cannot_show_another_county_s_complaint(cli: Cli) -> None
     shown = cli.ok("zezhou", "complaint", "show", cli.complaints["140525"])
     assert shown["uscc"] == ZEZHOU and shown["summary"] == "饭菜变质"
     assert cli.ok("yangcheng", "complaint", "show", cli.complaints["140522"])["uscc"] == YANGCHENG
+
+
+def test_public_reads_refuse_a_presented_token_that_is_not_valid(cli: Cli) -> None:
+    """Seen case (a tester): `facility list` with an unknown token answered as if anonymous (exit 0)
+    while `facility show` exited 3. A presented token is checked on every public read (exit 3, as
+    HTTP's 401 invalid_token); without a token the public reads stay open."""
+    public_reads = [("facility", "list"), ("facility", "show", ZEZHOU), ("calendar", "show", "2026"),
+                    ("complaint", "summary", ZEZHOU), ("lists", "show", "blacklist", "--public"),
+                    ("prepaid", "show", ZEZHOU)]
+    for args in public_reads:
+        for bad in ("not-a-token", "revoked"):
+            refused = cli.run(bad, *args)
+            assert refused.returncode == 3, (args, bad, refused.stdout, refused.stderr)
+            assert "unknown or revoked token" in refused.stderr and not refused.stdout
+        assert cli.run(None, *args).returncode == 0, args

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from supervision.domain.uscc import with_check_character
 from supervision.domain.values import Actor
 from tests.support import facility_payload
 
@@ -102,6 +103,34 @@ def test_stale_version_in_if_match_is_409(client):
     stale = client.patch(f"{BASE}/{USCC}", {"total_beds": 130}, headers={"If-Match": "1"})
     assert stale.status_code == 409
     assert client.get(f"{BASE}/{USCC}").json["total_beds"] == 120
+
+
+def test_if_match_star_matches_any_current_version_and_is_404_without_a_record(client):
+    """RFC 9110 §13.1.1: `*` is true when the record has a current representation: the change proceeds as
+    without a condition; on a facility never registered it is the usual 404. Seen case: 422 "Not a valid
+    integer"."""
+    client.post(BASE, facility_payload())
+    client.patch(f"{BASE}/{USCC}", {"total_beds": 110})
+    r = client.patch(f"{BASE}/{USCC}", {"total_beds": 120}, headers={"If-Match": "*"})
+    assert r.status_code == 200, r.json
+    assert r.json["version"] == 3 and client.get(f"{BASE}/{USCC}").json["total_beds"] == 120
+    r = client.patch(f"{BASE}/{USCC}", {"total_beds": 125}, headers={"If-Match": 'W/"3"'})
+    assert r.status_code == 200, r.json
+    head = count_events(client)
+    unknown = with_check_character("91350100M000200Y5")
+    r = client.patch(f"{BASE}/{unknown}", {"total_beds": 120}, headers={"If-Match": "*"})
+    assert r.status_code == 404, r.json
+    for bad in ("abc", '"1", "2"', "0"):
+        r = client.patch(f"{BASE}/{USCC}", {"total_beds": 130}, headers={"If-Match": bad})
+        assert r.status_code == 422 and "If-Match" in r.json["fields"], (bad, r.json)
+    assert count_events(client) == head
+
+
+def test_the_if_match_header_is_documented_with_its_star(client):
+    spec = client.get("/api/openapi.json").json
+    parameters = spec["paths"]["/api/v1/facilities/{uscc}"]["patch"]["parameters"]
+    header = next(p for p in parameters if p["in"] == "header" and p["name"] == "If-Match")
+    assert "`*`" in header["description"] and "RFC 9110" in header["description"]
 
 
 def test_concurrent_edits_one_wins_the_other_gets_409_and_nothing_is_half_written(client):
