@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
 from supervision.api.commands import services
@@ -46,6 +46,20 @@ def words(code: str | None, vocabulary: str = "") -> str:
     """A code in Chinese (`private` → 民办, `words('hazard')` for hazard categories); unknown codes as
     they are."""
     return word(code, VOCABULARIES.get(vocabulary))
+
+
+@blp.app_template_filter("agency")
+def agency(code: str | None) -> str:
+    """An agency's code as the public reads it: `晋城市民政局（MZJ-140500）` when the agencies
+    registry knows the code, the code as it is otherwise, `—` for none. Agencies are public bodies:
+    their names are public (the registry is read once per page, `flask.g`)."""
+    if not code:
+        return "—"
+    names: dict[str, str] | None = g.get("agency_names")
+    if names is None:
+        names = g.agency_names = {a["code"]: a["name"] for a in services().view("agencies").search("", None)}
+    name = names.get(code)
+    return f"{name}（{code}）" if name else code
 
 
 class SearchArgs(Schema):

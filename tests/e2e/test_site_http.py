@@ -213,3 +213,15 @@ def test_changes_feed_polled_with_its_cursor_builds_a_mirror_equal_to_the_public
     beyond = client.get("/api/v1/public/changes?since=999999")  # a cursor the feed never gave
     assert beyond.status_code == 422 and "since" in beyond.json["fields"], beyond.json
     assert client.get("/api/v1/public/changes?limit=501").status_code == 422
+
+
+def test_pages_name_the_listing_agency_as_the_public_knows_it(city):
+    """列入机关 reads as the agency's name with its code (agencies are public bodies), not the code
+    alone; a code the registry does not know stays as it is."""
+    client, _ = city
+    names = {a["code"]: a["name"] for a in client.container.view("agencies").search("", None)}
+    listing = html(client, "/lists/joint-punishment?as_of=2026-06-23")
+    facility = html(client, f"/facilities/{USCC}")
+    shown = [code for code in names if f"{names[code]}（{code}）" in listing]
+    assert shown, listing[listing.find("列入机关"):][:200]
+    assert f"列入机关 {names[shown[0]]}（{shown[0]}）" in facility
