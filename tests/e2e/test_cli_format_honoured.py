@@ -9,12 +9,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ELDERCARE = str(Path(sys.executable).with_name("eldercare"))
 
 
-def test_a_chosen_format_is_never_ignored(tmp_path):
+def cli(tmp_path: Path) -> tuple[dict[str, str], Callable[..., subprocess.CompletedProcess[str]]]:
+    """The environment of a new SQLite store under `tmp_path` (no token), and `run(*args)` of the CLI
+    in it, which must exit 0."""
     var = tmp_path / "var"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{var}/eldercare.sqlite", "ELDERCARE_VAR_DIR": str(var),
            "ELDERCARE_LOG_FORMAT": "json"}
@@ -24,6 +27,12 @@ def test_a_chosen_format_is_never_ignored(tmp_path):
         done = subprocess.run([ELDERCARE, *args], env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         return done
+
+    return env, run
+
+
+def test_a_chosen_format_is_never_ignored(tmp_path):
+    _, run = cli(tmp_path)
 
     run("agency", "add", "--bootstrap", "--code", "ADMIN-140500", "--kind", "admin", "--level", "city",
         "--region", "140500", "--name", "晋城市平台运维")
@@ -43,15 +52,7 @@ def test_rebuild_and_import_print_their_results_in_the_chosen_format(tmp_path):
     """Seen case (a tester): `projections rebuild --format json` printed one line per view (and the
     progress bar on stdout). Each view's result is collected and printed in the chosen format at the
     end; without --format the lines are as they were. `import` says its summary the same way."""
-    var = tmp_path / "var"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{var}/eldercare.sqlite", "ELDERCARE_VAR_DIR": str(var),
-           "ELDERCARE_LOG_FORMAT": "json"}
-    env.pop("ELDERCARE_TOKEN", None)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([ELDERCARE, *args], env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        return done
+    env, run = cli(tmp_path)
 
     run("agency", "add", "--bootstrap", "--code", "MZJ-140500", "--kind", "civil_affairs", "--level", "city",
         "--region", "140500", "--name", "晋城市民政局")

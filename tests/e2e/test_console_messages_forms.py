@@ -23,6 +23,7 @@ from supervision.domain.uscc import with_check_character
 from supervision.domain.values import Actor
 from tests.e2e.test_console_cap_preview import F1, TAIYUAN, UNREGISTERED, city
 from tests.e2e.test_console_session import csrf_of, signed_in
+from tests.e2e.test_credit_lists_http import settle
 from tests.support import facility_payload
 
 __all__ = ["city"]  # the fixture
@@ -32,16 +33,6 @@ CHECKLIST = [{"code": "FS-01", "title": "消防设施器材完好有效"},
              {"code": "SV-01", "title": "服务合同与收费公示"}]
 ALL_100 = {"key": 100, "D": 100, "C": 100, "B": 100, "A": 100}
 DECISION = "晋城民罚决字〔2026〕12号"
-
-
-def settle(client) -> None:
-    """Until the views (and the policy process's own proposals) caught up with the log."""
-    container = client.container
-    while True:
-        head = container.app.recorder.max_notification_id() or 0
-        assert container.wait_for(head, timeout=10)
-        if (container.app.recorder.max_notification_id() or 0) == head:
-            return
 
 
 def _ok(r) -> dict:
@@ -386,6 +377,16 @@ def shown(response) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
+def check_shown(cases: list[tuple[object, list[str], list[str]]]) -> None:
+    """Each (response, Chinese words it must show, English words it must not show)."""
+    for response, chinese, english in cases:
+        text = shown(response)
+        for words in chinese:
+            assert words in text, (words, text[-800:])
+        for words in english:
+            assert words not in text, (words, text[-800:])
+
+
 def root_roles(client, command: str) -> tuple[str, ...]:
     return tuple(client.container.dispatcher.spec(command).roles)
 
@@ -426,12 +427,7 @@ def test_the_new_forms_refusals_read_in_chinese(town):
         (act(sc, "plan_spot_check_campaign", {**plan, "reference": "SC-2026-09"}),
          ["抽查规则：制定计划的机关 SCJG-140500 须是本次抽查的参与机关之一"], ["planning agency"]),
     ]
-    for response, chinese, english in cases:
-        text = shown(response)
-        for words in chinese:
-            assert words in text, (words, text[-800:])
-        for words in english:
-            assert words not in text, (words, text[-800:])
+    check_shown(cases)
 
 
 
