@@ -62,6 +62,13 @@ _LISTING_STEPS = {
     "repair credit": "信用修复", "remove": "移出名单", "withdraw": "撤回提出",
 }
 _AGENCY_KINDS = {"civil_affairs": "民政", "fire": "消防救援", "market": "市场监管"}
+#: the records `Facility.check_not_before_start` names (`what`): they cannot precede the facility
+_STARTED_RECORDS = {
+    "a receipt": "收取预收费用", "a refund": "退费", "a refund due": "应退费用",
+    "a custody deposit": "资金存管", "a complaint's receipt": "收到投诉", "a finding": "发现隐患",
+    "a penalty decision": "处罚决定", "a listing proposal": "提出列入名单", "an incident": "事故发生",
+    "a summons": "约谈通知", "a submission": "提交报告", "a duty": "该事项",
+}
 #: per group, a table of words or a function giving them
 GROUP_WORDS: dict[str, dict[str, str] | Callable[[str], str]] = {
     "kind": CHOICE_WORDS, "status": CHOICE_WORDS, "role": ROLE_WORDS, "action": _COMPLAINT_ACTIONS,
@@ -71,7 +78,8 @@ GROUP_WORDS: dict[str, dict[str, str] | Callable[[str], str]] = {
     "needs": _LISTING_STATUSES,
     "step": _LISTING_STEPS, "agency_kind": _AGENCY_KINDS, "other_kind": _AGENCY_KINDS,
     "roles": {**ROLE_WORDS, "system": "系统（时钟、政策流程）"},
-    "severities": {}, "refused": _refused_object,
+    "severities": {}, "refused": _refused_object, "record": _STARTED_RECORDS, "conduct": CHOICE_WORDS,
+    "criterion": CHOICE_WORDS,
 }
 #: groups that list several values: each value in words (codes a form asks for typed, such as the
 #: severities of the JSON items, stay codes), joined in Chinese
@@ -133,6 +141,13 @@ RULES: tuple[Rule, ...] = (
     _rule(r"check character is wrong: expected (?P<expected>\S+), got (?P<got>\S+)",
           "校验码错误：应为 {expected}，实际为 {got}"),
     _rule(r"must not exceed total_beds", "不得超过床位总数"),
+    # a step dated before what it rests on: the facility (its opening or registration), the incident
+    _rule(rf"(?P<record>.+?) cannot precede the facility's opening or registration \((?P<day>{_DAY})\)",
+          "{record}的日期不能早于机构开业或备案的日期（{day}）"),
+    _rule(r"a profile change cannot precede registration", "备案信息变更的日期不能早于备案日期"),
+    _rule(r"assessment cannot precede registration", "等级评定的日期不能早于备案日期"),
+    _rule(r"exit cannot precede registration", "退出的日期不能早于备案日期"),
+    _rule(r"a report cannot precede the incident", "报告时间不能早于事故发生时间"),
     # the application and the domain's refusals
     _rule(r"invalid command", "输入有误，请按各字段的提示修改"),
     _rule(r"facility (?P<uscc>\w+) is not registered", "机构 {uscc} 未备案"),
@@ -141,6 +156,11 @@ RULES: tuple[Rule, ...] = (
           "现行预收费用上限规则需要在收据上填写更多数据"),
     _rule(r"required for a (?P<kind>\w+) in region (?P<region>\d+) by rule (?P<rule>[\w.-]+)",
           "行政区划 {region} 登记{kind}时必填（规则 {rule}）"),
+    _rule(rf"the resident held (?P<held>\d+) fen of (?P<kind>\w+) on (?P<day>{_DAY}) \(the receipts dated "
+          r"after it cannot be paid back before they were received; amount: (?P<amount>\d+)\)",
+          "该老人在 {day} 持有的{kind}为 {held} 分"
+          "（此后收取的款项不能在收取之前退还或应退；本次金额 {amount} 分）"),
+    _rule(rf"cannot precede the day it is recorded \((?P<day>{_DAY})\)", "不能早于登记之日（{day}）"),
     _rule(r"exceeds the resident's (?P<kind>\w+) balance of (?P<held>\d+) fen \(refund: (?P<amount>\d+)\)",
           "超过该老人的{kind}余额 {held} 分（本次退费 {amount} 分）"),
     _rule(r"cannot (?P<action>\w+) a complaint that is (?P<status>\w+)(?P<why>: .+)?",
@@ -189,6 +209,9 @@ RULES: tuple[Rule, ...] = (
     _rule(r"(?P<n>\d+) result\(s\) are recorded for the current draw; it can no longer be redrawn",
           "本次抽取已录入 {n} 个检查结果，不能再重新抽取"),
     _rule(r"results recorded", "已录入检查结果"),
+    _rule(rf"the draw cannot precede its commitment \((?P<day>{_DAY})\)",
+          "抽取日期不能早于承诺随机种子的日期（{day}）"),
+    _rule(rf"precedes the current draw \((?P<day>{_DAY})\)", "早于本次抽取的日期（{day}）"),
     _rule(rf"the visits cannot start before the draw \((?P<day>{_DAY})\)",
           "检查开始日期不能早于抽取日期（{day}）"),
     _rule(rf"campaign (?P<campaign>\S+) was already drawn on (?P<day>{_DAY}) \(attempt (?P<n>\d+)\); "
@@ -228,6 +251,8 @@ RULES: tuple[Rule, ...] = (
           "责令整改须同时填写责令整改通知书文号和整改期限"),
     _rule(rf"must be after the finding date (?P<day>{_DAY})", "须晚于发现隐患的日期（{day}）"),
     _rule(rf"must be after the order date (?P<day>{_DAY})", "须晚于责令整改的日期（{day}）"),
+    _rule(rf"re-inspection cannot precede the report on (?P<day>{_DAY})",
+          "复查日期不能早于报告整改的日期（{day}）"),
     _rule(rf"cannot precede the finding on (?P<day>{_DAY})", "不能早于发现隐患的日期（{day}）"),
     _rule(r"a spot-check finding names its inspection", "来源为抽查的隐患须填写抽查检查编号"),
     _rule(r"role '(?P<role>\w+)' may record findings from spot checks only",
@@ -265,6 +290,11 @@ RULES: tuple[Rule, ...] = (
           "归属规则：处罚决定 {no} 由 {agency} 登记，只有该机关或其上级机关可以撤销"),
     _rule(r"recorded by (?P<agency>\S+)", "由 {agency} 登记"),
     _rule(r"a revocation cannot precede the decision", "撤销日期不能早于处罚决定的日期"),
+    _rule(r"a proposal cannot precede the decision it rests on",
+          "提出列入名单的日期不能早于所依据的处罚决定的日期"),
+    _rule(r"decision punishes (?P<conduct>\w+), not (?P<criterion>\w+)",
+          "该处罚决定针对的违法行为是“{conduct}”，不是所选列入情形“{criterion}”"),
+    _rule(r"decision is about facility (?P<uscc>\w+)", "该处罚决定针对的是机构 {uscc}"),
     _rule(r"a listing rests on a penalty decision or on evidence events",
           "列入名单须以处罚决定书文号或证据（事件编号）为依据"),
     _rule(r"this conduct is already proposed for listing as (?P<listing>\S+)",

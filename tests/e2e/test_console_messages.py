@@ -71,6 +71,21 @@ def bad_submissions(complaint: str) -> list[tuple[str, str, dict[str, str]]]:
         ("mz", "report_incident", {"uscc": F1, "category": "fire", "severity": "general",
                                    "occurred_at": "昨天", "reported_at": "2026-11-20T09:30:00+08:00",
                                    "summary": "厨房起火"}),
+        # dated before the facility's registration (2024-03-01), or before what they rest on
+        ("sc", "record_prepayment", {**RECEIPT, "occurred_on": "2024-01-01"}),
+        ("sc", "record_refund_due", {**RECEIPT, "due_on": "2026-11-01", "occurred_on": "2026-11-10"}),
+        ("sc", "record_refund_due", {**RECEIPT, "due_on": "2026-11-22", "occurred_on": "2026-11-23"}),
+        ("mz", "register_complaint", {**COMPLAINT, "occurred_on": "2024-01-01"}),
+        ("mz", "report_incident", {"uscc": F1, "category": "fire", "severity": "general",
+                                   "occurred_at": "2024-01-01T09:00:00+08:00",
+                                   "reported_at": "2024-01-01T09:30:00+08:00", "summary": "厨房起火"}),
+        ("mz", "report_incident", {"uscc": F1, "category": "fire", "severity": "general",
+                                   "occurred_at": "2026-11-20T09:00:00+08:00",
+                                   "reported_at": "2026-11-20T08:30:00+08:00", "summary": "厨房起火"}),
+        ("mz", "change_facility_profile", {"uscc": F1, "name": "新名称", "occurred_on": "2024-01-01"}),
+        ("mz", "assess_facility_grade", {"uscc": F1, "level": "3", "score": "700", "certificate_no": "C-9",
+                                         "assessing_body": "晋城市民政局", "occurred_on": "2024-01-01"}),
+        ("mz", "close_facility", {"uscc": F1, "reason": "停业", "occurred_on": "2024-01-01"}),
     ]
 
 

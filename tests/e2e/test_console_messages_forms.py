@@ -290,6 +290,25 @@ def bad_submissions(s: dict[str, str]) -> list[tuple[str, str, dict[str, str]]]:
         ("xf", "unseal_premises", {"case_id": R, "occurred_on": "2026-11-11"}),
         ("mz", "remove_listing", {"listing_id": L}),
         ("sc", "serve_listing_notice", {"listing_id": L, "notice_no": "告知-01"}),
+        # dated before what they rest on: the facility's registration (2024-03-01), the commitment, the
+        # draw, the report, the penalty decision
+        ("xf", "record_fire_finding", {**finding, "occurred_on": "2024-01-01"}),
+        ("mz", "record_penalty_decision", {**penalty, "occurred_on": "2024-01-01"}),
+        ("mz", "propose_listing", {"uscc": F1, "criterion": "refused_inspection",
+                                   "list_kind": "joint_punishment", "reason": "拒绝检查",
+                                   "occurred_on": "2024-01-01"}),
+        ("mz", "propose_listing", {"uscc": F2, "criterion": "subsidy_fraud", "occurred_on": "2026-11-19",
+                                   "penalty_decision_no": "晋城民罚决字〔2026〕22号", "dedupe_key": "K-1"}),
+        ("mz", "propose_listing", {"uscc": F2, "criterion": "abuse_cheating", "dedupe_key": "K-2",
+                                   "penalty_decision_no": "晋城民罚决字〔2026〕22号"}),
+        ("mz", "propose_listing", {"uscc": F1, "criterion": "subsidy_fraud", "dedupe_key": "K-3",
+                                   "penalty_decision_no": "晋城民罚决字〔2026〕22号"}),
+        ("mz", "draw_spot_check", {"campaign_id": P, "visit_on": "2026-11-20", "occurred_on": "2026-11-01"}),
+        ("mz", "commit_spot_check_seed", {"campaign_id": D, "reason": "重新抽取",
+                                          "occurred_on": "2026-11-01"}),
+        ("xf", "verify_rectification", {"case_id": R, "inspection_no": "FC-3", "occurred_on": "2026-11-11"}),
+        ("xf", "reject_rectification", {"case_id": R, "inspection_no": "FC-3", "reasons": "未整改",
+                                        "occurred_on": "2026-11-11"}),
     ]
 
 
