@@ -243,9 +243,10 @@ def encode_body(body: Any, *, sort_keys: bool = False) -> bytes:
     (`5e-08` is written `5e-8`: the same number). What orjson would write otherwise than `json` — a
     `datetime`, a dataclass, a subclass of `str`/`int`, an integer beyond 64 bits, a lone surrogate,
     a key that is not a string — is left to `json`, which writes it or raises exactly as before (the
-    relay parks such a record); only a `UUID`, which `json` refuses, orjson writes as its string, and
-    a float that is not finite (not JSON: `json` wrote `Infinity`; the door keeps them out of events)
-    as `null`."""
+    relay parks such a record); only a `UUID` and an `Enum`, which `json` refuses, orjson writes as
+    their string and value, and a float that is not finite (not JSON: `json` wrote `Infinity`; the
+    door keeps them out of events) as `null`. The contract check before it refuses a UUID or an
+    Enum in a body's typed fields (a free-form `data` object is checked for personal keys only)."""
     try:
         return orjson.dumps(body, option=_ORJSON_SORTED if sort_keys else _ORJSON_STRICT)
     except TypeError:  # orjson.JSONEncodeError included
