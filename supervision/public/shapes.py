@@ -363,6 +363,13 @@ class ComplaintSummaryPublic(PublicShape):
     )
 
 
+
+class AgencyNamePublic(PublicShape):
+    """An agency as the public pages name it (列入机关, 检查部门): a public body, never its staff."""
+
+    code = fields.String(metadata=why("the agency's registry code, as the public records give it"))
+    name = fields.String(metadata=why("the agency's official name (a public body)"))
+
 #: every public record shape, for the docs and the tests (every field must say why it is public)
 SHAPES: tuple[type[PublicShape], ...] = (
     FacilityPublic,
@@ -392,4 +399,5 @@ SHAPES: tuple[type[PublicShape], ...] = (
     PrepaidSignalPublic,
     PrepaidSummaryPublic,
     ComplaintSummaryPublic,
+    AgencyNamePublic,
 )

@@ -28,6 +28,7 @@ from supervision.api.commands import services
 from supervision.commands.fields import QueryInt, region_prefix
 from supervision.domain.errors import InvalidValue
 from supervision.domain.uscc import validate_uscc
+from supervision.public.shapes import AgencyNamePublic
 from supervision.web import charts, downloads, draws, facility_page, overview, sources
 from supervision.web.columns import LISTS, columns
 from supervision.web.words import FIRE_STATUSES, HAZARD_CATEGORIES, LIST_KINDS, word
@@ -52,12 +53,13 @@ def words(code: str | None, vocabulary: str = "") -> str:
 def agency(code: str | None) -> str:
     """An agency's code as the public reads it: `晋城市民政局（MZJ-140500）` when the agencies
     registry knows the code, the code as it is otherwise, `—` for none. Agencies are public bodies:
-    their names are public (the registry is read once per page, `flask.g`)."""
+    their names are public (`AgencyNamePublic`; the registry is read once per page, `flask.g`)."""
     if not code:
         return "—"
     names: dict[str, str] | None = g.get("agency_names")
-    if names is None:
-        names = g.agency_names = {a["code"]: a["name"] for a in services().view("agencies").search("", None)}
+    if names is None:  # through the agency's public shape (allow-list): code and name only
+        shown = AgencyNamePublic.render_many(services().view("agencies").search("", None))
+        names = g.agency_names = {a["code"]: a["name"] for a in shown}
     name = names.get(code)
     return f"{name}（{code}）" if name else code
 
